@@ -1,0 +1,220 @@
+//! Wiring: the daemon ([`run`]) and a one-off analysis ([`analyze`]).
+//!
+//! Both take every external resource through the [`Config`] and a shutdown
+//! future, so integration tests call exactly what `main` calls.
+//!
+//! The daemon's tasks: the MQTT connection (polls, decodes, forwards), the
+//! status publisher, the job runner and the schedule. This function's own
+//! loop routes deliveries from MQTT to the job queue. Shutdown goes in three
+//! steps: tell every task (one [`CancellationToken`]), wait for them (a
+//! [`TaskTracker`]; the runner records an interrupted job as failed), then
+//! publish the final status and `offline`, disconnect, and close the pool.
+
+use std::future::Future;
+use std::sync::Arc;
+use std::time::Duration;
+
+use anyhow::Context;
+use jiff::Timestamp;
+use tokio::sync::{Notify, mpsc, watch};
+use tokio_util::sync::CancellationToken;
+use tokio_util::task::TaskTracker;
+
+use crate::config::Config;
+use crate::db::{self, Db};
+use crate::job::lock::{self, JobLock};
+use crate::job::runner::{Runner, Triggers};
+use crate::job::{JobStatus, Trigger, schedule};
+use crate::mqtt::{self, Command, Delivery, HomeAssistantStatus, Inbound, Publisher, Role, Topics};
+
+/// How long shutdown waits for the broker to take the last messages.
+const MQTT_GRACE: Duration = Duration::from_secs(3);
+
+/// How long `habitd analyze` waits to find out whether a broker is there.
+const CLI_CONNECT_TIMEOUT: Duration = Duration::from_secs(3);
+
+/// Runs the daemon until `shutdown` completes.
+pub async fn run(config: Config, shutdown: impl Future<Output = ()>) -> anyhow::Result<()> {
+    let db = open_db(&config).await?;
+    recover_interrupted_jobs(&db).await?;
+    let latest = db.run(|conn| db::jobs::latest(conn)).await?;
+
+    let topics = Arc::new(Topics::new(&config.mqtt));
+    let (deliveries_tx, mut deliveries) = mpsc::channel(256);
+    let connection = mqtt::Connection::spawn(&config.mqtt, topics.clone(), Role::Daemon, deliveries_tx)?;
+    let publisher = Publisher::new(connection.client().clone(), topics);
+
+    let cancel = CancellationToken::new();
+    let tracker = TaskTracker::new();
+    let (status_tx, status_rx) = watch::channel(latest);
+    let (triggers, requests) = Triggers::channel();
+    let connected = Arc::new(Notify::new());
+
+    tracker.spawn(Runner::new(db.clone(), status_tx).serve(requests, cancel.clone()));
+    tracker.spawn(mqtt::forward_status(
+        publisher.clone(),
+        Role::Daemon,
+        status_rx.clone(),
+        connected.clone(),
+        cancel.clone(),
+    ));
+    if let Some(at) = config.analysis.schedule {
+        tracker.spawn(schedule::run(
+            at,
+            config.analysis.timezone.clone(),
+            triggers.clone(),
+            cancel.clone(),
+        ));
+    }
+    tracker.close();
+    tracing::info!(database = %db.path().display(), "habitd is running");
+
+    tokio::pin!(shutdown);
+    loop {
+        let delivery = tokio::select! {
+            () = &mut shutdown => break,
+            delivery = deliveries.recv() => delivery,
+        };
+        match delivery {
+            Some(Delivery::Connected) => connected.notify_one(),
+            Some(Delivery::Message(Inbound::Command(Command::Analyze))) => {
+                triggers.request(Trigger::Command);
+            }
+            Some(Delivery::Message(Inbound::HomeAssistant(HomeAssistantStatus::Online))) => {
+                tracing::info!("Home Assistant is online");
+            }
+            Some(Delivery::Message(Inbound::HomeAssistant(HomeAssistantStatus::Offline))) => {
+                tracing::info!("Home Assistant went offline");
+            }
+            None => {
+                tracing::error!("the MQTT connection task ended unexpectedly; stopping");
+                break;
+            }
+        }
+    }
+
+    tracing::info!("shutting down");
+    cancel.cancel();
+    tracker.wait().await;
+    // Nothing reads deliveries from here on; dropping the receiver lets the
+    // connection task drop them instead of waiting for room.
+    drop(deliveries);
+    let last = status_rx.borrow().clone();
+    let farewell = async {
+        if let Some(last) = &last {
+            publisher.job_status(last).await?;
+        }
+        publisher.offline().await
+    };
+    if let Err(e) = farewell.await {
+        tracing::warn!(error = %e, "could not queue the last MQTT messages");
+    }
+    connection.close(MQTT_GRACE).await;
+    drop(db);
+    tracing::info!("habitd stopped");
+    Ok(())
+}
+
+/// What `habitd analyze` reports.
+#[derive(Debug)]
+pub struct AnalyzeReport {
+    pub status: JobStatus,
+    /// Whether the job's status went out over MQTT.
+    pub published: bool,
+}
+
+/// Runs one job now against the configured database, publishing its status
+/// when a broker answers and skipping that (and saying so) when none does.
+pub async fn analyze(config: Config, shutdown: impl Future<Output = ()>) -> anyhow::Result<AnalyzeReport> {
+    let db = open_db(&config).await?;
+    let topics = Arc::new(Topics::new(&config.mqtt));
+    let (deliveries_tx, mut deliveries) = mpsc::channel(16);
+    let connection = mqtt::Connection::spawn(&config.mqtt, topics.clone(), Role::Cli, deliveries_tx)?;
+    let reachable = matches!(
+        tokio::time::timeout(CLI_CONNECT_TIMEOUT, deliveries.recv()).await,
+        Ok(Some(Delivery::Connected))
+    );
+    if !reachable {
+        tracing::warn!(
+            broker = format!("{}:{}", config.mqtt.host, config.mqtt.port),
+            "MQTT broker not reachable: the job status will not be published"
+        );
+    }
+
+    let cancel = CancellationToken::new();
+    let (status_tx, status_rx) = watch::channel(None);
+    let publisher = Publisher::new(connection.client().clone(), topics);
+    let forwarding = reachable.then(|| {
+        let connected = Arc::new(Notify::new());
+        tokio::spawn(mqtt::forward_status(
+            publisher.clone(),
+            Role::Cli,
+            status_rx.clone(),
+            connected,
+            cancel.clone(),
+        ))
+    });
+    // The CLI has no use for incoming messages; drain them so the connection
+    // task never waits on a full channel.
+    let draining = tokio::spawn(async move { while deliveries.recv().await.is_some() {} });
+
+    let runner = Runner::new(db.clone(), status_tx);
+    let job = runner.run(Trigger::Cli, &cancel);
+    tokio::pin!(job, shutdown);
+    let status = tokio::select! {
+        status = &mut job => status?,
+        () = &mut shutdown => {
+            cancel.cancel();
+            job.await?
+        }
+    };
+
+    cancel.cancel();
+    if let Some(task) = forwarding {
+        task.await.ok();
+        if let Err(e) = publisher.job_status(&status).await {
+            tracing::warn!(error = %e, "could not publish the final job status");
+        }
+    }
+    // Without a broker there is nothing to say goodbye to.
+    connection
+        .close(if reachable { MQTT_GRACE } else { Duration::ZERO })
+        .await;
+    draining.abort();
+    Ok(AnalyzeReport {
+        status,
+        published: reachable,
+    })
+}
+
+async fn open_db(config: &Config) -> anyhow::Result<Db> {
+    let database = config.database.clone();
+    tokio::task::spawn_blocking(move || Db::open(&database))
+        .await
+        .context("while opening the database")?
+        .context("while opening the database")
+}
+
+/// Marks jobs that a crash left `running` as failed. Only when no other
+/// process holds the job lock: a `habitd analyze` running beside a starting
+/// daemon is not a crash.
+async fn recover_interrupted_jobs(db: &Db) -> anyhow::Result<()> {
+    let lock_path = lock::path_for(db.path());
+    let recovered = db
+        .run(move |conn| {
+            let Some(_lock) = JobLock::try_acquire(&lock_path)? else {
+                return Ok(0);
+            };
+            db::jobs::fail_unfinished(
+                conn,
+                "habitd stopped while this job ran",
+                Timestamp::now(),
+                None,
+            )
+        })
+        .await?;
+    if recovered > 0 {
+        tracing::warn!(recovered, "marked jobs left unfinished by a crash as failed");
+    }
+    Ok(())
+}

@@ -1,0 +1,34 @@
+//! Command-line interface: what `habitd --help` shows.
+
+use std::path::PathBuf;
+
+use clap::{Parser, Subcommand};
+
+#[derive(Debug, Parser)]
+#[command(name = "habitd", version, about, propagate_version = true)]
+pub struct Cli {
+    /// Configuration file (TOML), layered over the built-in defaults;
+    /// HABITD__SECTION__KEY environment variables override both.
+    #[arg(long, short, global = true, value_name = "FILE", env = "HABITD_CONFIG")]
+    pub config: Option<PathBuf>,
+
+    #[command(subcommand)]
+    pub command: Command,
+}
+
+#[derive(Debug, Subcommand)]
+pub enum Command {
+    /// Run the daemon: listen on MQTT, analyse daily and on request.
+    Run,
+    /// Run one analysis now against the database and print a summary.
+    ///
+    /// Publishes the job status when the MQTT broker answers; without one it
+    /// runs all the same and says what it skipped.
+    Analyze {
+        /// Print the job status as JSON.
+        #[arg(long)]
+        json: bool,
+    },
+    /// Validate the configuration and print it, secrets redacted.
+    CheckConfig,
+}

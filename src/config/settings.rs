@@ -1,0 +1,369 @@
+//! The typed configuration and its validation.
+//!
+//! [`Raw`] mirrors `config/default.toml` one to one, with plain strings and
+//! numbers and no defaults of its own (every key is present because the
+//! embedded defaults always are). [`Config::try_from`] checks each value and
+//! converts it into the type the rest of habitd uses; each error names the key.
+
+use std::path::{Path, PathBuf};
+use std::time::Duration;
+
+use jiff::civil::Time;
+use jiff::tz::TimeZone;
+use serde::{Deserialize, Serialize, Serializer};
+
+use super::{ConfigError, Secret};
+
+#[derive(Debug, Deserialize)]
+pub(super) struct Raw {
+    mqtt: RawMqtt,
+    database: RawDatabase,
+    analysis: RawAnalysis,
+    log: RawLog,
+}
+
+#[derive(Debug, Deserialize)]
+struct RawMqtt {
+    host: String,
+    port: u16,
+    client_id: String,
+    username: String,
+    password: String,
+    password_file: String,
+    keep_alive: String,
+    reconnect_max_delay: String,
+    base_topic: String,
+    discovery_prefix: String,
+    homeassistant_status_topic: String,
+    tls: RawTls,
+}
+
+#[derive(Debug, Deserialize)]
+struct RawTls {
+    enabled: bool,
+    ca_file: String,
+    client_cert_file: String,
+    client_key_file: String,
+}
+
+#[derive(Debug, Deserialize)]
+struct RawDatabase {
+    path: String,
+    pool_size: u32,
+    busy_timeout: String,
+    cache_size_kib: u32,
+}
+
+#[derive(Debug, Deserialize)]
+struct RawAnalysis {
+    timezone: String,
+    schedule: String,
+}
+
+#[derive(Debug, Deserialize)]
+struct RawLog {
+    level: String,
+}
+
+/// habitd's validated configuration.
+#[derive(Debug, Clone, Serialize)]
+pub struct Config {
+    pub mqtt: MqttConfig,
+    pub database: DatabaseConfig,
+    pub analysis: AnalysisConfig,
+    pub log: LogConfig,
+}
+
+#[derive(Debug, Clone, Serialize)]
+pub struct MqttConfig {
+    pub host: String,
+    pub port: u16,
+    pub client_id: String,
+    pub credentials: Option<MqttCredentials>,
+    #[serde(serialize_with = "friendly_duration")]
+    pub keep_alive: Duration,
+    #[serde(serialize_with = "friendly_duration")]
+    pub reconnect_max_delay: Duration,
+    pub base_topic: String,
+    pub discovery_prefix: String,
+    pub homeassistant_status_topic: String,
+    pub tls: Option<TlsConfig>,
+}
+
+#[derive(Debug, Clone, Serialize)]
+pub struct MqttCredentials {
+    pub username: String,
+    pub password: Secret,
+}
+
+#[derive(Debug, Clone, Serialize)]
+pub struct TlsConfig {
+    /// The CA (PEM) that signed the broker's certificate.
+    pub ca_file: PathBuf,
+    /// Client certificate and key, for brokers that require them.
+    pub client_auth: Option<(PathBuf, PathBuf)>,
+}
+
+#[derive(Debug, Clone, Serialize)]
+pub struct DatabaseConfig {
+    pub path: PathBuf,
+    pub pool_size: u32,
+    #[serde(serialize_with = "friendly_duration")]
+    pub busy_timeout: Duration,
+    pub cache_size_kib: u32,
+}
+
+#[derive(Debug, Clone, Serialize)]
+pub struct AnalysisConfig {
+    #[serde(serialize_with = "time_zone_name")]
+    pub timezone: TimeZone,
+    /// Local time of the daily run; `None` when the schedule is `off`.
+    pub schedule: Option<Time>,
+}
+
+#[derive(Debug, Clone, Serialize)]
+pub struct LogConfig {
+    pub level: String,
+}
+
+impl TryFrom<Raw> for Config {
+    type Error = ConfigError;
+
+    fn try_from(raw: Raw) -> Result<Self, ConfigError> {
+        Ok(Config {
+            mqtt: mqtt(raw.mqtt)?,
+            database: database(raw.database)?,
+            analysis: analysis(raw.analysis)?,
+            log: log(raw.log)?,
+        })
+    }
+}
+
+fn mqtt(raw: RawMqtt) -> Result<MqttConfig, ConfigError> {
+    if raw.host.trim().is_empty() {
+        return Err(ConfigError::invalid("mqtt.host", "must not be empty"));
+    }
+    if raw.port == 0 {
+        return Err(ConfigError::invalid("mqtt.port", "must be between 1 and 65535"));
+    }
+    if raw.client_id.is_empty() || raw.client_id.len() > 256 {
+        return Err(ConfigError::invalid(
+            "mqtt.client_id",
+            "must be 1 to 256 characters",
+        ));
+    }
+    let password = secret("mqtt.password", raw.password, raw.password_file)?;
+    let credentials = match (raw.username.is_empty(), password) {
+        (true, None) => None,
+        (false, password) => Some(MqttCredentials {
+            username: raw.username,
+            password: password.unwrap_or_else(|| Secret::new("")),
+        }),
+        (true, Some(_)) => {
+            return Err(ConfigError::invalid(
+                "mqtt.username",
+                "a password is set, so a username is needed too",
+            ));
+        }
+    };
+    let keep_alive = duration("mqtt.keep_alive", &raw.keep_alive)?;
+    if keep_alive < Duration::from_secs(5) || keep_alive.subsec_nanos() != 0 {
+        return Err(ConfigError::invalid(
+            "mqtt.keep_alive",
+            "must be whole seconds, at least 5s",
+        ));
+    }
+    let reconnect_max_delay = duration("mqtt.reconnect_max_delay", &raw.reconnect_max_delay)?;
+    if reconnect_max_delay < Duration::from_secs(1) {
+        return Err(ConfigError::invalid(
+            "mqtt.reconnect_max_delay",
+            "must be at least 1s",
+        ));
+    }
+    Ok(MqttConfig {
+        host: raw.host,
+        port: raw.port,
+        client_id: raw.client_id,
+        credentials,
+        keep_alive,
+        reconnect_max_delay,
+        base_topic: topic_segment("mqtt.base_topic", raw.base_topic)?,
+        discovery_prefix: topic_segment("mqtt.discovery_prefix", raw.discovery_prefix)?,
+        homeassistant_status_topic: topic_segment(
+            "mqtt.homeassistant_status_topic",
+            raw.homeassistant_status_topic,
+        )?,
+        tls: tls(raw.tls)?,
+    })
+}
+
+fn tls(raw: RawTls) -> Result<Option<TlsConfig>, ConfigError> {
+    if !raw.enabled {
+        return Ok(None);
+    }
+    let Some(ca_file) = optional_file("mqtt.tls.ca_file", &raw.ca_file)? else {
+        return Err(ConfigError::invalid(
+            "mqtt.tls.ca_file",
+            "is required when mqtt.tls.enabled is true: the CA (PEM) that signed the broker's certificate",
+        ));
+    };
+    let cert = optional_file("mqtt.tls.client_cert_file", &raw.client_cert_file)?;
+    let key = optional_file("mqtt.tls.client_key_file", &raw.client_key_file)?;
+    let client_auth = match (cert, key) {
+        (Some(cert), Some(key)) => Some((cert, key)),
+        (None, None) => None,
+        (Some(_), None) => {
+            return Err(ConfigError::invalid(
+                "mqtt.tls.client_key_file",
+                "client_cert_file is set, so the key is needed too",
+            ));
+        }
+        (None, Some(_)) => {
+            return Err(ConfigError::invalid(
+                "mqtt.tls.client_cert_file",
+                "client_key_file is set, so the certificate is needed too",
+            ));
+        }
+    };
+    Ok(Some(TlsConfig {
+        ca_file,
+        client_auth,
+    }))
+}
+
+fn database(raw: RawDatabase) -> Result<DatabaseConfig, ConfigError> {
+    if raw.path.trim().is_empty() {
+        return Err(ConfigError::invalid("database.path", "must not be empty"));
+    }
+    if !(1..=64).contains(&raw.pool_size) {
+        return Err(ConfigError::invalid(
+            "database.pool_size",
+            "must be between 1 and 64",
+        ));
+    }
+    if !(64..=1_048_576).contains(&raw.cache_size_kib) {
+        return Err(ConfigError::invalid(
+            "database.cache_size_kib",
+            "must be between 64 (KiB) and 1048576 (1 GiB)",
+        ));
+    }
+    Ok(DatabaseConfig {
+        path: PathBuf::from(raw.path),
+        pool_size: raw.pool_size,
+        busy_timeout: duration("database.busy_timeout", &raw.busy_timeout)?,
+        cache_size_kib: raw.cache_size_kib,
+    })
+}
+
+fn analysis(raw: RawAnalysis) -> Result<AnalysisConfig, ConfigError> {
+    let timezone = if raw.timezone.trim().is_empty() {
+        TimeZone::try_system().map_err(|e| {
+            ConfigError::invalid(
+                "analysis.timezone",
+                format!("is empty and the system's time zone is unknown ({e}); set an IANA name such as \"Europe/Berlin\""),
+            )
+        })?
+    } else {
+        TimeZone::get(raw.timezone.trim()).map_err(|e| {
+            ConfigError::invalid(
+                "analysis.timezone",
+                format!("{:?} is not a known IANA time zone ({e})", raw.timezone),
+            )
+        })?
+    };
+    let schedule = match raw.schedule.trim() {
+        "off" | "" => None,
+        text => Some(
+            Time::strptime("%H:%M", text)
+                .or_else(|_| Time::strptime("%H:%M:%S", text))
+                .map_err(|_| {
+                    ConfigError::invalid(
+                        "analysis.schedule",
+                        format!("{text:?} is not a local time like \"03:00\" (or \"off\")"),
+                    )
+                })?,
+        ),
+    };
+    Ok(AnalysisConfig { timezone, schedule })
+}
+
+fn log(raw: RawLog) -> Result<LogConfig, ConfigError> {
+    let level = raw.level.trim().to_ascii_lowercase();
+    match level.as_str() {
+        "error" | "warn" | "info" | "debug" | "trace" => Ok(LogConfig { level }),
+        _ => Err(ConfigError::invalid(
+            "log.level",
+            format!("{:?} is not one of error, warn, info, debug, trace", raw.level),
+        )),
+    }
+}
+
+/// Parses a friendly (`"30s"`, `"1h 30m"`) or ISO 8601 (`"PT30S"`) duration.
+fn duration(key: &str, text: &str) -> Result<Duration, ConfigError> {
+    let signed: jiff::SignedDuration = text.trim().parse().map_err(|e| {
+        ConfigError::invalid(key, format!("{text:?} is not a duration like \"30s\" ({e})"))
+    })?;
+    Duration::try_from(signed)
+        .map_err(|_| ConfigError::invalid(key, format!("{text:?} must not be negative")))
+}
+
+/// A secret given either inline or as a file to read, never both.
+fn secret(key: &str, inline: String, file: String) -> Result<Option<Secret>, ConfigError> {
+    let file_key = format!("{key}_file");
+    match (inline.is_empty(), file.trim().is_empty()) {
+        (true, true) => Ok(None),
+        (false, true) => Ok(Some(Secret::new(inline))),
+        (true, false) => {
+            let text = std::fs::read_to_string(file.trim()).map_err(|e| {
+                ConfigError::invalid(&file_key, format!("cannot read {:?}: {e}", file.trim()))
+            })?;
+            // Files written by `echo` or an editor end in a newline that is not
+            // part of the secret.
+            Ok(Some(Secret::new(text.trim_end_matches(['\r', '\n']))))
+        }
+        (false, false) => Err(ConfigError::invalid(
+            &file_key,
+            format!("set either {key} or {file_key}, not both"),
+        )),
+    }
+}
+
+fn optional_file(key: &str, text: &str) -> Result<Option<PathBuf>, ConfigError> {
+    let text = text.trim();
+    if text.is_empty() {
+        return Ok(None);
+    }
+    let path = Path::new(text);
+    if !path.is_file() {
+        return Err(ConfigError::invalid(key, format!("{text:?} is not a readable file")));
+    }
+    Ok(Some(path.to_path_buf()))
+}
+
+/// A topic prefix: no wildcards, no leading or trailing slash, not empty.
+fn topic_segment(key: &str, text: String) -> Result<String, ConfigError> {
+    if text.is_empty() || text.starts_with('/') || text.ends_with('/') {
+        return Err(ConfigError::invalid(
+            key,
+            format!("{text:?} must be a non-empty topic without a leading or trailing '/'"),
+        ));
+    }
+    if text.contains(['#', '+', '\0']) {
+        return Err(ConfigError::invalid(
+            key,
+            format!("{text:?} must not contain the MQTT wildcards '#' or '+'"),
+        ));
+    }
+    Ok(text)
+}
+
+fn friendly_duration<S: Serializer>(value: &Duration, serializer: S) -> Result<S::Ok, S::Error> {
+    match jiff::SignedDuration::try_from(*value) {
+        Ok(signed) => serializer.collect_str(&format_args!("{signed:#}")),
+        Err(_) => serializer.collect_str(&format_args!("{}s", value.as_secs())),
+    }
+}
+
+fn time_zone_name<S: Serializer>(value: &TimeZone, serializer: S) -> Result<S::Ok, S::Error> {
+    serializer.serialize_str(value.iana_name().unwrap_or("<system, unnamed>"))
+}

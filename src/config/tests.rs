@@ -1,0 +1,174 @@
+//! Loading and validation, with the environment passed in explicitly.
+
+use std::io::Write;
+use std::time::Duration;
+
+use super::*;
+
+fn env(pairs: &[(&str, &str)]) -> Vec<(String, String)> {
+    pairs
+        .iter()
+        .map(|(k, v)| (k.to_string(), v.to_string()))
+        .collect()
+}
+
+fn load_env(pairs: &[(&str, &str)]) -> Result<Loaded, ConfigError> {
+    load_from(None, env(pairs))
+}
+
+fn error_of(pairs: &[(&str, &str)]) -> String {
+    match load_env(pairs) {
+        Ok(_) => panic!("expected {pairs:?} to be rejected"),
+        Err(e) => e.to_string(),
+    }
+}
+
+#[test]
+fn embedded_defaults_are_valid_and_complete() {
+    let loaded = load_env(&[("HABITD__ANALYSIS__TIMEZONE", "UTC")]).unwrap();
+    assert!(loaded.unknown_keys.is_empty(), "{:?}", loaded.unknown_keys);
+    let c = loaded.config;
+    assert_eq!(c.mqtt.host, "127.0.0.1");
+    assert_eq!(c.mqtt.port, 1883);
+    assert_eq!(c.mqtt.base_topic, "habitd");
+    assert_eq!(c.mqtt.discovery_prefix, "homeassistant");
+    assert_eq!(c.mqtt.keep_alive, Duration::from_secs(30));
+    assert!(c.mqtt.credentials.is_none());
+    assert!(c.mqtt.tls.is_none());
+    assert_eq!(
+        c.analysis.schedule,
+        Some(jiff::civil::Time::constant(3, 0, 0, 0))
+    );
+}
+
+#[test]
+fn environment_overrides_nested_keys() {
+    let c = load_env(&[
+        ("HABITD__MQTT__HOST", "broker.lan"),
+        ("HABITD__MQTT__PORT", "8883"),
+        ("HABITD__DATABASE__PATH", "/var/lib/habitd/habitd.db"),
+        ("HABITD__ANALYSIS__TIMEZONE", "Europe/Berlin"),
+        ("HABITD__ANALYSIS__SCHEDULE", "04:30"),
+        ("HABITD__MQTT__CLIENT_ID", "12345"),
+        ("UNRELATED", "ignored"),
+    ])
+    .unwrap()
+    .config;
+    assert_eq!(c.mqtt.host, "broker.lan");
+    assert_eq!(c.mqtt.port, 8883);
+    // A numeric-looking string stays a string where a string is expected.
+    assert_eq!(c.mqtt.client_id, "12345");
+    assert_eq!(c.database.path.to_str(), Some("/var/lib/habitd/habitd.db"));
+    assert_eq!(c.analysis.timezone.iana_name(), Some("Europe/Berlin"));
+    assert_eq!(
+        c.analysis.schedule,
+        Some(jiff::civil::Time::constant(4, 30, 0, 0))
+    );
+}
+
+#[test]
+fn file_layer_sits_between_defaults_and_environment() {
+    let mut file = tempfile::NamedTempFile::new().unwrap();
+    writeln!(
+        file,
+        "[mqtt]\nhost = \"from-file\"\nport = 1884\n[analysis]\ntimezone = \"UTC\"\nschedule = \"off\""
+    )
+    .unwrap();
+    let loaded = load_from(Some(file.path()), env(&[("HABITD__MQTT__PORT", "1885")])).unwrap();
+    assert_eq!(loaded.config.mqtt.host, "from-file");
+    assert_eq!(loaded.config.mqtt.port, 1885);
+    assert_eq!(loaded.config.analysis.schedule, None);
+}
+
+#[test]
+fn a_missing_config_file_is_an_error() {
+    let err = load_from(Some(std::path::Path::new("/nonexistent/habitd.toml")), env(&[]))
+        .unwrap_err()
+        .to_string();
+    assert!(err.contains("/nonexistent/habitd.toml"), "{err}");
+}
+
+#[test]
+fn bad_values_name_their_key() {
+    let cases: &[(&str, &str, &str)] = &[
+        ("HABITD__MQTT__PORT", "not-a-port", "mqtt.port"),
+        ("HABITD__MQTT__PORT", "70000", "mqtt.port"),
+        ("HABITD__MQTT__PORT", "0", "mqtt.port"),
+        ("HABITD__MQTT__KEEP_ALIVE", "soon", "mqtt.keep_alive"),
+        ("HABITD__MQTT__KEEP_ALIVE", "1s", "mqtt.keep_alive"),
+        ("HABITD__MQTT__BASE_TOPIC", "habitd/#", "mqtt.base_topic"),
+        ("HABITD__ANALYSIS__TIMEZONE", "Mars/Olympus", "analysis.timezone"),
+        ("HABITD__ANALYSIS__SCHEDULE", "25:00", "analysis.schedule"),
+        ("HABITD__DATABASE__POOL_SIZE", "0", "database.pool_size"),
+        ("HABITD__LOG__LEVEL", "loud", "log.level"),
+        ("HABITD__MQTT__TLS__ENABLED", "maybe", "mqtt.tls.enabled"),
+    ];
+    for (var, value, key) in cases {
+        let err = error_of(&[(var, value)]);
+        assert!(err.contains(key), "{var}={value}: {err:?} does not name {key}");
+    }
+}
+
+#[test]
+fn unknown_keys_are_reported_not_fatal() {
+    let loaded = load_env(&[
+        ("HABITD__MQTT__HOTS", "typo"),
+        ("HABITD__ANALYSIS__TIMEZONE", "UTC"),
+    ])
+    .unwrap();
+    assert_eq!(loaded.unknown_keys, vec!["mqtt.hots".to_string()]);
+}
+
+#[test]
+fn password_comes_from_a_file_and_is_never_printed() {
+    let mut file = tempfile::NamedTempFile::new().unwrap();
+    writeln!(file, "s3cret-pass").unwrap();
+    let path = file.path().to_str().unwrap().to_owned();
+    let c = load_env(&[
+        ("HABITD__MQTT__USERNAME", "habitd"),
+        ("HABITD__MQTT__PASSWORD_FILE", &path),
+    ])
+    .unwrap()
+    .config;
+    let creds = c.mqtt.credentials.as_ref().unwrap();
+    assert_eq!(creds.password.expose(), "s3cret-pass");
+    let printed = format!("{c:?}\n{}", toml::to_string(&c).unwrap());
+    assert!(!printed.contains("s3cret-pass"), "{printed}");
+    assert!(printed.contains("<redacted>"));
+}
+
+#[test]
+fn password_inline_and_from_file_conflict() {
+    let err = error_of(&[
+        ("HABITD__MQTT__USERNAME", "u"),
+        ("HABITD__MQTT__PASSWORD", "p"),
+        ("HABITD__MQTT__PASSWORD_FILE", "/etc/hostname"),
+    ]);
+    assert!(err.contains("mqtt.password_file"), "{err}");
+}
+
+#[test]
+fn unreadable_secret_file_names_the_key() {
+    let err = error_of(&[
+        ("HABITD__MQTT__USERNAME", "u"),
+        ("HABITD__MQTT__PASSWORD_FILE", "/nonexistent/secret"),
+    ]);
+    assert!(err.contains("mqtt.password_file"), "{err}");
+}
+
+#[test]
+fn tls_client_certificate_needs_its_key() {
+    let cert = tempfile::NamedTempFile::new().unwrap();
+    let ca = cert.path().to_str().unwrap();
+    let err = error_of(&[("HABITD__MQTT__TLS__ENABLED", "true")]);
+    assert!(err.contains("mqtt.tls.ca_file"), "{err}");
+    let err = error_of(&[
+        ("HABITD__MQTT__TLS__ENABLED", "true"),
+        ("HABITD__MQTT__TLS__CA_FILE", ca),
+        (
+            "HABITD__MQTT__TLS__CLIENT_CERT_FILE",
+            cert.path().to_str().unwrap(),
+        ),
+    ]);
+    assert!(err.contains("mqtt.tls.client_key_file"), "{err}");
+}

@@ -1,0 +1,90 @@
+//! Opening, pragmas and migrations on real files.
+
+use std::time::Duration;
+
+use super::*;
+
+fn config(dir: &tempfile::TempDir, pool_size: u32) -> DatabaseConfig {
+    DatabaseConfig {
+        path: dir.path().join("habitd.db"),
+        pool_size,
+        busy_timeout: Duration::from_millis(4321),
+        cache_size_kib: 2048,
+    }
+}
+
+fn pragma<T: rusqlite::types::FromSql>(conn: &Connection, name: &str) -> T {
+    conn.pragma_query_value(None, name, |row| row.get(0)).unwrap()
+}
+
+#[test]
+fn every_pooled_connection_gets_the_pragmas() {
+    let dir = tempfile::tempdir().unwrap();
+    let db = Db::open(&config(&dir, 4)).unwrap();
+    // Hold all four at once so the pool must create each of them.
+    let conns: Vec<_> = (0..4).map(|_| db.get().unwrap()).collect();
+    for conn in &conns {
+        assert_eq!(pragma::<String>(conn, "journal_mode"), "wal");
+        assert_eq!(pragma::<i64>(conn, "synchronous"), 1, "NORMAL");
+        assert_eq!(pragma::<i64>(conn, "busy_timeout"), 4321);
+        assert_eq!(pragma::<i64>(conn, "foreign_keys"), 1);
+        assert_eq!(pragma::<i64>(conn, "temp_store"), 2, "MEMORY");
+        assert_eq!(pragma::<i64>(conn, "cache_size"), -2048);
+    }
+}
+
+#[test]
+fn migrations_run_once_and_reopen_is_idempotent() {
+    let dir = tempfile::tempdir().unwrap();
+    let db = Db::open(&config(&dir, 1)).unwrap();
+    let version: i64 = pragma(&db.get().unwrap(), "user_version");
+    assert_eq!(version, SCHEMA_VERSION as i64);
+    drop(db);
+    let db = Db::open(&config(&dir, 1)).unwrap();
+    let tables: i64 = db
+        .get()
+        .unwrap()
+        .query_row("SELECT count(*) FROM sqlite_master WHERE name = 'jobs'", [], |r| r.get(0))
+        .unwrap();
+    assert_eq!(tables, 1);
+}
+
+#[test]
+fn a_database_from_a_newer_habitd_is_refused() {
+    let dir = tempfile::tempdir().unwrap();
+    let cfg = config(&dir, 1);
+    drop(Db::open(&cfg).unwrap());
+    let conn = Connection::open(&cfg.path).unwrap();
+    conn.pragma_update(None, "user_version", SCHEMA_VERSION as i64 + 5).unwrap();
+    drop(conn);
+
+    let err = Db::open(&cfg).unwrap_err();
+    assert!(matches!(err, OpenError::TooNew { found, .. } if found == SCHEMA_VERSION + 5));
+    assert!(err.to_string().contains("newer habitd"), "{err}");
+}
+
+#[test]
+fn a_file_that_is_not_a_database_is_an_error_not_a_panic() {
+    let dir = tempfile::tempdir().unwrap();
+    let cfg = config(&dir, 1);
+    std::fs::write(&cfg.path, b"this is not sqlite, just some text long enough to look like a header").unwrap();
+    let err = Db::open(&cfg).unwrap_err();
+    assert!(err.to_string().contains("habitd.db"), "{err}");
+}
+
+#[tokio::test]
+async fn run_propagates_results_and_panics() {
+    let dir = tempfile::tempdir().unwrap();
+    let db = Db::open(&config(&dir, 2)).unwrap();
+    let n: i64 = db
+        .run(|conn| Ok(conn.query_row("SELECT 41 + 1", [], |r| r.get(0))?))
+        .await
+        .unwrap();
+    assert_eq!(n, 42);
+
+    let db2 = db.clone();
+    let panicked = tokio::spawn(async move { db2.run(|_| -> anyhow::Result<()> { panic!("boom") }).await })
+        .await
+        .unwrap_err();
+    assert!(panicked.is_panic());
+}

@@ -1,0 +1,13 @@
+//! habitd learns a home's habits from its MQTT events and offers them back as
+//! Home Assistant automations. See ARCHITECTURE.md for the map.
+
+#![forbid(unsafe_code)]
+
+pub mod app;
+pub mod cli;
+pub mod config;
+pub mod db;
+pub mod job;
+pub mod mqtt;
+pub mod pipeline;
+pub mod shutdown;

@@ -1,0 +1,113 @@
+//! The `habitd` binary: parse the command line, set up logging, load the
+//! configuration, hand over to the library, and turn the outcome into an exit
+//! code. Everything else lives in the library so tests can call it.
+
+#![forbid(unsafe_code)]
+
+use std::process::ExitCode;
+
+use clap::Parser;
+use habitd::cli::{Cli, Command};
+use habitd::{app, config, shutdown};
+use tracing_subscriber::EnvFilter;
+
+/// sysexits' EX_CONFIG: the packaged systemd unit does not restart on it,
+/// because a bad configuration stays bad until someone edits it.
+const EXIT_CONFIG: u8 = 78;
+
+fn main() -> ExitCode {
+    let cli = Cli::parse();
+    let loaded = match config::load(cli.config.as_deref()) {
+        Ok(loaded) => loaded,
+        Err(e) => {
+            eprintln!("habitd: invalid configuration: {e}");
+            return ExitCode::from(EXIT_CONFIG);
+        }
+    };
+    init_logging(&loaded.config.log.level);
+    for key in &loaded.unknown_keys {
+        tracing::warn!(key, "unknown configuration key ignored (a typo?)");
+    }
+    let config = loaded.config;
+
+    if let Command::CheckConfig = cli.command {
+        return match toml::to_string_pretty(&config) {
+            Ok(text) => {
+                println!("# habitd: configuration is valid; effective values:\n{text}");
+                ExitCode::SUCCESS
+            }
+            Err(e) => {
+                eprintln!("habitd: cannot print the configuration: {e}");
+                ExitCode::FAILURE
+            }
+        };
+    }
+
+    let runtime = match tokio::runtime::Builder::new_multi_thread()
+        .enable_all()
+        .build()
+    {
+        Ok(runtime) => runtime,
+        Err(e) => {
+            eprintln!("habitd: cannot start the async runtime: {e}");
+            return ExitCode::FAILURE;
+        }
+    };
+    let outcome = runtime.block_on(async {
+        match cli.command {
+            Command::Run => app::run(config, shutdown::signal()).await,
+            Command::Analyze { json } => {
+                let report = app::analyze(config, shutdown::signal()).await?;
+                print_analysis(&report, json)?;
+                anyhow::ensure!(
+                    report.status.state != habitd::job::JobState::Failed,
+                    "the analysis failed: {}",
+                    report.status.error.as_deref().unwrap_or("no reason recorded")
+                );
+                Ok(())
+            }
+            Command::CheckConfig => Ok(()),
+        }
+    });
+    match outcome {
+        Ok(()) => ExitCode::SUCCESS,
+        Err(e) => {
+            tracing::error!("{e:#}");
+            eprintln!("habitd: {e:#}");
+            ExitCode::FAILURE
+        }
+    }
+}
+
+fn init_logging(level: &str) {
+    let filter = EnvFilter::try_from_default_env().unwrap_or_else(|_| EnvFilter::new(level));
+    tracing_subscriber::fmt()
+        .with_env_filter(filter)
+        .with_writer(std::io::stderr)
+        .init();
+}
+
+fn print_analysis(report: &app::AnalyzeReport, json: bool) -> anyhow::Result<()> {
+    let status = &report.status;
+    if json {
+        println!("{}", serde_json::to_string_pretty(status)?);
+        return Ok(());
+    }
+    println!("job {}: {}", status.job_id, status.state);
+    if let Some(duration) = status.duration() {
+        println!("  took {} ms", duration.as_millis());
+    }
+    for (phase, ms) in &status.phase_durations_ms {
+        println!("  {phase:<12} {ms} ms");
+    }
+    for (what, n) in &status.counts {
+        println!("  {what}: {n}");
+    }
+    if let Some(error) = &status.error {
+        println!("  error: {error}");
+    }
+    if !report.published {
+        println!("  (no MQTT broker reachable: status not published)");
+    }
+    Ok(())
+}
