@@ -31,7 +31,7 @@ use crate::mqtt::{self, Command, Delivery, HomeAssistantStatus, Inbound, Publish
 const MQTT_GRACE: Duration = Duration::from_secs(3);
 
 /// How long `habitd analyze` waits to find out whether a broker is there.
-const CLI_CONNECT_TIMEOUT: Duration = Duration::from_secs(3);
+const CLI_CONNECT_TIMEOUT: Duration = Duration::from_secs(5);
 
 /// Runs the daemon until `shutdown` completes.
 pub async fn run(config: Config, shutdown: impl Future<Output = ()>) -> anyhow::Result<()> {
@@ -41,7 +41,8 @@ pub async fn run(config: Config, shutdown: impl Future<Output = ()>) -> anyhow::
 
     let topics = Arc::new(Topics::new(&config.mqtt));
     let (deliveries_tx, mut deliveries) = mpsc::channel(256);
-    let connection = mqtt::Connection::spawn(&config.mqtt, topics.clone(), Role::Daemon, deliveries_tx)?;
+    let connection =
+        mqtt::Connection::spawn(&config.mqtt, topics.clone(), Role::Daemon, deliveries_tx)?;
     let publisher = Publisher::new(connection.client().clone(), topics);
 
     let cancel = CancellationToken::new();
@@ -125,11 +126,15 @@ pub struct AnalyzeReport {
 
 /// Runs one job now against the configured database, publishing its status
 /// when a broker answers and skipping that (and saying so) when none does.
-pub async fn analyze(config: Config, shutdown: impl Future<Output = ()>) -> anyhow::Result<AnalyzeReport> {
+pub async fn analyze(
+    config: Config,
+    shutdown: impl Future<Output = ()>,
+) -> anyhow::Result<AnalyzeReport> {
     let db = open_db(&config).await?;
     let topics = Arc::new(Topics::new(&config.mqtt));
     let (deliveries_tx, mut deliveries) = mpsc::channel(16);
-    let connection = mqtt::Connection::spawn(&config.mqtt, topics.clone(), Role::Cli, deliveries_tx)?;
+    let connection =
+        mqtt::Connection::spawn(&config.mqtt, topics.clone(), Role::Cli, deliveries_tx)?;
     let reachable = matches!(
         tokio::time::timeout(CLI_CONNECT_TIMEOUT, deliveries.recv()).await,
         Ok(Some(Delivery::Connected))
@@ -178,7 +183,11 @@ pub async fn analyze(config: Config, shutdown: impl Future<Output = ()>) -> anyh
     }
     // Without a broker there is nothing to say goodbye to.
     connection
-        .close(if reachable { MQTT_GRACE } else { Duration::ZERO })
+        .close(if reachable {
+            MQTT_GRACE
+        } else {
+            Duration::ZERO
+        })
         .await;
     draining.abort();
     Ok(AnalyzeReport {
@@ -214,7 +223,10 @@ async fn recover_interrupted_jobs(db: &Db) -> anyhow::Result<()> {
         })
         .await?;
     if recovered > 0 {
-        tracing::warn!(recovered, "marked jobs left unfinished by a crash as failed");
+        tracing::warn!(
+            recovered,
+            "marked jobs left unfinished by a crash as failed"
+        );
     }
     Ok(())
 }

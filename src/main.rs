@@ -4,6 +4,7 @@
 
 #![forbid(unsafe_code)]
 
+use std::io::IsTerminal;
 use std::process::ExitCode;
 
 use clap::Parser;
@@ -62,7 +63,11 @@ fn main() -> ExitCode {
                 anyhow::ensure!(
                     report.status.state != habitd::job::JobState::Failed,
                     "the analysis failed: {}",
-                    report.status.error.as_deref().unwrap_or("no reason recorded")
+                    report
+                        .status
+                        .error
+                        .as_deref()
+                        .unwrap_or("no reason recorded")
                 );
                 Ok(())
             }
@@ -81,9 +86,11 @@ fn main() -> ExitCode {
 
 fn init_logging(level: &str) {
     let filter = EnvFilter::try_from_default_env().unwrap_or_else(|_| EnvFilter::new(level));
+    // Colours only on a terminal: journald and log files get plain text.
     tracing_subscriber::fmt()
         .with_env_filter(filter)
         .with_writer(std::io::stderr)
+        .with_ansi(std::io::stderr().is_terminal())
         .init();
 }
 

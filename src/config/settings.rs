@@ -144,7 +144,10 @@ fn mqtt(raw: RawMqtt) -> Result<MqttConfig, ConfigError> {
         return Err(ConfigError::invalid("mqtt.host", "must not be empty"));
     }
     if raw.port == 0 {
-        return Err(ConfigError::invalid("mqtt.port", "must be between 1 and 65535"));
+        return Err(ConfigError::invalid(
+            "mqtt.port",
+            "must be between 1 and 65535",
+        ));
     }
     if raw.client_id.is_empty() || raw.client_id.len() > 256 {
         return Err(ConfigError::invalid(
@@ -293,7 +296,10 @@ fn log(raw: RawLog) -> Result<LogConfig, ConfigError> {
         "error" | "warn" | "info" | "debug" | "trace" => Ok(LogConfig { level }),
         _ => Err(ConfigError::invalid(
             "log.level",
-            format!("{:?} is not one of error, warn, info, debug, trace", raw.level),
+            format!(
+                "{:?} is not one of error, warn, info, debug, trace",
+                raw.level
+            ),
         )),
     }
 }
@@ -301,7 +307,10 @@ fn log(raw: RawLog) -> Result<LogConfig, ConfigError> {
 /// Parses a friendly (`"30s"`, `"1h 30m"`) or ISO 8601 (`"PT30S"`) duration.
 fn duration(key: &str, text: &str) -> Result<Duration, ConfigError> {
     let signed: jiff::SignedDuration = text.trim().parse().map_err(|e| {
-        ConfigError::invalid(key, format!("{text:?} is not a duration like \"30s\" ({e})"))
+        ConfigError::invalid(
+            key,
+            format!("{text:?} is not a duration like \"30s\" ({e})"),
+        )
     })?;
     Duration::try_from(signed)
         .map_err(|_| ConfigError::invalid(key, format!("{text:?} must not be negative")))
@@ -335,7 +344,10 @@ fn optional_file(key: &str, text: &str) -> Result<Option<PathBuf>, ConfigError> 
     }
     let path = Path::new(text);
     if !path.is_file() {
-        return Err(ConfigError::invalid(key, format!("{text:?} is not a readable file")));
+        return Err(ConfigError::invalid(
+            key,
+            format!("{text:?} is not a readable file"),
+        ));
     }
     Ok(Some(path.to_path_buf()))
 }

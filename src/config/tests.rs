@@ -82,9 +82,12 @@ fn file_layer_sits_between_defaults_and_environment() {
 
 #[test]
 fn a_missing_config_file_is_an_error() {
-    let err = load_from(Some(std::path::Path::new("/nonexistent/habitd.toml")), env(&[]))
-        .unwrap_err()
-        .to_string();
+    let err = load_from(
+        Some(std::path::Path::new("/nonexistent/habitd.toml")),
+        env(&[]),
+    )
+    .unwrap_err()
+    .to_string();
     assert!(err.contains("/nonexistent/habitd.toml"), "{err}");
 }
 
@@ -97,7 +100,11 @@ fn bad_values_name_their_key() {
         ("HABITD__MQTT__KEEP_ALIVE", "soon", "mqtt.keep_alive"),
         ("HABITD__MQTT__KEEP_ALIVE", "1s", "mqtt.keep_alive"),
         ("HABITD__MQTT__BASE_TOPIC", "habitd/#", "mqtt.base_topic"),
-        ("HABITD__ANALYSIS__TIMEZONE", "Mars/Olympus", "analysis.timezone"),
+        (
+            "HABITD__ANALYSIS__TIMEZONE",
+            "Mars/Olympus",
+            "analysis.timezone",
+        ),
         ("HABITD__ANALYSIS__SCHEDULE", "25:00", "analysis.schedule"),
         ("HABITD__DATABASE__POOL_SIZE", "0", "database.pool_size"),
         ("HABITD__LOG__LEVEL", "loud", "log.level"),
@@ -105,7 +112,10 @@ fn bad_values_name_their_key() {
     ];
     for (var, value, key) in cases {
         let err = error_of(&[(var, value)]);
-        assert!(err.contains(key), "{var}={value}: {err:?} does not name {key}");
+        assert!(
+            err.contains(key),
+            "{var}={value}: {err:?} does not name {key}"
+        );
     }
 }
 

@@ -73,13 +73,9 @@ pub fn fail_unfinished(
 
 /// The newest job, if any.
 pub fn latest(conn: &Connection) -> anyhow::Result<Option<JobStatus>> {
-    conn.query_row(
-        &format!("{SELECT} ORDER BY id DESC LIMIT 1"),
-        [],
-        from_row,
-    )
-    .optional()?
-    .transpose()
+    conn.query_row(&format!("{SELECT} ORDER BY id DESC LIMIT 1"), [], from_row)
+        .optional()?
+        .transpose()
 }
 
 /// One job by id.

@@ -30,9 +30,8 @@ pub(super) fn apply(conn: &mut Connection, path: &Path) -> Result<(), OpenError>
         source,
     };
     let migrations = migrations();
-    if let SchemaVersion::Outside(found) = migrations
-        .current_version(conn)
-        .map_err(migration_error)?
+    if let SchemaVersion::Outside(found) =
+        migrations.current_version(conn).map_err(migration_error)?
     {
         return Err(OpenError::TooNew {
             path: path.to_path_buf(),

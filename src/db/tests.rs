@@ -14,7 +14,8 @@ fn config(dir: &tempfile::TempDir, pool_size: u32) -> DatabaseConfig {
 }
 
 fn pragma<T: rusqlite::types::FromSql>(conn: &Connection, name: &str) -> T {
-    conn.pragma_query_value(None, name, |row| row.get(0)).unwrap()
+    conn.pragma_query_value(None, name, |row| row.get(0))
+        .unwrap()
 }
 
 #[test]
@@ -44,7 +45,11 @@ fn migrations_run_once_and_reopen_is_idempotent() {
     let tables: i64 = db
         .get()
         .unwrap()
-        .query_row("SELECT count(*) FROM sqlite_master WHERE name = 'jobs'", [], |r| r.get(0))
+        .query_row(
+            "SELECT count(*) FROM sqlite_master WHERE name = 'jobs'",
+            [],
+            |r| r.get(0),
+        )
         .unwrap();
     assert_eq!(tables, 1);
 }
@@ -55,7 +60,8 @@ fn a_database_from_a_newer_habitd_is_refused() {
     let cfg = config(&dir, 1);
     drop(Db::open(&cfg).unwrap());
     let conn = Connection::open(&cfg.path).unwrap();
-    conn.pragma_update(None, "user_version", SCHEMA_VERSION as i64 + 5).unwrap();
+    conn.pragma_update(None, "user_version", SCHEMA_VERSION as i64 + 5)
+        .unwrap();
     drop(conn);
 
     let err = Db::open(&cfg).unwrap_err();
@@ -67,7 +73,11 @@ fn a_database_from_a_newer_habitd_is_refused() {
 fn a_file_that_is_not_a_database_is_an_error_not_a_panic() {
     let dir = tempfile::tempdir().unwrap();
     let cfg = config(&dir, 1);
-    std::fs::write(&cfg.path, b"this is not sqlite, just some text long enough to look like a header").unwrap();
+    std::fs::write(
+        &cfg.path,
+        b"this is not sqlite, just some text long enough to look like a header",
+    )
+    .unwrap();
     let err = Db::open(&cfg).unwrap_err();
     assert!(err.to_string().contains("habitd.db"), "{err}");
 }
@@ -83,8 +93,9 @@ async fn run_propagates_results_and_panics() {
     assert_eq!(n, 42);
 
     let db2 = db.clone();
-    let panicked = tokio::spawn(async move { db2.run(|_| -> anyhow::Result<()> { panic!("boom") }).await })
-        .await
-        .unwrap_err();
+    let panicked =
+        tokio::spawn(async move { db2.run(|_| -> anyhow::Result<()> { panic!("boom") }).await })
+            .await
+            .unwrap_err();
     assert!(panicked.is_panic());
 }

@@ -50,7 +50,10 @@ impl JobLock {
     /// It retries rather than blocking a thread in `flock`, so that a
     /// shutdown is never stuck behind another process's long job. Contention
     /// is rare (a manual run during the daily one), so the retry costs nothing.
-    pub async fn acquire(path: &Path, cancel: &CancellationToken) -> anyhow::Result<Option<JobLock>> {
+    pub async fn acquire(
+        path: &Path,
+        cancel: &CancellationToken,
+    ) -> anyhow::Result<Option<JobLock>> {
         loop {
             if let Some(lock) = Self::try_acquire(path)? {
                 return Ok(Some(lock));

@@ -87,7 +87,10 @@ impl Runner {
                 },
             };
             if let Err(e) = self.run(trigger, &cancel).await {
-                tracing::error!(error = format!("{e:#}"), "analysis job could not be recorded");
+                tracing::error!(
+                    error = format!("{e:#}"),
+                    "analysis job could not be recorded"
+                );
             }
         }
     }
@@ -96,7 +99,11 @@ impl Runner {
     ///
     /// The job's own failures (a phase erring, a shutdown) end in a `failed`
     /// status; only failing to record the job at all is an `Err`.
-    pub async fn run(&self, trigger: Trigger, cancel: &CancellationToken) -> anyhow::Result<JobStatus> {
+    pub async fn run(
+        &self,
+        trigger: Trigger,
+        cancel: &CancellationToken,
+    ) -> anyhow::Result<JobStatus> {
         let mut status = self
             .db
             .run(move |conn| db::jobs::insert_queued(conn, trigger, Timestamp::now()))
@@ -195,7 +202,11 @@ impl Runner {
     async fn report(&self, status: &JobStatus) {
         let row = status.clone();
         if let Err(e) = self.db.run(move |conn| db::jobs::update(conn, &row)).await {
-            tracing::error!(job = status.job_id, error = format!("{e:#}"), "could not record job status");
+            tracing::error!(
+                job = status.job_id,
+                error = format!("{e:#}"),
+                "could not record job status"
+            );
         }
         self.status.send_replace(Some(status.clone()));
     }

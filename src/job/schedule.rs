@@ -25,7 +25,10 @@ pub fn next_run(now: Timestamp, at: Time, tz: &TimeZone) -> Result<Timestamp, ji
     // Two days always suffice; the third guards against a zone whose whole
     // day is skipped (it has happened: Samoa, 2011-12-30).
     for _ in 0..3 {
-        let candidate = day.to_datetime(at).to_zoned_datetime(tz.clone())?.timestamp();
+        let candidate = day
+            .to_datetime(at)
+            .to_zoned_datetime(tz.clone())?
+            .timestamp();
         if candidate > now {
             return Ok(candidate);
         }
@@ -92,42 +95,107 @@ mod tests {
 
     #[test]
     fn later_today_or_tomorrow() {
-        check("2026-06-01T00:30:00Z", "03:00", "UTC", "2026-06-01T03:00:00Z");
-        check("2026-06-01T03:00:00Z", "03:00", "UTC", "2026-06-02T03:00:00Z");
-        check("2026-06-01T12:00:00Z", "03:00", "Europe/Berlin", "2026-06-02T01:00:00Z");
+        check(
+            "2026-06-01T00:30:00Z",
+            "03:00",
+            "UTC",
+            "2026-06-01T03:00:00Z",
+        );
+        check(
+            "2026-06-01T03:00:00Z",
+            "03:00",
+            "UTC",
+            "2026-06-02T03:00:00Z",
+        );
+        check(
+            "2026-06-01T12:00:00Z",
+            "03:00",
+            "Europe/Berlin",
+            "2026-06-02T01:00:00Z",
+        );
     }
 
     #[test]
     fn same_local_time_on_both_sides_of_spring_forward() {
         // Europe/Berlin moves from +01:00 to +02:00 at 02:00 on 2026-03-29.
-        check("2026-03-28T12:00:00Z", "03:00", "Europe/Berlin", "2026-03-29T01:00:00Z");
-        check("2026-03-29T01:00:00Z", "03:00", "Europe/Berlin", "2026-03-30T01:00:00Z");
-        check("2026-03-27T12:00:00Z", "03:00", "Europe/Berlin", "2026-03-28T02:00:00Z");
+        check(
+            "2026-03-28T12:00:00Z",
+            "03:00",
+            "Europe/Berlin",
+            "2026-03-29T01:00:00Z",
+        );
+        check(
+            "2026-03-29T01:00:00Z",
+            "03:00",
+            "Europe/Berlin",
+            "2026-03-30T01:00:00Z",
+        );
+        check(
+            "2026-03-27T12:00:00Z",
+            "03:00",
+            "Europe/Berlin",
+            "2026-03-28T02:00:00Z",
+        );
     }
 
     #[test]
     fn a_time_in_the_spring_gap_runs_after_it() {
         // 02:30 does not exist in Berlin on 2026-03-29: it runs at 03:30 CEST.
-        check("2026-03-28T12:00:00Z", "02:30", "Europe/Berlin", "2026-03-29T01:30:00Z");
+        check(
+            "2026-03-28T12:00:00Z",
+            "02:30",
+            "Europe/Berlin",
+            "2026-03-29T01:30:00Z",
+        );
     }
 
     #[test]
     fn a_time_that_repeats_in_autumn_runs_once() {
         // Berlin falls back from 03:00 CEST to 02:00 CET on 2026-10-25, so
         // 02:30 happens at 00:30Z and again at 01:30Z.
-        check("2026-10-24T12:00:00Z", "02:30", "Europe/Berlin", "2026-10-25T00:30:00Z");
-        check("2026-10-25T00:30:00Z", "02:30", "Europe/Berlin", "2026-10-26T01:30:00Z");
+        check(
+            "2026-10-24T12:00:00Z",
+            "02:30",
+            "Europe/Berlin",
+            "2026-10-25T00:30:00Z",
+        );
+        check(
+            "2026-10-25T00:30:00Z",
+            "02:30",
+            "Europe/Berlin",
+            "2026-10-26T01:30:00Z",
+        );
         // 03:00 is unambiguous that day and is one hour later in UTC terms.
-        check("2026-10-24T12:00:00Z", "03:00", "Europe/Berlin", "2026-10-25T02:00:00Z");
+        check(
+            "2026-10-24T12:00:00Z",
+            "03:00",
+            "Europe/Berlin",
+            "2026-10-25T02:00:00Z",
+        );
     }
 
     #[test]
     fn southern_hemisphere_and_american_rules() {
         // New York springs forward on 2026-03-08 at 02:00.
-        check("2026-03-07T12:00:00Z", "03:00", "America/New_York", "2026-03-08T07:00:00Z");
-        check("2026-03-06T12:00:00Z", "03:00", "America/New_York", "2026-03-07T08:00:00Z");
+        check(
+            "2026-03-07T12:00:00Z",
+            "03:00",
+            "America/New_York",
+            "2026-03-08T07:00:00Z",
+        );
+        check(
+            "2026-03-06T12:00:00Z",
+            "03:00",
+            "America/New_York",
+            "2026-03-07T08:00:00Z",
+        );
         // Sydney falls back on 2026-04-05 at 03:00 (+11:00 to +10:00).
-        check("2026-04-04T00:00:00Z", "04:00", "Australia/Sydney", "2026-04-04T18:00:00Z");
+        check(
+            "2026-04-04T00:00:00Z",
+            "04:00",
+            "Australia/Sydney",
+            "2026-04-04T18:00:00Z",
+        );
     }
 
     #[tokio::test(start_paused = true)]

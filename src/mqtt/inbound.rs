@@ -33,7 +33,9 @@ pub enum DecodeError {
     UnknownTopic(String),
     #[error("unknown command {0:?}")]
     UnknownCommand(String),
-    #[error("retained command on {0:?} ignored: commands must not be retained, or they rerun on every connect")]
+    #[error(
+        "retained command on {0:?} ignored: commands must not be retained, or they rerun on every connect"
+    )]
     RetainedCommand(String),
     #[error("bad payload on {topic:?}: {reason}")]
     Payload { topic: String, reason: String },
@@ -107,9 +109,10 @@ mod tests {
     use super::*;
 
     fn topics() -> Topics {
-        let config = crate::config::load_from(None, [("HABITD__ANALYSIS__TIMEZONE".into(), "UTC".into())])
-            .unwrap()
-            .config;
+        let config =
+            crate::config::load_from(None, [("HABITD__ANALYSIS__TIMEZONE".into(), "UTC".into())])
+                .unwrap()
+                .config;
         Topics::new(&config.mqtt)
     }
 
@@ -133,7 +136,11 @@ mod tests {
 
     #[test]
     fn garbage_is_an_error_not_a_command() {
-        check("habitd/command/analyze", &[0xff, 0xfe, 0x00], Err("not UTF-8"));
+        check(
+            "habitd/command/analyze",
+            &[0xff, 0xfe, 0x00],
+            Err("not UTF-8"),
+        );
         check("habitd/command/analyze", b"{not json", Err("invalid JSON"));
         check("habitd/command/analyze", b"rm -rf /", Err("is not empty"));
         check("habitd/command/analyze", &[b'x'; 10_000], Err("too long"));
@@ -144,7 +151,10 @@ mod tests {
     #[test]
     fn a_retained_command_is_stale_and_ignored() {
         let got = decode(&topics(), "habitd/command/analyze", b"", true);
-        assert!(matches!(got, Err(DecodeError::RetainedCommand(_))), "{got:?}");
+        assert!(
+            matches!(got, Err(DecodeError::RetainedCommand(_))),
+            "{got:?}"
+        );
     }
 
     #[test]

@@ -25,7 +25,10 @@ async fn a_job_runs_every_phase_and_is_recorded() {
     let dir = tempfile::tempdir().unwrap();
     let db = open_db(&dir);
     let (runner, status) = runner(&db);
-    let done = runner.run(Trigger::Cli, &CancellationToken::new()).await.unwrap();
+    let done = runner
+        .run(Trigger::Cli, &CancellationToken::new())
+        .await
+        .unwrap();
 
     assert_eq!(done.state, JobState::Succeeded);
     assert_eq!(done.progress, 100);
@@ -35,7 +38,11 @@ async fn a_job_runs_every_phase_and_is_recorded() {
         Phase::ALL.to_vec()
     );
     assert!(done.started_at.is_some() && done.finished_at >= done.started_at);
-    let stored = db.get().map(|c| db::jobs::get(&c, done.job_id)).unwrap().unwrap();
+    let stored = db
+        .get()
+        .map(|c| db::jobs::get(&c, done.job_id))
+        .unwrap()
+        .unwrap();
     assert_eq!(stored, Some(done.clone()));
     assert_eq!(status.borrow().as_ref(), Some(&done));
 }
@@ -56,7 +63,9 @@ async fn a_job_waits_for_another_process_and_shutdown_records_it() {
     let db = open_db(&dir);
     let (runner, mut status) = runner(&db);
     // Another process (here: this test) holds the job lock.
-    let held = JobLock::try_acquire(&lock::path_for(db.path())).unwrap().unwrap();
+    let held = JobLock::try_acquire(&lock::path_for(db.path()))
+        .unwrap()
+        .unwrap();
 
     let cancel = CancellationToken::new();
     let job = tokio::spawn({
@@ -72,8 +81,15 @@ async fn a_job_waits_for_another_process_and_shutdown_records_it() {
     drop(held);
 
     assert_eq!(done.state, JobState::Failed);
-    assert!(done.error.as_deref().unwrap().contains("interrupted"), "{done:?}");
-    let stored = db.get().map(|c| db::jobs::get(&c, done.job_id)).unwrap().unwrap();
+    assert!(
+        done.error.as_deref().unwrap().contains("interrupted"),
+        "{done:?}"
+    );
+    let stored = db
+        .get()
+        .map(|c| db::jobs::get(&c, done.job_id))
+        .unwrap()
+        .unwrap();
     assert_eq!(stored.map(|s| s.state), Some(JobState::Failed));
 }
 
@@ -90,12 +106,23 @@ async fn a_crashed_job_is_marked_failed_by_the_next_one() {
         s.job_id
     };
     let (runner, _status) = runner(&db);
-    let done = runner.run(Trigger::Cli, &CancellationToken::new()).await.unwrap();
+    let done = runner
+        .run(Trigger::Cli, &CancellationToken::new())
+        .await
+        .unwrap();
     assert_eq!(done.state, JobState::Succeeded);
 
-    let old = db.get().map(|c| db::jobs::get(&c, crashed)).unwrap().unwrap().unwrap();
+    let old = db
+        .get()
+        .map(|c| db::jobs::get(&c, crashed))
+        .unwrap()
+        .unwrap()
+        .unwrap();
     assert_eq!(old.state, JobState::Failed);
-    assert_eq!(old.error.as_deref(), Some("habitd stopped while this job ran"));
+    assert_eq!(
+        old.error.as_deref(),
+        Some("habitd stopped while this job ran")
+    );
 }
 
 #[tokio::test]
@@ -114,6 +141,14 @@ async fn serve_runs_queued_requests_until_cancelled() {
         .unwrap();
     cancel.cancel();
     serving.await.unwrap();
-    let latest = db.get().map(|c| db::jobs::latest(&c)).unwrap().unwrap().unwrap();
-    assert_eq!((latest.trigger, latest.state), (Trigger::Command, JobState::Succeeded));
+    let latest = db
+        .get()
+        .map(|c| db::jobs::latest(&c))
+        .unwrap()
+        .unwrap()
+        .unwrap();
+    assert_eq!(
+        (latest.trigger, latest.state),
+        (Trigger::Command, JobState::Succeeded)
+    );
 }

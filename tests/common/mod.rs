@@ -1,0 +1,336 @@
+//! Real parts for integration tests: a Mosquitto broker of the test's own on
+//! a free port, the habitd binary as a child process, and an MQTT client that
+//! records what habitd publishes.
+//!
+//! Nothing here sleeps to synchronise: every wait is for an event (a log
+//! line, a message, a process exit) and has a generous upper bound so a
+//! broken build fails instead of hanging.
+
+#![allow(dead_code)] // each test file uses its own subset
+
+use std::io::{BufRead, BufReader};
+use std::net::TcpListener;
+use std::path::{Path, PathBuf};
+use std::process::{Child, Command, Stdio};
+use std::time::Duration;
+
+use rumqttc::{AsyncClient, Event, MqttOptions, Packet, QoS};
+use tokio::sync::mpsc;
+
+/// Upper bound for any single wait in a test.
+pub const PATIENCE: Duration = Duration::from_secs(30);
+
+/// A Mosquitto process listening on 127.0.0.1 on a port of its own.
+pub struct Broker {
+    pub port: u16,
+    dir: tempfile::TempDir,
+    child: Child,
+}
+
+impl Broker {
+    pub fn start() -> Broker {
+        let dir = tempfile::tempdir().unwrap();
+        let port = free_port();
+        let child = spawn_mosquitto(dir.path(), port);
+        Broker { port, dir, child }
+    }
+
+    /// Kills the broker (as a crash would) and starts a new one on the same
+    /// port. It keeps no state: retained messages and sessions are gone.
+    pub fn restart(&mut self) {
+        self.stop();
+        self.child = spawn_mosquitto(self.dir.path(), self.port);
+    }
+
+    pub fn stop(&mut self) {
+        self.child.kill().ok();
+        self.child.wait().ok();
+    }
+}
+
+impl Drop for Broker {
+    fn drop(&mut self) {
+        self.stop();
+    }
+}
+
+fn free_port() -> u16 {
+    // Bind port 0, read the port the kernel chose, release it for mosquitto.
+    TcpListener::bind("127.0.0.1:0")
+        .unwrap()
+        .local_addr()
+        .unwrap()
+        .port()
+}
+
+fn spawn_mosquitto(dir: &Path, port: u16) -> Child {
+    let conf = dir.join("mosquitto.conf");
+    std::fs::write(
+        &conf,
+        format!(
+            "listener {port} 127.0.0.1\nallow_anonymous true\npersistence false\n\
+             log_dest stderr\nlog_type error\nlog_type warning\nlog_type notice\nlog_type information\n"
+        ),
+    )
+    .unwrap();
+    let mut child = Command::new(mosquitto_binary())
+        .arg("-c")
+        .arg(&conf)
+        .stdout(Stdio::null())
+        // stderr is unbuffered, so the "running" line arrives at once.
+        .stderr(Stdio::piped())
+        .spawn()
+        .expect("mosquitto must be installed (apt-get install mosquitto)");
+    // Wait for "mosquitto version X running", then keep draining its log
+    // so the broker never blocks on a full pipe.
+    let stderr = child.stderr.take().unwrap();
+    let (ready_tx, ready_rx) = std::sync::mpsc::channel();
+    std::thread::spawn(move || {
+        let mut ready = Some(ready_tx);
+        for line in BufReader::new(stderr).lines().map_while(Result::ok) {
+            if line.contains(" running")
+                && let Some(tx) = ready.take()
+            {
+                tx.send(()).ok();
+            }
+        }
+    });
+    if ready_rx.recv_timeout(PATIENCE).is_err() {
+        child.kill().ok();
+        child.wait().ok();
+        panic!("mosquitto did not start on port {port}");
+    }
+    child
+}
+
+fn mosquitto_binary() -> PathBuf {
+    for candidate in ["/usr/sbin/mosquitto", "/usr/local/sbin/mosquitto"] {
+        if Path::new(candidate).exists() {
+            return candidate.into();
+        }
+    }
+    "mosquitto".into()
+}
+
+/// One message as a client saw it.
+#[derive(Debug, Clone)]
+pub struct Message {
+    pub topic: String,
+    pub payload: Vec<u8>,
+    pub retain: bool,
+}
+
+impl Message {
+    pub fn text(&self) -> &str {
+        std::str::from_utf8(&self.payload).unwrap_or("<binary>")
+    }
+
+    pub fn json(&self) -> serde_json::Value {
+        serde_json::from_slice(&self.payload)
+            .unwrap_or_else(|e| panic!("{} is not JSON ({e}): {}", self.topic, self.text()))
+    }
+}
+
+/// A plain MQTT client subscribed to a filter, recording every message.
+pub struct Watcher {
+    pub client: AsyncClient,
+    messages: mpsc::UnboundedReceiver<Message>,
+}
+
+impl Watcher {
+    /// Connects, subscribes to `filter`, and returns once the broker has
+    /// acknowledged the subscription.
+    pub async fn connect(port: u16, filter: &str) -> Watcher {
+        let id = format!("test-watcher-{}", rand_suffix());
+        let mut options = MqttOptions::new(id, "127.0.0.1", port);
+        options.set_keep_alive(Duration::from_secs(30));
+        options.set_max_packet_size(32 * 1024 * 1024, 32 * 1024 * 1024);
+        let (client, mut eventloop) = AsyncClient::new(options, 64);
+        client.subscribe(filter, QoS::AtLeastOnce).await.unwrap();
+        let (tx, messages) = mpsc::unbounded_channel();
+        let (subscribed_tx, subscribed_rx) = tokio::sync::oneshot::channel();
+        tokio::spawn(async move {
+            let mut subscribed = Some(subscribed_tx);
+            while let Ok(event) = eventloop.poll().await {
+                match event {
+                    Event::Incoming(Packet::SubAck(_)) => {
+                        if let Some(s) = subscribed.take() {
+                            s.send(()).ok();
+                        }
+                    }
+                    Event::Incoming(Packet::Publish(p)) => {
+                        let message = Message {
+                            topic: p.topic.clone(),
+                            payload: p.payload.to_vec(),
+                            retain: p.retain,
+                        };
+                        if tx.send(message).is_err() {
+                            return;
+                        }
+                    }
+                    _ => {}
+                }
+            }
+        });
+        tokio::time::timeout(PATIENCE, subscribed_rx)
+            .await
+            .expect("test client could not subscribe")
+            .unwrap();
+        Watcher { client, messages }
+    }
+
+    /// The next message on `topic` that satisfies `accept`.
+    pub async fn wait_for(&mut self, topic: &str, accept: impl Fn(&Message) -> bool) -> Message {
+        let found = tokio::time::timeout(PATIENCE, async {
+            while let Some(m) = self.messages.recv().await {
+                if m.topic == topic && accept(&m) {
+                    return Some(m);
+                }
+            }
+            None
+        })
+        .await;
+        match found {
+            Ok(Some(m)) => m,
+            Ok(None) => panic!("test client disconnected while waiting on {topic}"),
+            Err(_) => panic!("nothing acceptable on {topic} within {PATIENCE:?}"),
+        }
+    }
+
+    /// The next message on any topic.
+    pub async fn next_message(&mut self) -> Message {
+        match tokio::time::timeout(PATIENCE, self.messages.recv()).await {
+            Ok(Some(m)) => m,
+            Ok(None) => panic!("test client disconnected"),
+            Err(_) => panic!("no message within {PATIENCE:?}"),
+        }
+    }
+
+    /// Waits for `payload` on `topic`.
+    pub async fn wait_for_text(&mut self, topic: &str, payload: &str) -> Message {
+        self.wait_for(topic, |m| m.payload == payload.as_bytes())
+            .await
+    }
+
+    /// Collects job status messages until one is in a final state.
+    pub async fn job_statuses_until_final(&mut self) -> Vec<serde_json::Value> {
+        let mut seen = Vec::new();
+        loop {
+            let m = self.wait_for("habitd/job/status", |_| true).await;
+            let status = m.json();
+            let done = matches!(
+                status["state"].as_str(),
+                Some("succeeded" | "degraded" | "failed")
+            );
+            seen.push(status);
+            if done {
+                return seen;
+            }
+        }
+    }
+
+    pub async fn publish(&self, topic: &str, payload: impl Into<Vec<u8>>, retain: bool) {
+        self.client
+            .publish(topic, QoS::AtLeastOnce, retain, payload)
+            .await
+            .unwrap();
+    }
+}
+
+fn rand_suffix() -> String {
+    use std::sync::atomic::{AtomicU32, Ordering};
+    static NEXT: AtomicU32 = AtomicU32::new(0);
+    format!(
+        "{}-{}",
+        std::process::id(),
+        NEXT.fetch_add(1, Ordering::Relaxed)
+    )
+}
+
+/// The habitd binary under test, with its own database and log file.
+pub struct Daemon {
+    pub child: tokio::process::Child,
+    pub dir: tempfile::TempDir,
+}
+
+impl Daemon {
+    pub fn database(&self) -> PathBuf {
+        self.dir.path().join("habitd.db")
+    }
+
+    pub fn log(&self) -> String {
+        std::fs::read_to_string(self.dir.path().join("habitd.log")).unwrap_or_default()
+    }
+
+    /// Sends SIGTERM, as systemd does.
+    pub fn terminate(&self) {
+        let pid = self.child.id().expect("habitd has already exited");
+        let status = Command::new("kill")
+            .arg("-TERM")
+            .arg(pid.to_string())
+            .status()
+            .unwrap();
+        assert!(status.success());
+    }
+
+    /// Waits for the process to exit and returns its exit code.
+    pub async fn exit_code(&mut self) -> Option<i32> {
+        match tokio::time::timeout(PATIENCE, self.child.wait()).await {
+            Ok(status) => status.unwrap().code(),
+            Err(_) => panic!("habitd did not exit:\n{}", self.log()),
+        }
+    }
+}
+
+/// The environment every test daemon gets: its own broker port, database
+/// and client id, UTC, no daily schedule.
+pub fn base_env(port: u16, dir: &Path) -> Vec<(String, String)> {
+    [
+        ("HABITD__MQTT__HOST", "127.0.0.1".to_string()),
+        ("HABITD__MQTT__PORT", port.to_string()),
+        (
+            "HABITD__MQTT__CLIENT_ID",
+            format!("habitd-test-{}", rand_suffix()),
+        ),
+        ("HABITD__MQTT__RECONNECT_MAX_DELAY", "1s".to_string()),
+        (
+            "HABITD__DATABASE__PATH",
+            dir.join("habitd.db").display().to_string(),
+        ),
+        ("HABITD__ANALYSIS__TIMEZONE", "UTC".to_string()),
+        ("HABITD__ANALYSIS__SCHEDULE", "off".to_string()),
+        ("HABITD__LOG__LEVEL", "debug".to_string()),
+    ]
+    .into_iter()
+    .map(|(k, v)| (k.to_string(), v))
+    .collect()
+}
+
+/// A `habitd` command with a clean environment (no HABITD__ or RUST_LOG from
+/// the developer's shell) plus `env`.
+pub fn habitd(env: &[(String, String)]) -> Command {
+    let mut command = Command::new(env!("CARGO_BIN_EXE_habitd"));
+    command.env_clear();
+    if let Ok(path) = std::env::var("PATH") {
+        command.env("PATH", path);
+    }
+    command.envs(env.iter().map(|(k, v)| (k, v)));
+    command
+}
+
+/// Starts `habitd run` against `broker`, logging to a file in its directory.
+pub fn start_daemon(port: u16) -> Daemon {
+    let dir = tempfile::tempdir().unwrap();
+    start_daemon_in(port, dir)
+}
+
+pub fn start_daemon_in(port: u16, dir: tempfile::TempDir) -> Daemon {
+    let log = std::fs::File::create(dir.path().join("habitd.log")).unwrap();
+    let mut command = habitd(&base_env(port, dir.path()));
+    command.arg("run").stdout(Stdio::null()).stderr(log);
+    let child = tokio::process::Command::from(command)
+        .kill_on_drop(true)
+        .spawn()
+        .unwrap();
+    Daemon { child, dir }
+}
