@@ -22,6 +22,8 @@ use tokio_util::task::TaskTracker;
 
 use crate::config::Config;
 use crate::db::{self, Db};
+use crate::ingest::writer::Writer;
+use crate::ingest::{Filter, Ingest};
 use crate::job::lock::{self, JobLock};
 use crate::job::runner::{Runner, Triggers};
 use crate::job::{JobStatus, Trigger, schedule};
@@ -38,8 +40,21 @@ pub async fn run(config: Config, shutdown: impl Future<Output = ()>) -> anyhow::
     let db = open_db(&config).await?;
     recover_interrupted_jobs(&db).await?;
     let latest = db.run(|conn| db::jobs::latest(conn)).await?;
+    align_activity_time_zone(&db, &config).await?;
 
-    let topics = Arc::new(Topics::new(&config.mqtt));
+    let (records, writer_rx) = Writer::channel(config.ingest.queue_size);
+    let writer = tokio::spawn(
+        Writer::new(
+            db.clone(),
+            config.analysis.timezone.clone(),
+            config.ingest.batch_size,
+            config.ingest.flush_interval,
+        )
+        .run(writer_rx),
+    );
+    let mut ingest = Ingest::new(Filter::new(&config.ingest));
+
+    let topics = Arc::new(Topics::new(&config.mqtt, &config.sources));
     let (deliveries_tx, mut deliveries) = mpsc::channel(256);
     let connection =
         mqtt::Connection::spawn(&config.mqtt, topics.clone(), Role::Daemon, deliveries_tx)?;
@@ -51,7 +66,9 @@ pub async fn run(config: Config, shutdown: impl Future<Output = ()>) -> anyhow::
     let (triggers, requests) = Triggers::channel();
     let connected = Arc::new(Notify::new());
 
-    tracker.spawn(Runner::new(db.clone(), status_tx).serve(requests, cancel.clone()));
+    tracker.spawn(
+        Runner::new(db.clone(), status_tx, settings(&config)).serve(requests, cancel.clone()),
+    );
     tracker.spawn(mqtt::forward_status(
         publisher.clone(),
         Role::Daemon,
@@ -87,6 +104,16 @@ pub async fn run(config: Config, shutdown: impl Future<Output = ()>) -> anyhow::
             Some(Delivery::Message(Inbound::HomeAssistant(HomeAssistantStatus::Offline))) => {
                 tracing::info!("Home Assistant went offline");
             }
+            Some(Delivery::Message(Inbound::Observed(observation))) => {
+                for record in ingest.observe(observation) {
+                    // Waiting here when the writer is behind is the
+                    // backpressure: MQTT reading pauses until it catches up.
+                    if records.send(record).await.is_err() {
+                        tracing::error!("the event writer stopped; stopping");
+                        break;
+                    }
+                }
+            }
             None => {
                 tracing::error!("the MQTT connection task ended unexpectedly; stopping");
                 break;
@@ -100,6 +127,16 @@ pub async fn run(config: Config, shutdown: impl Future<Output = ()>) -> anyhow::
     // Nothing reads deliveries from here on; dropping the receiver lets the
     // connection task drop them instead of waiting for room.
     drop(deliveries);
+    // Closing the writer's channel makes it write what it holds, then end.
+    drop(records);
+    match writer.await {
+        Ok(stats) => tracing::info!(
+            stored = stats.stored,
+            events = ingest.stats.events,
+            "events flushed"
+        ),
+        Err(e) => tracing::error!(error = %e, "the event writer failed"),
+    }
     let last = status_rx.borrow().clone();
     let farewell = async {
         if let Some(last) = &last {
@@ -131,7 +168,7 @@ pub async fn analyze(
     shutdown: impl Future<Output = ()>,
 ) -> anyhow::Result<AnalyzeReport> {
     let db = open_db(&config).await?;
-    let topics = Arc::new(Topics::new(&config.mqtt));
+    let topics = Arc::new(Topics::new(&config.mqtt, &config.sources));
     let (deliveries_tx, mut deliveries) = mpsc::channel(16);
     let connection =
         mqtt::Connection::spawn(&config.mqtt, topics.clone(), Role::Cli, deliveries_tx)?;
@@ -163,7 +200,7 @@ pub async fn analyze(
     // task never waits on a full channel.
     let draining = tokio::spawn(async move { while deliveries.recv().await.is_some() {} });
 
-    let runner = Runner::new(db.clone(), status_tx);
+    let runner = Runner::new(db.clone(), status_tx, settings(&config));
     let job = runner.run(Trigger::Cli, &cancel);
     tokio::pin!(job, shutdown);
     let status = tokio::select! {
@@ -194,6 +231,49 @@ pub async fn analyze(
         status,
         published: reachable,
     })
+}
+
+/// `habitd import`: blocking, on the calling thread, with `progress` called
+/// after every batch.
+pub fn import(
+    config: &Config,
+    files: &[std::path::PathBuf],
+    progress: &mut dyn FnMut(&crate::ingest::import::ImportReport),
+) -> anyhow::Result<crate::ingest::import::ImportReport> {
+    let db = Db::open(&config.database).context("while opening the database")?;
+    let mut conn = db.get().context("while opening the database")?;
+    db::events::ensure_activity_time_zone(&mut conn, &config.analysis.timezone)?;
+    let filter = Filter::new(&config.ingest);
+    let mut importer = crate::ingest::import::Importer::new(
+        &mut conn,
+        &filter,
+        &config.analysis.timezone,
+        config.ingest.batch_size.max(5000),
+    );
+    for file in files {
+        importer.file(file, progress)?;
+    }
+    Ok(importer.report)
+}
+
+fn settings(config: &Config) -> crate::pipeline::Settings {
+    crate::pipeline::Settings {
+        timezone: config.analysis.timezone.clone(),
+        retention: config.ingest.retention,
+    }
+}
+
+/// Rebuilds the activity aggregates if the configured time zone changed
+/// since they were computed.
+async fn align_activity_time_zone(db: &Db, config: &Config) -> anyhow::Result<()> {
+    let tz = config.analysis.timezone.clone();
+    let rebuilt = db
+        .run(move |conn| db::events::ensure_activity_time_zone(conn, &tz))
+        .await?;
+    if rebuilt {
+        tracing::warn!("analysis.timezone changed: activity aggregates rebuilt in the new zone");
+    }
+    Ok(())
 }
 
 async fn open_db(config: &Config) -> anyhow::Result<Db> {

@@ -31,4 +31,13 @@ pub enum Command {
     },
     /// Validate the configuration and print it, secrets redacted.
     CheckConfig,
+    /// Import history into the database: Home Assistant history answers
+    /// (`GET /api/history/period`, full or minimal) or eventstream JSON lines.
+    ///
+    /// Importing the same file twice adds nothing the second time.
+    Import {
+        /// Files to import.
+        #[arg(required = true, value_name = "FILE")]
+        files: Vec<PathBuf>,
+    },
 }

@@ -44,6 +44,10 @@ fn main() -> ExitCode {
         };
     }
 
+    if let Command::Import { files } = &cli.command {
+        return import(&config, files);
+    }
+
     let runtime = match tokio::runtime::Builder::new_multi_thread()
         .enable_all()
         .build()
@@ -71,13 +75,48 @@ fn main() -> ExitCode {
                 );
                 Ok(())
             }
-            Command::CheckConfig => Ok(()),
+            Command::CheckConfig | Command::Import { .. } => Ok(()),
         }
     });
     match outcome {
         Ok(()) => ExitCode::SUCCESS,
         Err(e) => {
             tracing::error!("{e:#}");
+            eprintln!("habitd: {e:#}");
+            ExitCode::FAILURE
+        }
+    }
+}
+
+fn import(config: &habitd::config::Config, files: &[std::path::PathBuf]) -> ExitCode {
+    let started = std::time::Instant::now();
+    let terminal = std::io::stderr().is_terminal();
+    let mut last_shown = started;
+    let mut progress = |report: &habitd::ingest::import::ImportReport| {
+        if terminal && last_shown.elapsed().as_millis() >= 250 {
+            last_shown = std::time::Instant::now();
+            let rate = report.read as f64 / started.elapsed().as_secs_f64().max(1e-3);
+            eprint!(
+                "\rimporting: {} changes read, {} new ({rate:.0}/s)   ",
+                report.read, report.stored
+            );
+        }
+    };
+    let outcome = app::import(config, files, &mut progress);
+    if terminal {
+        eprintln!();
+    }
+    match outcome {
+        Ok(r) => {
+            let seconds = started.elapsed().as_secs_f64();
+            println!(
+                "imported {} file(s) in {seconds:.1} s: {} state changes read, {} new, {} already stored, \
+                 {} filtered out, {} unreadable",
+                r.files, r.read, r.stored, r.duplicates, r.filtered, r.malformed
+            );
+            ExitCode::SUCCESS
+        }
+        Err(e) => {
             eprintln!("habitd: {e:#}");
             ExitCode::FAILURE
         }

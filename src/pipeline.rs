@@ -6,10 +6,17 @@
 //! of events read by `events` is what `patterns` mines), so a job owns one
 //! `Pipeline` for its whole run.
 //!
-//! The phases' analysis lands with the ingest, analysis and suggestion work;
-//! until a phase has work, it completes at once and counts nothing, so the
-//! runner, its status reporting and its persistence are exercised for real.
+//! Done so far: `events` applies the retention (the daily job is what prunes)
+//! and counts what the window holds. Pattern mining, synergies, features and
+//! suggestions are the analysis and suggestion work still to land; until then
+//! those phases complete at once and count nothing.
 
+use std::time::Duration;
+
+use jiff::Timestamp;
+use jiff::tz::TimeZone;
+
+use crate::db::{self, Db};
 use crate::job::Phase;
 
 /// What a phase reports back to the runner.
@@ -22,25 +29,56 @@ pub struct PhaseOutcome {
     pub degraded: Option<String>,
 }
 
+/// What the phases need from the configuration.
+#[derive(Debug, Clone)]
+pub struct Settings {
+    pub timezone: TimeZone,
+    /// Raw events older than this are deleted.
+    pub retention: Duration,
+}
+
 /// One job's pass through the phases.
-#[derive(Debug, Default)]
-pub struct Pipeline {}
+#[derive(Debug)]
+pub struct Pipeline {
+    db: Db,
+    settings: Settings,
+}
 
 impl Pipeline {
-    pub fn new() -> Self {
-        Pipeline::default()
+    pub fn new(db: Db, settings: Settings) -> Self {
+        Pipeline { db, settings }
     }
 
     /// Runs one phase. Blocking work happens on the database's blocking pool.
     pub async fn run_phase(&mut self, phase: Phase) -> anyhow::Result<PhaseOutcome> {
         match phase {
+            Phase::Events => self.events().await,
             Phase::Capabilities
-            | Phase::Events
             | Phase::Patterns
             | Phase::Synergies
             | Phase::Features
             | Phase::Suggestions
             | Phase::Store => Ok(PhaseOutcome::default()),
         }
+    }
+
+    async fn events(&mut self) -> anyhow::Result<PhaseOutcome> {
+        let cutoff = Timestamp::now()
+            .checked_sub(jiff::SignedDuration::try_from(self.settings.retention)?)?;
+        let tz = self.settings.timezone.clone();
+        let (pruned, stored) = self
+            .db
+            .run(move |conn| {
+                let pruned = db::events::prune(conn, cutoff, &tz)?;
+                Ok((pruned, db::events::count(conn)?))
+            })
+            .await?;
+        if pruned > 0 {
+            tracing::info!(pruned, "deleted events older than the retention");
+        }
+        Ok(PhaseOutcome {
+            counts: vec![("events", stored), ("events_pruned", pruned)],
+            degraded: None,
+        })
     }
 }

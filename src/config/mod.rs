@@ -18,7 +18,8 @@ use config::{Environment, File, FileFormat};
 
 pub use secret::Secret;
 pub use settings::{
-    AnalysisConfig, Config, DatabaseConfig, LogConfig, MqttConfig, MqttCredentials, TlsConfig,
+    AnalysisConfig, Config, DatabaseConfig, IngestConfig, LogConfig, MqttConfig, MqttCredentials,
+    SourcesConfig, TlsConfig,
 };
 
 /// The commented defaults, embedded so the binary needs no file to start.
@@ -89,6 +90,11 @@ pub fn load_from(
                 .prefix_separator("__")
                 .separator("__")
                 .try_parsing(true)
+                .list_separator(",")
+                .with_list_parse_key("ingest.include_domains")
+                .with_list_parse_key("ingest.exclude_domains")
+                .with_list_parse_key("ingest.include_entities")
+                .with_list_parse_key("ingest.exclude_entities")
                 .source(Some(env)),
         )
         .build()?;

@@ -17,6 +17,8 @@ use super::{ConfigError, Secret};
 #[derive(Debug, Deserialize)]
 pub(super) struct Raw {
     mqtt: RawMqtt,
+    sources: RawSources,
+    ingest: RawIngest,
     database: RawDatabase,
     analysis: RawAnalysis,
     log: RawLog,
@@ -47,6 +49,25 @@ struct RawTls {
 }
 
 #[derive(Debug, Deserialize)]
+struct RawSources {
+    eventstream_topic: String,
+    statestream_base: String,
+    zigbee2mqtt_base: String,
+}
+
+#[derive(Debug, Deserialize)]
+struct RawIngest {
+    batch_size: usize,
+    flush_interval: String,
+    queue_size: usize,
+    retention: String,
+    include_domains: Vec<String>,
+    exclude_domains: Vec<String>,
+    include_entities: Vec<String>,
+    exclude_entities: Vec<String>,
+}
+
+#[derive(Debug, Deserialize)]
 struct RawDatabase {
     path: String,
     pool_size: u32,
@@ -69,6 +90,8 @@ struct RawLog {
 #[derive(Debug, Clone, Serialize)]
 pub struct Config {
     pub mqtt: MqttConfig,
+    pub sources: SourcesConfig,
+    pub ingest: IngestConfig,
     pub database: DatabaseConfig,
     pub analysis: AnalysisConfig,
     pub log: LogConfig,
@@ -104,6 +127,28 @@ pub struct TlsConfig {
     pub client_auth: Option<(PathBuf, PathBuf)>,
 }
 
+/// Where events come from; `None` turns a source off.
+#[derive(Debug, Clone, Serialize)]
+pub struct SourcesConfig {
+    pub eventstream_topic: Option<String>,
+    pub statestream_base: Option<String>,
+    pub zigbee2mqtt_base: Option<String>,
+}
+
+#[derive(Debug, Clone, Serialize)]
+pub struct IngestConfig {
+    pub batch_size: usize,
+    #[serde(serialize_with = "friendly_duration")]
+    pub flush_interval: Duration,
+    pub queue_size: usize,
+    #[serde(serialize_with = "friendly_duration")]
+    pub retention: Duration,
+    pub include_domains: Vec<String>,
+    pub exclude_domains: Vec<String>,
+    pub include_entities: Vec<String>,
+    pub exclude_entities: Vec<String>,
+}
+
 #[derive(Debug, Clone, Serialize)]
 pub struct DatabaseConfig {
     pub path: PathBuf,
@@ -132,6 +177,8 @@ impl TryFrom<Raw> for Config {
     fn try_from(raw: Raw) -> Result<Self, ConfigError> {
         Ok(Config {
             mqtt: mqtt(raw.mqtt)?,
+            sources: sources(raw.sources)?,
+            ingest: ingest(raw.ingest)?,
             database: database(raw.database)?,
             analysis: analysis(raw.analysis)?,
             log: log(raw.log)?,
@@ -234,6 +281,77 @@ fn tls(raw: RawTls) -> Result<Option<TlsConfig>, ConfigError> {
     }))
 }
 
+fn sources(raw: RawSources) -> Result<SourcesConfig, ConfigError> {
+    let optional = |key: &str, text: String| -> Result<Option<String>, ConfigError> {
+        if text.trim().is_empty() {
+            Ok(None)
+        } else {
+            topic_segment(key, text).map(Some)
+        }
+    };
+    Ok(SourcesConfig {
+        eventstream_topic: optional("sources.eventstream_topic", raw.eventstream_topic)?,
+        statestream_base: optional("sources.statestream_base", raw.statestream_base)?,
+        zigbee2mqtt_base: optional("sources.zigbee2mqtt_base", raw.zigbee2mqtt_base)?,
+    })
+}
+
+fn ingest(raw: RawIngest) -> Result<IngestConfig, ConfigError> {
+    if !(1..=100_000).contains(&raw.batch_size) {
+        return Err(ConfigError::invalid(
+            "ingest.batch_size",
+            "must be between 1 and 100000",
+        ));
+    }
+    if raw.queue_size < raw.batch_size {
+        return Err(ConfigError::invalid(
+            "ingest.queue_size",
+            "must be at least ingest.batch_size",
+        ));
+    }
+    let flush_interval = duration("ingest.flush_interval", &raw.flush_interval)?;
+    if flush_interval.is_zero() {
+        return Err(ConfigError::invalid(
+            "ingest.flush_interval",
+            "must be more than 0s",
+        ));
+    }
+    let retention = duration("ingest.retention", &raw.retention)?;
+    if retention < Duration::from_secs(86_400) {
+        return Err(ConfigError::invalid(
+            "ingest.retention",
+            "must be at least 1 day (the analysis needs weeks)",
+        ));
+    }
+    for (key, patterns) in [
+        ("ingest.include_entities", &raw.include_entities),
+        ("ingest.exclude_entities", &raw.exclude_entities),
+    ] {
+        if let Some(bad) = patterns.iter().find(|p| !p.contains('.')) {
+            return Err(ConfigError::invalid(
+                key,
+                format!("{bad:?} is not an entity id pattern like \"sensor.*_battery\""),
+            ));
+        }
+    }
+    let trimmed = |list: Vec<String>| -> Vec<String> {
+        list.into_iter()
+            .map(|s| s.trim().to_owned())
+            .filter(|s| !s.is_empty())
+            .collect()
+    };
+    Ok(IngestConfig {
+        batch_size: raw.batch_size,
+        flush_interval,
+        queue_size: raw.queue_size,
+        retention,
+        include_domains: trimmed(raw.include_domains),
+        exclude_domains: trimmed(raw.exclude_domains),
+        include_entities: trimmed(raw.include_entities),
+        exclude_entities: trimmed(raw.exclude_entities),
+    })
+}
+
 fn database(raw: RawDatabase) -> Result<DatabaseConfig, ConfigError> {
     if raw.path.trim().is_empty() {
         return Err(ConfigError::invalid("database.path", "must not be empty"));
@@ -304,14 +422,19 @@ fn log(raw: RawLog) -> Result<LogConfig, ConfigError> {
     }
 }
 
-/// Parses a friendly (`"30s"`, `"1h 30m"`) or ISO 8601 (`"PT30S"`) duration.
+/// Parses a friendly (`"30s"`, `"1h 30m"`, `"60d"`) or ISO 8601 (`"PT30S"`)
+/// duration; a day is 24 hours here.
 fn duration(key: &str, text: &str) -> Result<Duration, ConfigError> {
-    let signed: jiff::SignedDuration = text.trim().parse().map_err(|e| {
+    let invalid = |e: jiff::Error| {
         ConfigError::invalid(
             key,
             format!("{text:?} is not a duration like \"30s\" ({e})"),
         )
-    })?;
+    };
+    let span: jiff::Span = text.trim().parse().map_err(invalid)?;
+    let signed = span
+        .to_duration(jiff::SpanRelativeTo::days_are_24_hours())
+        .map_err(invalid)?;
     Duration::try_from(signed)
         .map_err(|_| ConfigError::invalid(key, format!("{text:?} must not be negative")))
 }

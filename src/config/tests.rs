@@ -109,6 +109,18 @@ fn bad_values_name_their_key() {
         ("HABITD__DATABASE__POOL_SIZE", "0", "database.pool_size"),
         ("HABITD__LOG__LEVEL", "loud", "log.level"),
         ("HABITD__MQTT__TLS__ENABLED", "maybe", "mqtt.tls.enabled"),
+        ("HABITD__INGEST__RETENTION", "1h", "ingest.retention"),
+        ("HABITD__INGEST__BATCH_SIZE", "0", "ingest.batch_size"),
+        (
+            "HABITD__INGEST__EXCLUDE_ENTITIES",
+            "battery",
+            "ingest.exclude_entities",
+        ),
+        (
+            "HABITD__SOURCES__ZIGBEE2MQTT_BASE",
+            "z2m/#",
+            "sources.zigbee2mqtt_base",
+        ),
     ];
     for (var, value, key) in cases {
         let err = error_of(&[(var, value)]);
@@ -117,6 +129,23 @@ fn bad_values_name_their_key() {
             "{var}={value}: {err:?} does not name {key}"
         );
     }
+}
+
+#[test]
+fn lists_and_disabled_sources_from_the_environment() {
+    let c = load_env(&[
+        ("HABITD__INGEST__EXCLUDE_DOMAINS", "sun, weather"),
+        ("HABITD__INGEST__INCLUDE_ENTITIES", "light.*,switch.kettle"),
+        ("HABITD__SOURCES__STATESTREAM_BASE", ""),
+        ("HABITD__INGEST__RETENTION", "30d"),
+    ])
+    .unwrap()
+    .config;
+    assert_eq!(c.ingest.exclude_domains, ["sun", "weather"]);
+    assert_eq!(c.ingest.include_entities, ["light.*", "switch.kettle"]);
+    assert_eq!(c.sources.statestream_base, None);
+    assert_eq!(c.sources.eventstream_topic.as_deref(), Some("ha_events"));
+    assert_eq!(c.ingest.retention, Duration::from_secs(30 * 86_400));
 }
 
 #[test]

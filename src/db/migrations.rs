@@ -11,10 +11,16 @@ use rusqlite_migration::{M, MigrationDefinitionError, Migrations, SchemaVersion}
 
 use super::OpenError;
 
-const FILES: &[(&str, &str)] = &[(
-    "0001_jobs.sql",
-    include_str!("../../migrations/0001_jobs.sql"),
-)];
+const FILES: &[(&str, &str)] = &[
+    (
+        "0001_jobs.sql",
+        include_str!("../../migrations/0001_jobs.sql"),
+    ),
+    (
+        "0002_events.sql",
+        include_str!("../../migrations/0002_events.sql"),
+    ),
+];
 
 fn migrations() -> Migrations<'static> {
     Migrations::new(FILES.iter().map(|(_, sql)| M::up(sql)).collect())

@@ -22,7 +22,7 @@ use tokio_util::sync::CancellationToken;
 use super::lock::{self, JobLock};
 use super::{JobState, JobStatus, Phase, Trigger};
 use crate::db::{self, Db};
-use crate::pipeline::Pipeline;
+use crate::pipeline::{Pipeline, Settings};
 
 /// The sending side of the job queue. Cheap to clone.
 #[derive(Clone, Debug)]
@@ -63,15 +63,17 @@ pub struct Runner {
     db: Db,
     lock_path: PathBuf,
     status: watch::Sender<Option<JobStatus>>,
+    settings: Settings,
 }
 
 impl Runner {
-    pub fn new(db: Db, status: watch::Sender<Option<JobStatus>>) -> Self {
+    pub fn new(db: Db, status: watch::Sender<Option<JobStatus>>, settings: Settings) -> Self {
         let lock_path = lock::path_for(db.path());
         Runner {
             db,
             lock_path,
             status,
+            settings,
         }
     }
 
@@ -135,7 +137,7 @@ impl Runner {
 
         status.state = JobState::Running;
         status.started_at = Some(Timestamp::now());
-        let mut pipeline = Pipeline::new();
+        let mut pipeline = Pipeline::new(self.db.clone(), self.settings.clone());
         let mut degraded = Vec::new();
         for phase in Phase::ALL {
             status.phase = Some(phase);

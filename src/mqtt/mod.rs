@@ -44,7 +44,7 @@ pub enum Role {
 }
 
 /// What the connection task hands to the rest of habitd.
-#[derive(Debug, Clone, PartialEq, Eq)]
+#[derive(Debug, Clone, PartialEq)]
 pub enum Delivery {
     /// A (re)connect: subscribe and announce again.
     Connected,
@@ -199,8 +199,16 @@ async fn drive(
                 forward(&deliveries, Delivery::Connected).await;
             }
             Ok(Event::Incoming(Packet::Publish(publish))) => {
-                match inbound::decode(&topics, &publish.topic, &publish.payload, publish.retain) {
-                    Ok(message) => forward(&deliveries, Delivery::Message(message)).await,
+                let now = jiff::Timestamp::now();
+                match inbound::decode(
+                    &topics,
+                    &publish.topic,
+                    &publish.payload,
+                    publish.retain,
+                    now,
+                ) {
+                    Ok(Some(message)) => forward(&deliveries, Delivery::Message(message)).await,
+                    Ok(None) => {}
                     Err(e) => {
                         let total = malformed.fetch_add(1, Ordering::Relaxed) + 1;
                         tracing::warn!(error = %e, malformed_total = total, "ignored an MQTT message");

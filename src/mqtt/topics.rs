@@ -3,7 +3,7 @@
 //! Only the `mqtt` module knows topic strings; everything else asks
 //! [`Topics`] for one by name.
 
-use crate::config::MqttConfig;
+use crate::config::{MqttConfig, SourcesConfig};
 
 #[derive(Debug, Clone)]
 pub struct Topics {
@@ -11,17 +11,68 @@ pub struct Topics {
     job_status: String,
     command_prefix: String,
     homeassistant_status: String,
+    discovery_prefix: String,
+    eventstream: Option<String>,
+    statestream_base: Option<String>,
+    zigbee2mqtt_base: Option<String>,
+}
+
+/// Which source a topic belongs to, with the part after its base.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Route<'t> {
+    Command(&'t str),
+    HomeAssistantStatus,
+    Eventstream,
+    Statestream(&'t str),
+    Zigbee2Mqtt(&'t str),
+    Discovery(&'t str),
+    Unknown,
 }
 
 impl Topics {
-    pub fn new(config: &MqttConfig) -> Self {
+    pub fn new(config: &MqttConfig, sources: &SourcesConfig) -> Self {
         let base = &config.base_topic;
         Topics {
             availability: format!("{base}/availability"),
             job_status: format!("{base}/job/status"),
             command_prefix: format!("{base}/command/"),
             homeassistant_status: config.homeassistant_status_topic.clone(),
+            discovery_prefix: config.discovery_prefix.clone(),
+            eventstream: sources.eventstream_topic.clone(),
+            statestream_base: sources.statestream_base.clone(),
+            zigbee2mqtt_base: sources.zigbee2mqtt_base.clone(),
         }
+    }
+
+    /// Sorts an incoming topic to its source.
+    pub fn route<'t>(&self, topic: &'t str) -> Route<'t> {
+        let under = |base: &Option<String>| {
+            base.as_deref()
+                .and_then(|b| topic.strip_prefix(b))
+                .and_then(|rest| rest.strip_prefix('/'))
+        };
+        if topic == self.homeassistant_status {
+            Route::HomeAssistantStatus
+        } else if let Some(name) = topic.strip_prefix(&self.command_prefix) {
+            Route::Command(name)
+        } else if self.eventstream.as_deref() == Some(topic) {
+            Route::Eventstream
+        } else if let Some(rest) = under(&self.statestream_base) {
+            Route::Statestream(rest)
+        } else if let Some(rest) = under(&self.zigbee2mqtt_base) {
+            Route::Zigbee2Mqtt(rest)
+        } else if let Some(rest) = topic
+            .strip_prefix(&self.discovery_prefix)
+            .and_then(|r| r.strip_prefix('/'))
+        {
+            Route::Discovery(rest)
+        } else {
+            Route::Unknown
+        }
+    }
+
+    pub fn zigbee2mqtt_base(&self) -> Option<&str> {
+        self.zigbee2mqtt_base.as_deref()
     }
 
     /// `online` / `offline`, retained; the Last Will publishes `offline`.
@@ -39,17 +90,22 @@ impl Topics {
         &self.homeassistant_status
     }
 
-    /// The command name if `topic` is one of habitd's command topics
-    /// (`habitd/command/<name>`).
-    pub fn command_name<'t>(&self, topic: &'t str) -> Option<&'t str> {
-        topic.strip_prefix(&self.command_prefix)
-    }
-
     /// What the daemon subscribes to, after every connect.
     pub fn subscriptions(&self) -> Vec<String> {
-        vec![
+        let mut topics = vec![
             format!("{}+", self.command_prefix),
             self.homeassistant_status.clone(),
-        ]
+            // Other integrations' entity configs (habitd's own are skipped).
+            format!("{}/+/+/config", self.discovery_prefix),
+            format!("{}/+/+/+/config", self.discovery_prefix),
+        ];
+        topics.extend(self.eventstream.clone());
+        topics.extend(
+            self.statestream_base
+                .as_ref()
+                .map(|b| format!("{b}/+/+/state")),
+        );
+        topics.extend(self.zigbee2mqtt_base.as_ref().map(|b| format!("{b}/#")));
+        topics
     }
 }

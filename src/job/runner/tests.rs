@@ -17,7 +17,11 @@ fn open_db(dir: &tempfile::TempDir) -> Db {
 
 fn runner(db: &Db) -> (Runner, watch::Receiver<Option<JobStatus>>) {
     let (tx, rx) = watch::channel(None);
-    (Runner::new(db.clone(), tx), rx)
+    let settings = crate::pipeline::Settings {
+        timezone: jiff::tz::TimeZone::UTC,
+        retention: Duration::from_secs(60 * 86_400),
+    };
+    (Runner::new(db.clone(), tx, settings), rx)
 }
 
 #[tokio::test]

@@ -1,0 +1,73 @@
+//! What habitd learns from the home: state changes, and who caused them.
+
+use jiff::Timestamp;
+
+/// Who or what caused a state change, from Home Assistant's context.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub enum Origin {
+    /// A physical device or an integration (no user, no parent context), or
+    /// a source that carries no context (statestream, Zigbee2MQTT).
+    Device,
+    /// A person, through the UI, the API or voice (`user_id`, no parent).
+    User,
+    /// An automation or script (`parent_id` set): already automated, never a
+    /// finding.
+    Automation,
+}
+
+impl Origin {
+    /// The number stored in the `events.origin` column.
+    pub fn code(self) -> i64 {
+        match self {
+            Origin::Device => 0,
+            Origin::User => 1,
+            Origin::Automation => 2,
+        }
+    }
+
+    pub fn from_code(code: i64) -> Option<Origin> {
+        match code {
+            0 => Some(Origin::Device),
+            1 => Some(Origin::User),
+            2 => Some(Origin::Automation),
+            _ => None,
+        }
+    }
+}
+
+/// One entity changing state.
+#[derive(Debug, Clone, PartialEq)]
+pub struct StateChange {
+    pub entity_id: String,
+    /// When it happened: the source's own time where it has one.
+    pub at: Timestamp,
+    pub state: String,
+    pub old_state: Option<String>,
+    pub origin: Origin,
+}
+
+impl StateChange {
+    /// `unavailable` and `unknown` are stored, but they are connectivity, not
+    /// anyone's action.
+    pub fn is_blip(&self) -> bool {
+        is_blip(&self.state)
+    }
+}
+
+pub fn is_blip(state: &str) -> bool {
+    matches!(state, "unavailable" | "unknown")
+}
+
+/// What an event tells about its entity besides the state.
+#[derive(Debug, Clone, Default, PartialEq)]
+pub struct EntityInfo {
+    pub entity_id: String,
+    pub friendly_name: Option<String>,
+    pub device_class: Option<String>,
+    pub unit: Option<String>,
+}
+
+/// The part of an entity id before the dot (`light` in `light.kitchen`).
+pub fn domain(entity_id: &str) -> &str {
+    entity_id.split_once('.').map_or(entity_id, |(d, _)| d)
+}

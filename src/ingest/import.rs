@@ -1,0 +1,205 @@
+//! `habitd import FILE…`: history files into the database, idempotently.
+//!
+//! Two formats, told apart by their first character: Home Assistant's history
+//! answer (`[[…]]`, full or `minimal_response`, as saved from
+//! `GET /api/history/period`) and eventstream JSON lines (one
+//! `{"event_type": …}` per line, as `mosquitto_sub -t ha_events` prints them,
+//! or a capture wrapping each in `{"payload": …}`). Both stream: memory does
+//! not grow with the file. Events already stored are skipped, so importing a
+//! file twice, or one that overlaps live data, adds nothing twice.
+
+use std::collections::HashSet;
+use std::fs::File;
+use std::io::{BufRead, BufReader};
+use std::path::Path;
+
+use anyhow::Context;
+use jiff::tz::TimeZone;
+use rusqlite::Connection;
+
+use super::{Filter, Record};
+use crate::db::events::{EntityIds, write_batch};
+use crate::event::{EntityInfo, StateChange};
+use crate::ha::{eventstream, history};
+
+/// What an import did.
+#[derive(Debug, Default, Clone, Copy, PartialEq, Eq)]
+pub struct ImportReport {
+    pub files: u64,
+    /// State changes read from the files.
+    pub read: u64,
+    /// Of those, new in the database.
+    pub stored: u64,
+    /// Of those, already there.
+    pub duplicates: u64,
+    /// Left out by the `ingest` filters.
+    pub filtered: u64,
+    /// Lines or items that could not be read.
+    pub malformed: u64,
+}
+
+/// Imports into `conn`, calling `progress` with the running report now and then.
+pub struct Importer<'a> {
+    conn: &'a mut Connection,
+    filter: &'a Filter,
+    tz: &'a TimeZone,
+    batch_size: usize,
+    ids: EntityIds,
+    seen_entities: HashSet<String>,
+    batch: Vec<Record>,
+    pub report: ImportReport,
+}
+
+impl<'a> Importer<'a> {
+    pub fn new(
+        conn: &'a mut Connection,
+        filter: &'a Filter,
+        tz: &'a TimeZone,
+        batch_size: usize,
+    ) -> Self {
+        Importer {
+            conn,
+            filter,
+            tz,
+            batch_size,
+            ids: EntityIds::new(),
+            seen_entities: HashSet::new(),
+            batch: Vec::with_capacity(batch_size),
+            report: ImportReport::default(),
+        }
+    }
+
+    /// Imports one file; `progress` is called after every batch.
+    pub fn file(
+        &mut self,
+        path: &Path,
+        progress: &mut dyn FnMut(&ImportReport),
+    ) -> anyhow::Result<()> {
+        let file = File::open(path).with_context(|| format!("cannot open {}", path.display()))?;
+        let mut reader = BufReader::with_capacity(1 << 16, file);
+        let first =
+            first_byte(&mut reader).with_context(|| format!("cannot read {}", path.display()))?;
+        let mut failure = None;
+        match first {
+            Some(b'[') => {
+                let stats = history::read(reader, |item| {
+                    if failure.is_some() {
+                        return;
+                    }
+                    let result = match item {
+                        history::HistoryItem::Entity(info) => {
+                            self.entity(info);
+                            Ok(())
+                        }
+                        history::HistoryItem::Change(change) => self.change(change, progress),
+                    };
+                    if let Err(e) = result {
+                        failure = Some(e);
+                    }
+                })
+                .with_context(|| {
+                    format!("{} is not a Home Assistant history answer", path.display())
+                })?;
+                self.report.malformed += stats.skipped;
+            }
+            Some(_) => {
+                for line in reader.lines() {
+                    let line = line.with_context(|| format!("cannot read {}", path.display()))?;
+                    if line.trim().is_empty() {
+                        continue;
+                    }
+                    match eventstream_line(&line) {
+                        Ok(Some((change, info))) => {
+                            self.entity(info);
+                            self.change(change, progress)?;
+                        }
+                        Ok(None) => {}
+                        Err(_) => self.report.malformed += 1,
+                    }
+                }
+            }
+            None => {}
+        }
+        if let Some(e) = failure {
+            return Err(e);
+        }
+        self.flush(progress)?;
+        self.report.files += 1;
+        Ok(())
+    }
+
+    fn entity(&mut self, info: EntityInfo) {
+        if self.filter.accepts(&info.entity_id) && self.seen_entities.insert(info.entity_id.clone())
+        {
+            self.batch.push(Record::Entity(info));
+        }
+    }
+
+    fn change(
+        &mut self,
+        change: StateChange,
+        progress: &mut dyn FnMut(&ImportReport),
+    ) -> anyhow::Result<()> {
+        self.report.read += 1;
+        if !self.filter.accepts(&change.entity_id) {
+            self.report.filtered += 1;
+            return Ok(());
+        }
+        self.batch.push(Record::Event(change));
+        if self.batch.len() >= self.batch_size {
+            self.flush(progress)?;
+        }
+        Ok(())
+    }
+
+    fn flush(&mut self, progress: &mut dyn FnMut(&ImportReport)) -> anyhow::Result<()> {
+        if self.batch.is_empty() {
+            return Ok(());
+        }
+        let outcome = write_batch(self.conn, &mut self.ids, &self.batch, self.tz)?;
+        self.batch.clear();
+        self.report.stored += outcome.stored;
+        self.report.duplicates += outcome.duplicates;
+        progress(&self.report);
+        Ok(())
+    }
+}
+
+fn first_byte(reader: &mut BufReader<File>) -> std::io::Result<Option<u8>> {
+    loop {
+        let buf = reader.fill_buf()?;
+        if buf.is_empty() {
+            return Ok(None);
+        }
+        match buf.iter().position(|b| !b.is_ascii_whitespace()) {
+            Some(i) => {
+                let b = buf[i];
+                reader.consume(i);
+                return Ok(Some(b));
+            }
+            None => {
+                let n = buf.len();
+                reader.consume(n);
+            }
+        }
+    }
+}
+
+/// One eventstream line, bare or wrapped in a capture record.
+fn eventstream_line(line: &str) -> Result<Option<(StateChange, EntityInfo)>, String> {
+    #[derive(serde::Deserialize)]
+    struct Wrapped<'a> {
+        #[serde(borrow)]
+        payload: Option<&'a serde_json::value::RawValue>,
+        topic: Option<&'a str>,
+    }
+    let wrapped: Wrapped<'_> = serde_json::from_str(line).map_err(|e| e.to_string())?;
+    match (wrapped.topic, wrapped.payload) {
+        (Some(_), Some(payload)) if payload.get().starts_with('{') => {
+            eventstream::decode(payload.get().as_bytes())
+        }
+        // A capture line of another topic (statestream …): not an event.
+        (Some(_), _) => Ok(None),
+        (None, _) => eventstream::decode(line.as_bytes()),
+    }
+}

@@ -1,0 +1,250 @@
+//! The ingest state machine, and what its records become in SQLite.
+
+use std::time::Duration;
+
+use jiff::Timestamp;
+use serde_json::json;
+
+use super::*;
+use crate::config::DatabaseConfig;
+use crate::db::{self, Db};
+use crate::ha::discovery::ZigbeeSource;
+
+fn ingest() -> Ingest {
+    let config =
+        crate::config::load_from(None, [("HABITD__ANALYSIS__TIMEZONE".into(), "UTC".into())])
+            .unwrap()
+            .config;
+    Ingest::new(Filter::new(&config.ingest))
+}
+
+fn at(s: &str) -> Timestamp {
+    s.parse().unwrap()
+}
+
+fn device_state(device: &str, state: serde_json::Value, when: &str) -> Observation {
+    Observation::DeviceState {
+        device: device.into(),
+        state: state.as_object().cloned().unwrap(),
+        at: at(when),
+    }
+}
+
+fn events(records: &[Record]) -> Vec<&StateChange> {
+    records
+        .iter()
+        .filter_map(|r| match r {
+            Record::Event(e) => Some(e),
+            _ => None,
+        })
+        .collect()
+}
+
+fn contact_sensor() -> Observation {
+    Observation::Discovered(vec![Discovered {
+        entity_id: "binary_sensor.front_door_contact".into(),
+        name: Some("Contact".into()),
+        device_class: Some("door".into()),
+        unit: None,
+        zigbee2mqtt_source: Some(ZigbeeSource {
+            device: "front_door/contact".into(),
+            property: "contact".into(),
+        }),
+        states: [("true".into(), "off".into()), ("false".into(), "on".into())].into(),
+    }])
+}
+
+#[test]
+fn zigbee_changes_get_home_assistant_names_and_states() {
+    let mut i = ingest();
+    i.observe(contact_sensor());
+    assert!(
+        i.observe(device_state(
+            "front_door/contact",
+            json!({"contact": true, "battery": 90}),
+            "2026-01-01T07:00:00Z"
+        ))
+        .is_empty()
+    );
+    let records = i.observe(device_state(
+        "front_door/contact",
+        json!({"contact": false, "battery": 89}),
+        "2026-01-01T07:01:00Z",
+    ));
+    let e = events(&records);
+    assert_eq!(e.len(), 1, "{records:?}");
+    assert_eq!(e[0].entity_id, "binary_sensor.front_door_contact");
+    assert_eq!(
+        (e[0].old_state.as_deref(), e[0].state.as_str()),
+        (Some("off"), "on")
+    );
+    assert_eq!(e[0].at, at("2026-01-01T07:01:00Z"));
+}
+
+#[test]
+fn unmapped_zigbee_properties_keep_a_zigbee2mqtt_name() {
+    let mut i = ingest();
+    i.observe(device_state(
+        "hall/remote",
+        json!({"battery": 1}),
+        "2026-01-01T07:00:00Z",
+    ));
+    let records = i.observe(device_state(
+        "hall/remote",
+        json!({"battery": 1, "action": "on"}),
+        "2026-01-01T07:00:01Z",
+    ));
+    let e = events(&records);
+    assert_eq!(e[0].entity_id, "zigbee2mqtt.hall_remote_action");
+    assert_eq!(
+        (e[0].old_state.as_deref(), e[0].state.as_str()),
+        (None, "on")
+    );
+}
+
+#[test]
+fn the_eventstream_copy_of_a_change_wins() {
+    let mut i = ingest();
+    i.observe(contact_sensor());
+    let change = StateChange {
+        entity_id: "binary_sensor.front_door_contact".into(),
+        at: at("2026-01-01T07:00:00Z"),
+        state: "on".into(),
+        old_state: Some("off".into()),
+        origin: Origin::Device,
+    };
+    let info = EntityInfo {
+        entity_id: change.entity_id.clone(),
+        ..Default::default()
+    };
+    assert_eq!(
+        events(&i.observe(Observation::StateChanged(change.clone(), info))).len(),
+        1
+    );
+    i.observe(device_state(
+        "front_door/contact",
+        json!({"contact": true}),
+        "2026-01-01T07:00:00Z",
+    ));
+    let dup = i.observe(device_state(
+        "front_door/contact",
+        json!({"contact": false}),
+        "2026-01-01T07:00:00.2Z",
+    ));
+    assert!(events(&dup).is_empty());
+    let streamed = Observation::StateStream {
+        change,
+        snapshot: false,
+    };
+    assert!(events(&i.observe(streamed)).is_empty());
+    assert_eq!(i.stats.duplicates_of_eventstream, 2);
+}
+
+#[test]
+fn statestream_snapshots_and_repeats_are_not_changes() {
+    let mut i = ingest();
+    let state = |s: &str, snapshot| Observation::StateStream {
+        change: StateChange {
+            entity_id: "switch.kettle".into(),
+            at: at("2026-01-01T07:00:00Z"),
+            state: s.into(),
+            old_state: None,
+            origin: Origin::Device,
+        },
+        snapshot,
+    };
+    assert!(events(&i.observe(state("off", true))).is_empty());
+    assert!(events(&i.observe(state("off", false))).is_empty());
+    let on = i.observe(state("on", false));
+    assert_eq!(events(&on)[0].old_state.as_deref(), Some("off"));
+}
+
+#[test]
+fn filtered_entities_are_counted_not_stored() {
+    let mut i = ingest();
+    let sun = StateChange {
+        entity_id: "sun.sun".into(),
+        at: at("2026-01-01T07:00:00Z"),
+        state: "above_horizon".into(),
+        old_state: None,
+        origin: Origin::Device,
+    };
+    assert!(
+        i.observe(Observation::StateStream {
+            change: sun,
+            snapshot: false
+        })
+        .is_empty()
+    );
+    assert_eq!(i.stats.filtered, 1);
+}
+
+#[tokio::test]
+async fn records_are_stored_once_with_aggregates_in_local_time() {
+    let dir = tempfile::tempdir().unwrap();
+    let db = Db::open(&DatabaseConfig {
+        path: dir.path().join("habitd.db"),
+        pool_size: 2,
+        busy_timeout: Duration::from_secs(5),
+        cache_size_kib: 1024,
+    })
+    .unwrap();
+    let tz = jiff::tz::TimeZone::get("Europe/Berlin").unwrap();
+    let change = |state: &str, when: &str, origin| {
+        Record::Event(StateChange {
+            entity_id: "light.kitchen".into(),
+            at: at(when),
+            state: state.into(),
+            old_state: None,
+            origin,
+        })
+    };
+    let batch = vec![
+        Record::Entity(EntityInfo {
+            entity_id: "light.kitchen".into(),
+            friendly_name: Some("Kitchen".into()),
+            ..Default::default()
+        }),
+        // 06:45 in Berlin in winter (UTC+1) and in summer (UTC+2).
+        change("on", "2026-01-05T05:45:00Z", Origin::User),
+        change("on", "2026-07-06T04:45:00Z", Origin::Device),
+        change("off", "2026-07-06T05:00:00Z", Origin::Automation),
+        change("unavailable", "2026-07-06T06:00:00Z", Origin::Device),
+    ];
+    let mut ids = db::events::EntityIds::new();
+    let mut conn = db.get().unwrap();
+    let first = db::events::write_batch(&mut conn, &mut ids, &batch, &tz).unwrap();
+    assert_eq!((first.stored, first.duplicates), (4, 0));
+    // A re-delivery, with a fresh id cache as after a restart.
+    let again =
+        db::events::write_batch(&mut conn, &mut db::events::EntityIds::new(), &batch, &tz).unwrap();
+    assert_eq!((again.stored, again.duplicates), (0, 4));
+
+    let slots: Vec<(String, i64, i64)> = conn
+        .prepare("SELECT state, slot, count FROM activity ORDER BY day")
+        .unwrap()
+        .query_map([], |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?)))
+        .unwrap()
+        .map(Result::unwrap)
+        .collect();
+    // Both at the 06:45 slot (81 = 6*12 + 9); the automation and the
+    // unavailable blip are not activity.
+    assert_eq!(slots, [("on".into(), 81, 1), ("on".into(), 81, 1)]);
+    let name: String = conn
+        .query_row(
+            "SELECT friendly_name FROM entities WHERE entity_id = 'light.kitchen'",
+            [],
+            |r| r.get(0),
+        )
+        .unwrap();
+    assert_eq!(name, "Kitchen");
+
+    // Retention: everything before July goes, with its aggregates.
+    let pruned = db::events::prune(&conn, at("2026-07-01T00:00:00Z"), &tz).unwrap();
+    assert_eq!(pruned, 1);
+    assert_eq!(db::events::count(&conn).unwrap(), 3);
+    let days: i64 = conn
+        .query_row("SELECT count(*) FROM activity", [], |r| r.get(0))
+        .unwrap();
+    assert_eq!(days, 1);
+}

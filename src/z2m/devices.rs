@@ -1,0 +1,228 @@
+//! Zigbee2MQTT's `bridge/devices`: what each device can do.
+//!
+//! The retained message is a JSON array of devices; each supported device has a
+//! `definition` whose `exposes` describe its properties. This module turns it
+//! into [`Device`]s with a flat list of [`Capability`]s: the features of a
+//! specific expose (`light`, `switch`, `cover` …) are listed individually and
+//! remember what they belong to; a `composite` (a colour, a schedule) is one
+//! capability, since its parts are set together.
+//!
+//! Zigbee2MQTT drops undefined keys and adds new expose types over time, so
+//! every key is optional, an unknown type is kept by name, and one device that
+//! cannot be read is reported without losing the others.
+
+use serde::Deserialize;
+use serde_json::Value;
+
+/// A Zigbee device as Zigbee2MQTT describes it.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Device {
+    pub ieee_address: String,
+    pub friendly_name: String,
+    /// `Coordinator`, `Router` or `EndDevice`.
+    pub kind: Option<String>,
+    pub model: Option<String>,
+    pub vendor: Option<String>,
+    pub description: Option<String>,
+    pub power_source: Option<String>,
+    pub disabled: bool,
+    pub capabilities: Vec<Capability>,
+}
+
+/// One property of a device.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Capability {
+    /// The key in the device's state message and in `/set` (`state_l1`).
+    pub property: String,
+    pub name: String,
+    /// The expose type: `binary`, `numeric`, `enum`, `text`, `composite`,
+    /// `list`, or whatever a newer Zigbee2MQTT calls it.
+    pub kind: String,
+    /// The specific expose this is a feature of (`light`, `switch` …).
+    pub feature_of: Option<String>,
+    pub access: Access,
+    /// `config` or `diagnostic`; `None` for the device's main functions.
+    pub category: Option<String>,
+    pub endpoint: Option<String>,
+    pub unit: Option<String>,
+    pub value_min: Option<f64>,
+    pub value_max: Option<f64>,
+    /// An enum's values, or a binary's on/off/toggle values, as text.
+    pub values: Vec<String>,
+    pub description: Option<String>,
+}
+
+/// Zigbee2MQTT's access bits.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub struct Access(pub u8);
+
+impl Access {
+    /// Reported in the device's state message.
+    pub fn published(self) -> bool {
+        self.0 & 1 != 0
+    }
+    /// Can be changed with `<device>/set`.
+    pub fn settable(self) -> bool {
+        self.0 & 2 != 0
+    }
+    /// Can be read with `<device>/get`.
+    pub fn gettable(self) -> bool {
+        self.0 & 4 != 0
+    }
+}
+
+/// Why a `bridge/devices` payload or one of its devices could not be read.
+#[derive(Debug, thiserror::Error)]
+pub enum DevicesError {
+    #[error("bridge/devices is not a JSON array: {0}")]
+    NotAnArray(String),
+    #[error("device #{index}: {message}")]
+    Device { index: usize, message: String },
+}
+
+/// Parses a `bridge/devices` payload. Devices that cannot be read are returned
+/// as errors beside the ones that can, so one odd device costs nothing else.
+pub fn parse(payload: &[u8]) -> Result<(Vec<Device>, Vec<DevicesError>), DevicesError> {
+    let items: Vec<Value> =
+        serde_json::from_slice(payload).map_err(|e| DevicesError::NotAnArray(e.to_string()))?;
+    let mut devices = Vec::with_capacity(items.len());
+    let mut errors = Vec::new();
+    for (index, item) in items.into_iter().enumerate() {
+        match serde_path_to_error::deserialize::<_, WireDevice>(item) {
+            Ok(wire) => devices.push(wire.into_device()),
+            Err(e) => errors.push(DevicesError::Device {
+                index,
+                message: format!("at {}: {}", e.path(), e.inner()),
+            }),
+        }
+    }
+    Ok((devices, errors))
+}
+
+/// Flattens one definition's `exposes` (also used for the test over every
+/// known definition).
+pub fn capabilities(exposes: &[WireExpose]) -> Vec<Capability> {
+    let mut out = Vec::new();
+    for expose in exposes {
+        flatten(expose, None, &mut out);
+    }
+    out
+}
+
+fn flatten(expose: &WireExpose, feature_of: Option<&str>, out: &mut Vec<Capability>) {
+    let kind = expose.kind.as_deref().unwrap_or("unknown");
+    match (&expose.features, expose.property.as_deref()) {
+        // A specific expose (light, switch, climate …): its features are the
+        // capabilities. Nested specifics (a light inside a switch) keep the
+        // innermost name.
+        (Some(features), None) => {
+            for feature in features {
+                flatten(feature, Some(kind), out);
+            }
+        }
+        (_, Some(property)) => out.push(Capability {
+            property: property.to_owned(),
+            name: expose.name.clone().unwrap_or_else(|| property.to_owned()),
+            kind: kind.to_owned(),
+            feature_of: feature_of.map(str::to_owned),
+            access: Access(expose.access.unwrap_or(0)),
+            category: expose.category.clone(),
+            endpoint: expose.endpoint.clone(),
+            unit: expose.unit.clone(),
+            value_min: expose.value_min,
+            value_max: expose.value_max,
+            values: expose.value_texts(),
+            description: expose.description.clone(),
+        }),
+        // No property and no features: nothing a state message could carry.
+        (None, None) => {}
+    }
+}
+
+#[derive(Debug, Deserialize)]
+struct WireDevice {
+    ieee_address: String,
+    friendly_name: String,
+    #[serde(rename = "type")]
+    kind: Option<String>,
+    #[serde(default)]
+    disabled: bool,
+    power_source: Option<String>,
+    definition: Option<WireDefinition>,
+}
+
+#[derive(Debug, Deserialize)]
+struct WireDefinition {
+    model: Option<String>,
+    vendor: Option<String>,
+    description: Option<String>,
+    #[serde(default)]
+    exposes: Vec<WireExpose>,
+}
+
+/// One entry of `exposes`, generic or specific. Public for the definitions
+/// test, which reads exposes without a surrounding device.
+#[derive(Debug, Deserialize)]
+pub struct WireExpose {
+    #[serde(rename = "type")]
+    kind: Option<String>,
+    name: Option<String>,
+    property: Option<String>,
+    access: Option<u8>,
+    category: Option<String>,
+    endpoint: Option<String>,
+    unit: Option<String>,
+    value_min: Option<f64>,
+    value_max: Option<f64>,
+    value_on: Option<Value>,
+    value_off: Option<Value>,
+    value_toggle: Option<Value>,
+    values: Option<Vec<Value>>,
+    description: Option<String>,
+    features: Option<Vec<WireExpose>>,
+}
+
+impl WireExpose {
+    fn value_texts(&self) -> Vec<String> {
+        let listed = self.values.iter().flatten();
+        let binary = [&self.value_on, &self.value_off, &self.value_toggle];
+        listed
+            .chain(binary.into_iter().flatten())
+            .map(value_text)
+            .collect()
+    }
+}
+
+impl WireDevice {
+    fn into_device(self) -> Device {
+        let (model, vendor, description, capabilities) = match self.definition {
+            Some(d) => {
+                let caps = capabilities(&d.exposes);
+                (d.model, d.vendor, d.description, caps)
+            }
+            None => (None, None, None, Vec::new()),
+        };
+        Device {
+            ieee_address: self.ieee_address,
+            friendly_name: self.friendly_name,
+            kind: self.kind,
+            model,
+            vendor,
+            description,
+            power_source: self.power_source,
+            disabled: self.disabled,
+            capabilities,
+        }
+    }
+}
+
+/// A JSON scalar as the text Home Assistant would show (`true`, `ON`, `3`).
+pub fn value_text(value: &Value) -> String {
+    match value {
+        Value::String(s) => s.clone(),
+        other => other.to_string(),
+    }
+}
+
+#[cfg(test)]
+mod tests;
