@@ -155,6 +155,15 @@ impl Ingest {
                     .collect();
                 tracing::info!(devices = devices.len(), "Zigbee2MQTT device list received");
                 out.push(Record::Devices(devices));
+                // Discovery configs may have come first (the broker replays
+                // retained topics in any order): link them to the new rows.
+                for ((device, property), m) in &self.mapped {
+                    out.push(Record::Mapping {
+                        device: device.clone(),
+                        property: property.clone(),
+                        entity_id: m.entity_id.clone(),
+                    });
+                }
             }
             Observation::DeviceState { device, state, at } => {
                 for change in self.tracker.changes(&device, state) {

@@ -42,7 +42,7 @@ fn events(records: &[Record]) -> Vec<&StateChange> {
 
 fn contact_sensor() -> Observation {
     Observation::Discovered(vec![Discovered {
-        entity_id: "binary_sensor.front_door_contact".into(),
+        entity_id: "binary_sensor.front_door_contact_contact".into(),
         name: Some("Contact".into()),
         device_class: Some("door".into()),
         unit: None,
@@ -73,7 +73,7 @@ fn zigbee_changes_get_home_assistant_names_and_states() {
     ));
     let e = events(&records);
     assert_eq!(e.len(), 1, "{records:?}");
-    assert_eq!(e[0].entity_id, "binary_sensor.front_door_contact");
+    assert_eq!(e[0].entity_id, "binary_sensor.front_door_contact_contact");
     assert_eq!(
         (e[0].old_state.as_deref(), e[0].state.as_str()),
         (Some("off"), "on")
@@ -107,7 +107,7 @@ fn the_eventstream_copy_of_a_change_wins() {
     let mut i = ingest();
     i.observe(contact_sensor());
     let change = StateChange {
-        entity_id: "binary_sensor.front_door_contact".into(),
+        entity_id: "binary_sensor.front_door_contact_contact".into(),
         at: at("2026-01-01T07:00:00Z"),
         state: "on".into(),
         old_state: Some("off".into()),
