@@ -44,33 +44,34 @@ CREATE TABLE capabilities (
 ) STRICT, WITHOUT ROWID;
 
 -- One row per state change. The key makes re-delivery of the same change
--- (same entity, time and state) a no-op, and serves per-entity queries.
+-- (same entity, time and state) a no-op. It starts with the time, so live
+-- events are appended at the end of one B-tree (few pages written per batch:
+-- the SD card's lifetime) and the analysis window and retention are range
+-- scans. There is deliberately no per-entity index: nothing reads one entity
+-- over all time, and a second index would double the writes.
 CREATE TABLE events (
-    entity    INTEGER NOT NULL REFERENCES entities (id),
     ts        INTEGER NOT NULL,             -- unix milliseconds, the source's time
+    entity    INTEGER NOT NULL REFERENCES entities (id),
     state     TEXT    NOT NULL,
     old_state TEXT,
     origin    INTEGER NOT NULL,             -- 0 device/other, 1 user, 2 automation
-    PRIMARY KEY (entity, ts, state)
+    PRIMARY KEY (ts, entity, state)
 ) STRICT, WITHOUT ROWID;
-
--- The analysis window and retention read by time across all entities.
-CREATE INDEX events_by_time ON events (ts);
 
 -- How often each entity reached each state, per local day and 5-minute slot,
 -- counting only changes made by people or devices (not automations, not
 -- unavailable/unknown). Maintained as events are stored, so the daily job
 -- knows when things usually happen without re-reading a month of events.
+-- Keyed by day first: today's counters sit together, so a batch touches few
+-- pages, and the daily job reads a day range.
 CREATE TABLE activity (
+    day    INTEGER NOT NULL,                -- local date, days since 1970-01-01
     entity INTEGER NOT NULL REFERENCES entities (id),
     state  TEXT    NOT NULL,
-    day    INTEGER NOT NULL,                -- local date, days since 1970-01-01
     slot   INTEGER NOT NULL CHECK (slot BETWEEN 0 AND 287),  -- local time / 5 min
     count  INTEGER NOT NULL,
-    PRIMARY KEY (entity, state, day, slot)
+    PRIMARY KEY (day, entity, state, slot)
 ) STRICT, WITHOUT ROWID;
-
-CREATE INDEX activity_by_day ON activity (day);
 
 -- Settings the stored data depends on (the time zone of `activity`).
 CREATE TABLE meta (

@@ -146,12 +146,12 @@ fn insert_event(
     let ts = change.at.as_millisecond();
     let inserted = tx
         .prepare_cached(
-            "INSERT OR IGNORE INTO events (entity, ts, state, old_state, origin) \
+            "INSERT OR IGNORE INTO events (ts, entity, state, old_state, origin) \
              VALUES (?1, ?2, ?3, ?4, ?5)",
         )?
         .execute(params![
-            entity,
             ts,
+            entity,
             change.state,
             change.old_state,
             change.origin.code()
@@ -162,10 +162,10 @@ fn insert_event(
     if change.origin != Origin::Automation && !change.is_blip() {
         let (day, slot) = local_day_and_slot(change.at, tz);
         tx.prepare_cached(
-            "INSERT INTO activity (entity, state, day, slot, count) VALUES (?1, ?2, ?3, ?4, 1) \
-             ON CONFLICT (entity, state, day, slot) DO UPDATE SET count = count + 1",
+            "INSERT INTO activity (day, entity, state, slot, count) VALUES (?1, ?2, ?3, ?4, 1) \
+             ON CONFLICT (day, entity, state, slot) DO UPDATE SET count = count + 1",
         )?
-        .execute(params![entity, change.state, day, slot])?;
+        .execute(params![day, entity, change.state, slot])?;
     }
     Ok(true)
 }
@@ -250,8 +250,8 @@ pub fn prune(conn: &Connection, before: Timestamp, tz: &TimeZone) -> anyhow::Res
         // `events` has no rowid: delete a chunk by its key.
         let n = conn
             .prepare_cached(
-                "DELETE FROM events WHERE (entity, ts, state) IN \
-                 (SELECT entity, ts, state FROM events WHERE ts < ?1 LIMIT 10000)",
+                "DELETE FROM events WHERE (ts, entity, state) IN \
+                 (SELECT ts, entity, state FROM events WHERE ts < ?1 LIMIT 10000)",
             )?
             .execute([cutoff])?;
         deleted += n as u64;
@@ -297,15 +297,15 @@ pub fn ensure_activity_time_zone(conn: &mut Connection, tz: &TimeZone) -> anyhow
              AND state NOT IN ('unavailable', 'unknown')",
         )?;
         let mut upsert = tx.prepare_cached(
-            "INSERT INTO activity (entity, state, day, slot, count) VALUES (?1, ?2, ?3, ?4, 1) \
-             ON CONFLICT (entity, state, day, slot) DO UPDATE SET count = count + 1",
+            "INSERT INTO activity (day, entity, state, slot, count) VALUES (?1, ?2, ?3, ?4, 1) \
+             ON CONFLICT (day, entity, state, slot) DO UPDATE SET count = count + 1",
         )?;
         let mut rows = read.query([])?;
         while let Some(row) = rows.next()? {
             let (entity, ts, state): (i64, i64, String) = (row.get(0)?, row.get(1)?, row.get(2)?);
             let at = Timestamp::from_millisecond(ts)?;
             let (day, slot) = local_day_and_slot(at, tz);
-            upsert.execute(params![entity, state, day, slot])?;
+            upsert.execute(params![day, entity, state, slot])?;
         }
     }
     tx.execute(
