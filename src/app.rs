@@ -256,10 +256,54 @@ pub fn import(
     Ok(importer.report)
 }
 
+/// `habitd backfill --days N`: Home Assistant's history of every recorded
+/// entity, a day at a time, through the same path as `habitd import`.
+pub fn backfill(
+    config: &Config,
+    days: u32,
+    progress: &mut dyn FnMut(&crate::ingest::import::ImportReport),
+) -> anyhow::Result<crate::ingest::import::ImportReport> {
+    let Some(ha) = &config.homeassistant else {
+        anyhow::bail!("backfill needs homeassistant.url and homeassistant.token");
+    };
+    let runtime = tokio::runtime::Builder::new_current_thread()
+        .enable_all()
+        .build()?;
+    let client = crate::ha::rest::Client::new(ha)?;
+    let filter = Filter::new(&config.ingest);
+    let entities: Vec<String> = runtime
+        .block_on(client.states())?
+        .into_iter()
+        .map(|e| e.info.entity_id)
+        .filter(|id| filter.accepts(id))
+        .collect();
+    let db = Db::open(&config.database).context("while opening the database")?;
+    let mut conn = db.get().context("while opening the database")?;
+    db::events::ensure_activity_time_zone(&mut conn, &config.analysis.timezone)?;
+    let mut importer = crate::ingest::import::Importer::new(
+        &mut conn,
+        &filter,
+        &config.analysis.timezone,
+        config.ingest.batch_size.max(5000),
+    );
+    let now = Timestamp::now();
+    for day in (0..days).rev() {
+        let end = now.checked_sub(jiff::SignedDuration::from_hours(24 * i64::from(day)))?;
+        let start = end.checked_sub(jiff::SignedDuration::from_hours(24))?;
+        for answer in runtime.block_on(client.history(start, end, &entities))? {
+            importer
+                .history(&answer[..], progress)
+                .with_context(|| format!("while importing the history from {start}"))?;
+        }
+    }
+    Ok(importer.report)
+}
+
 fn settings(config: &Config) -> crate::pipeline::Settings {
     crate::pipeline::Settings {
         timezone: config.analysis.timezone.clone(),
         retention: config.ingest.retention,
+        homeassistant: config.homeassistant.clone(),
     }
 }
 

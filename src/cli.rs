@@ -40,4 +40,11 @@ pub enum Command {
         #[arg(required = true, value_name = "FILE")]
         files: Vec<PathBuf>,
     },
+    /// Fetch the last days of history from Home Assistant (needs
+    /// homeassistant.url and a token), a day at a time, idempotently.
+    Backfill {
+        /// How many days back.
+        #[arg(long, default_value_t = 30, value_parser = clap::value_parser!(u32).range(1..=366))]
+        days: u32,
+    },
 }

@@ -44,8 +44,10 @@ fn main() -> ExitCode {
         };
     }
 
-    if let Command::Import { files } = &cli.command {
-        return import(&config, files);
+    match &cli.command {
+        Command::Import { files } => return import(|p| app::import(&config, files, p)),
+        Command::Backfill { days } => return import(|p| app::backfill(&config, *days, p)),
+        _ => {}
     }
 
     let runtime = match tokio::runtime::Builder::new_multi_thread()
@@ -75,7 +77,7 @@ fn main() -> ExitCode {
                 );
                 Ok(())
             }
-            Command::CheckConfig | Command::Import { .. } => Ok(()),
+            Command::CheckConfig | Command::Import { .. } | Command::Backfill { .. } => Ok(()),
         }
     });
     match outcome {
@@ -88,7 +90,12 @@ fn main() -> ExitCode {
     }
 }
 
-fn import(config: &habitd::config::Config, files: &[std::path::PathBuf]) -> ExitCode {
+type Progress<'a> = &'a mut dyn FnMut(&habitd::ingest::import::ImportReport);
+
+/// Runs an import or a backfill with progress on a terminal and a summary.
+fn import(
+    run: impl FnOnce(Progress<'_>) -> anyhow::Result<habitd::ingest::import::ImportReport>,
+) -> ExitCode {
     let started = std::time::Instant::now();
     let terminal = std::io::stderr().is_terminal();
     let mut last_shown = started;
@@ -102,7 +109,7 @@ fn import(config: &habitd::config::Config, files: &[std::path::PathBuf]) -> Exit
             );
         }
     };
-    let outcome = app::import(config, files, &mut progress);
+    let outcome = run(&mut progress);
     if terminal {
         eprintln!();
     }
@@ -110,9 +117,9 @@ fn import(config: &habitd::config::Config, files: &[std::path::PathBuf]) -> Exit
         Ok(r) => {
             let seconds = started.elapsed().as_secs_f64();
             println!(
-                "imported {} file(s) in {seconds:.1} s: {} state changes read, {} new, {} already stored, \
+                "imported in {seconds:.1} s: {} state changes read, {} new, {} already stored, \
                  {} filtered out, {} unreadable",
-                r.files, r.read, r.stored, r.duplicates, r.filtered, r.malformed
+                r.read, r.stored, r.duplicates, r.filtered, r.malformed
             );
             ExitCode::SUCCESS
         }

@@ -6,8 +6,9 @@
 //! of events read by `events` is what `patterns` mines), so a job owns one
 //! `Pipeline` for its whole run.
 //!
-//! Done so far: `events` applies the retention (the daily job is what prunes)
-//! and counts what the window holds. Pattern mining, synergies, features and
+//! Done so far: `capabilities` reads entities, areas and existing automations
+//! from Home Assistant when it is configured; `events` applies the retention
+//! (the daily job is what prunes) and counts what the window holds. Pattern mining, synergies, features and
 //! suggestions are the analysis and suggestion work still to land; until then
 //! those phases complete at once and count nothing.
 
@@ -16,7 +17,10 @@ use std::time::Duration;
 use jiff::Timestamp;
 use jiff::tz::TimeZone;
 
+use crate::config::HomeAssistantConfig;
 use crate::db::{self, Db};
+use crate::ha::rest;
+use crate::ingest::Record;
 use crate::job::Phase;
 
 /// What a phase reports back to the runner.
@@ -35,6 +39,8 @@ pub struct Settings {
     pub timezone: TimeZone,
     /// Raw events older than this are deleted.
     pub retention: Duration,
+    /// Where to read entities, areas and automations, when configured.
+    pub homeassistant: Option<HomeAssistantConfig>,
 }
 
 /// One job's pass through the phases.
@@ -53,13 +59,76 @@ impl Pipeline {
     pub async fn run_phase(&mut self, phase: Phase) -> anyhow::Result<PhaseOutcome> {
         match phase {
             Phase::Events => self.events().await,
-            Phase::Capabilities
-            | Phase::Patterns
+            Phase::Capabilities => self.capabilities().await,
+            Phase::Patterns
             | Phase::Synergies
             | Phase::Features
             | Phase::Suggestions
             | Phase::Store => Ok(PhaseOutcome::default()),
         }
+    }
+
+    /// Refreshes what Home Assistant knows: entity names, areas and the
+    /// automations that exist. Zigbee2MQTT's capabilities arrive over MQTT and
+    /// are already stored. Without Home Assistant the analysis still runs on
+    /// what MQTT said, so an unreachable Home Assistant degrades the job.
+    async fn capabilities(&mut self) -> anyhow::Result<PhaseOutcome> {
+        let Some(config) = self.settings.homeassistant.clone() else {
+            return Ok(PhaseOutcome::default());
+        };
+        match self.fetch_home_assistant(&config).await {
+            Ok(counts) => Ok(PhaseOutcome {
+                counts,
+                degraded: None,
+            }),
+            Err(e) => {
+                tracing::warn!(error = format!("{e:#}"), "Home Assistant could not be read");
+                Ok(PhaseOutcome {
+                    counts: Vec::new(),
+                    degraded: Some(format!("Home Assistant could not be read: {e:#}")),
+                })
+            }
+        }
+    }
+
+    async fn fetch_home_assistant(
+        &mut self,
+        config: &HomeAssistantConfig,
+    ) -> anyhow::Result<Vec<(&'static str, u64)>> {
+        let client = rest::Client::new(config)?;
+        let entities = client.states().await?;
+        let ids: Vec<String> = entities.iter().map(|e| e.info.entity_id.clone()).collect();
+        let areas = client.areas(&ids).await?;
+        let mut automations = Vec::new();
+        for entity in &entities {
+            if let Some(id) = &entity.automation_id {
+                let config = client.automation_config(id).await?;
+                automations.push((
+                    id.clone(),
+                    entity.info.entity_id.clone(),
+                    entity.info.friendly_name.clone(),
+                    config,
+                ));
+            }
+        }
+        let counts = vec![
+            ("entities", entities.len() as u64),
+            ("areas", areas.len() as u64),
+            ("automations", automations.len() as u64),
+        ];
+        let records: Vec<Record> = entities
+            .into_iter()
+            .map(|e| Record::Entity(e.info))
+            .collect();
+        let tz = self.settings.timezone.clone();
+        self.db
+            .run(move |conn| {
+                db::events::write_batch(conn, &mut db::events::EntityIds::new(), &records, &tz)?;
+                db::events::set_areas(conn, &areas)?;
+                db::events::replace_automations(conn, &automations)
+            })
+            .await?;
+        Ok(counts)
     }
 
     async fn events(&mut self) -> anyhow::Result<PhaseOutcome> {

@@ -18,6 +18,7 @@ use super::{ConfigError, Secret};
 pub(super) struct Raw {
     mqtt: RawMqtt,
     sources: RawSources,
+    homeassistant: RawHomeAssistant,
     ingest: RawIngest,
     database: RawDatabase,
     analysis: RawAnalysis,
@@ -56,6 +57,14 @@ struct RawSources {
 }
 
 #[derive(Debug, Deserialize)]
+struct RawHomeAssistant {
+    url: String,
+    token: String,
+    token_file: String,
+    timeout: String,
+}
+
+#[derive(Debug, Deserialize)]
 struct RawIngest {
     batch_size: usize,
     flush_interval: String,
@@ -91,6 +100,8 @@ struct RawLog {
 pub struct Config {
     pub mqtt: MqttConfig,
     pub sources: SourcesConfig,
+    /// `None` when no Home Assistant URL is configured.
+    pub homeassistant: Option<HomeAssistantConfig>,
     pub ingest: IngestConfig,
     pub database: DatabaseConfig,
     pub analysis: AnalysisConfig,
@@ -136,6 +147,15 @@ pub struct SourcesConfig {
 }
 
 #[derive(Debug, Clone, Serialize)]
+pub struct HomeAssistantConfig {
+    /// Without a trailing slash.
+    pub url: String,
+    pub token: Secret,
+    #[serde(serialize_with = "friendly_duration")]
+    pub timeout: Duration,
+}
+
+#[derive(Debug, Clone, Serialize)]
 pub struct IngestConfig {
     pub batch_size: usize,
     #[serde(serialize_with = "friendly_duration")]
@@ -178,6 +198,7 @@ impl TryFrom<Raw> for Config {
         Ok(Config {
             mqtt: mqtt(raw.mqtt)?,
             sources: sources(raw.sources)?,
+            homeassistant: homeassistant(raw.homeassistant)?,
             ingest: ingest(raw.ingest)?,
             database: database(raw.database)?,
             analysis: analysis(raw.analysis)?,
@@ -294,6 +315,31 @@ fn sources(raw: RawSources) -> Result<SourcesConfig, ConfigError> {
         statestream_base: optional("sources.statestream_base", raw.statestream_base)?,
         zigbee2mqtt_base: optional("sources.zigbee2mqtt_base", raw.zigbee2mqtt_base)?,
     })
+}
+
+fn homeassistant(raw: RawHomeAssistant) -> Result<Option<HomeAssistantConfig>, ConfigError> {
+    let url = raw.url.trim().trim_end_matches('/').to_owned();
+    let token = secret("homeassistant.token", raw.token, raw.token_file)?;
+    if url.is_empty() {
+        return Ok(None);
+    }
+    if !(url.starts_with("http://") || url.starts_with("https://")) || url.len() < 10 {
+        return Err(ConfigError::invalid(
+            "homeassistant.url",
+            format!("{url:?} is not an http:// or https:// address"),
+        ));
+    }
+    let Some(token) = token.filter(|t| !t.expose().is_empty()) else {
+        return Err(ConfigError::invalid(
+            "homeassistant.token",
+            "is required when homeassistant.url is set (a long-lived access token)",
+        ));
+    };
+    Ok(Some(HomeAssistantConfig {
+        url,
+        token,
+        timeout: duration("homeassistant.timeout", &raw.timeout)?,
+    }))
 }
 
 fn ingest(raw: RawIngest) -> Result<IngestConfig, ConfigError> {

@@ -110,6 +110,16 @@ fn bad_values_name_their_key() {
         ("HABITD__LOG__LEVEL", "loud", "log.level"),
         ("HABITD__MQTT__TLS__ENABLED", "maybe", "mqtt.tls.enabled"),
         ("HABITD__INGEST__RETENTION", "1h", "ingest.retention"),
+        (
+            "HABITD__HOMEASSISTANT__URL",
+            "homeassistant.local",
+            "homeassistant.url",
+        ),
+        (
+            "HABITD__HOMEASSISTANT__URL",
+            "http://ha.local:8123",
+            "homeassistant.token",
+        ),
         ("HABITD__INGEST__BATCH_SIZE", "0", "ingest.batch_size"),
         (
             "HABITD__INGEST__EXCLUDE_ENTITIES",

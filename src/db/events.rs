@@ -315,3 +315,43 @@ pub fn ensure_activity_time_zone(conn: &mut Connection, tz: &TimeZone) -> anyhow
     tx.commit()?;
     Ok(current.is_some())
 }
+
+/// Records the areas Home Assistant assigns (entity id → area name).
+pub fn set_areas(
+    conn: &mut Connection,
+    areas: &std::collections::HashMap<String, String>,
+) -> anyhow::Result<usize> {
+    let tx = conn.transaction()?;
+    let mut changed = 0;
+    {
+        let mut stmt = tx.prepare_cached("UPDATE entities SET area = ?2 WHERE entity_id = ?1")?;
+        for (entity, area) in areas {
+            changed += stmt.execute(params![entity, area])?;
+        }
+    }
+    tx.commit()?;
+    Ok(changed)
+}
+
+/// Replaces the list of existing automations: `(config id, entity id,
+/// alias, config JSON)`.
+pub fn replace_automations(
+    conn: &mut Connection,
+    automations: &[(String, String, Option<String>, Option<serde_json::Value>)],
+) -> anyhow::Result<()> {
+    let now = Timestamp::now().as_millisecond();
+    let tx = conn.transaction()?;
+    tx.execute("DELETE FROM automations", [])?;
+    {
+        let mut stmt = tx.prepare_cached(
+            "INSERT OR REPLACE INTO automations (id, entity_id, alias, config, updated_at) \
+             VALUES (?1, ?2, ?3, ?4, ?5)",
+        )?;
+        for (id, entity, alias, config) in automations {
+            let config = config.as_ref().map(serde_json::to_string).transpose()?;
+            stmt.execute(params![id, entity, alias, config, now])?;
+        }
+    }
+    tx.commit()?;
+    Ok(())
+}

@@ -20,6 +20,10 @@ const FILES: &[(&str, &str)] = &[
         "0002_events.sql",
         include_str!("../../migrations/0002_events.sql"),
     ),
+    (
+        "0003_automations.sql",
+        include_str!("../../migrations/0003_automations.sql"),
+    ),
 ];
 
 fn migrations() -> Migrations<'static> {

@@ -9,6 +9,7 @@
 pub mod discovery;
 pub mod eventstream;
 pub mod history;
+pub mod rest;
 pub mod statestream;
 
 use serde::Deserialize;

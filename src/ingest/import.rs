@@ -79,29 +79,10 @@ impl<'a> Importer<'a> {
         let mut reader = BufReader::with_capacity(1 << 16, file);
         let first =
             first_byte(&mut reader).with_context(|| format!("cannot read {}", path.display()))?;
-        let mut failure = None;
         match first {
-            Some(b'[') => {
-                let stats = history::read(reader, |item| {
-                    if failure.is_some() {
-                        return;
-                    }
-                    let result = match item {
-                        history::HistoryItem::Entity(info) => {
-                            self.entity(info);
-                            Ok(())
-                        }
-                        history::HistoryItem::Change(change) => self.change(change, progress),
-                    };
-                    if let Err(e) = result {
-                        failure = Some(e);
-                    }
-                })
-                .with_context(|| {
-                    format!("{} is not a Home Assistant history answer", path.display())
-                })?;
-                self.report.malformed += stats.skipped;
-            }
+            Some(b'[') => self.history(reader, progress).with_context(|| {
+                format!("{} is not a Home Assistant history answer", path.display())
+            })?,
             Some(_) => {
                 for line in reader.lines() {
                     let line = line.with_context(|| format!("cannot read {}", path.display()))?;
@@ -117,15 +98,41 @@ impl<'a> Importer<'a> {
                         Err(_) => self.report.malformed += 1,
                     }
                 }
+                self.flush(progress)?;
             }
             None => {}
         }
+        self.report.files += 1;
+        Ok(())
+    }
+
+    /// Imports one history answer (from a file or from Home Assistant).
+    pub fn history(
+        &mut self,
+        reader: impl std::io::Read,
+        progress: &mut dyn FnMut(&ImportReport),
+    ) -> anyhow::Result<()> {
+        let mut failure = None;
+        let stats = history::read(reader, |item| {
+            if failure.is_some() {
+                return;
+            }
+            let result = match item {
+                history::HistoryItem::Entity(info) => {
+                    self.entity(info);
+                    Ok(())
+                }
+                history::HistoryItem::Change(change) => self.change(change, progress),
+            };
+            if let Err(e) = result {
+                failure = Some(e);
+            }
+        })?;
+        self.report.malformed += stats.skipped;
         if let Some(e) = failure {
             return Err(e);
         }
-        self.flush(progress)?;
-        self.report.files += 1;
-        Ok(())
+        self.flush(progress)
     }
 
     fn entity(&mut self, info: EntityInfo) {

@@ -20,6 +20,7 @@ fn runner(db: &Db) -> (Runner, watch::Receiver<Option<JobStatus>>) {
     let settings = crate::pipeline::Settings {
         timezone: jiff::tz::TimeZone::UTC,
         retention: Duration::from_secs(60 * 86_400),
+        homeassistant: None,
     };
     (Runner::new(db.clone(), tx, settings), rx)
 }

@@ -1,0 +1,230 @@
+//! Home Assistant's REST API: entities, areas, automations and history.
+//!
+//! One `reqwest` client per [`Client`], reused for every request, with the
+//! long-lived token as a bearer header and a per-request timeout. Errors name
+//! the request and Home Assistant's answer; the token never appears in them.
+
+use std::collections::HashMap;
+
+use anyhow::{Context, bail};
+use jiff::Timestamp;
+use serde::Deserialize;
+
+use crate::config::{HomeAssistantConfig, Secret};
+use crate::event::EntityInfo;
+
+/// An entity as `/api/states` lists it.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Entity {
+    pub info: EntityInfo,
+    /// For `automation.*` entities: the automation's config id.
+    pub automation_id: Option<String>,
+}
+
+#[derive(Debug, Clone)]
+pub struct Client {
+    http: reqwest::Client,
+    base: String,
+    token: Secret,
+}
+
+#[derive(Deserialize)]
+struct WireState {
+    entity_id: String,
+    #[serde(default)]
+    attributes: WireAttributes,
+}
+
+#[derive(Default, Deserialize)]
+struct WireAttributes {
+    friendly_name: Option<String>,
+    device_class: Option<String>,
+    unit_of_measurement: Option<String>,
+    id: Option<serde_json::Value>,
+}
+
+/// Home Assistant (aiohttp) refuses request lines over 8 KiB; stay well
+/// below with the entity list of a history request.
+const MAX_FILTER_LEN: usize = 4000;
+
+impl Client {
+    pub fn new(config: &HomeAssistantConfig) -> anyhow::Result<Client> {
+        let http = reqwest::Client::builder()
+            .timeout(config.timeout)
+            .user_agent(concat!("habitd/", env!("CARGO_PKG_VERSION")))
+            .build()
+            .context("while creating the HTTP client")?;
+        Ok(Client {
+            http,
+            base: config.url.clone(),
+            token: config.token.clone(),
+        })
+    }
+
+    async fn send(
+        &self,
+        request: reqwest::RequestBuilder,
+        what: &str,
+    ) -> anyhow::Result<reqwest::Response> {
+        let response = request
+            .bearer_auth(self.token.expose())
+            .send()
+            .await
+            .with_context(|| format!("Home Assistant did not answer {what}"))?;
+        let status = response.status();
+        if !status.is_success() {
+            let body = response.text().await.unwrap_or_default();
+            let hint = if status == reqwest::StatusCode::UNAUTHORIZED {
+                " (check homeassistant.token)"
+            } else {
+                ""
+            };
+            bail!(
+                "Home Assistant answered {what} with {status}{hint}: {}",
+                body.chars().take(300).collect::<String>()
+            );
+        }
+        Ok(response)
+    }
+
+    /// Every entity with its name, class and unit.
+    pub async fn states(&self) -> anyhow::Result<Vec<Entity>> {
+        let url = format!("{}/api/states", self.base);
+        let body = self
+            .send(self.http.get(url), "GET /api/states")
+            .await?
+            .bytes()
+            .await?;
+        let states: Vec<WireState> =
+            serde_path_to_error::deserialize(&mut serde_json::Deserializer::from_slice(&body))
+                .map_err(|e| {
+                    anyhow::anyhow!(
+                        "GET /api/states: unexpected answer at {}: {}",
+                        e.path(),
+                        e.inner()
+                    )
+                })?;
+        Ok(states
+            .into_iter()
+            .filter(|s| super::is_entity_id(&s.entity_id))
+            .map(|s| Entity {
+                automation_id: s
+                    .entity_id
+                    .starts_with("automation.")
+                    .then(|| {
+                        s.attributes
+                            .id
+                            .as_ref()
+                            .map(crate::z2m::devices::value_text)
+                    })
+                    .flatten(),
+                info: EntityInfo {
+                    entity_id: s.entity_id,
+                    friendly_name: s.attributes.friendly_name,
+                    device_class: s.attributes.device_class,
+                    unit: s.attributes.unit_of_measurement,
+                },
+            })
+            .collect())
+    }
+
+    /// The area of each entity that has one, in one template request (the
+    /// area registry is otherwise only on the WebSocket API).
+    pub async fn areas(&self, entity_ids: &[String]) -> anyhow::Result<HashMap<String, String>> {
+        if entity_ids.is_empty() {
+            return Ok(HashMap::new());
+        }
+        let list = serde_json::to_string(entity_ids)?;
+        let template = format!(
+            "{{%- set ns = namespace(out={{}}) -%}}{{%- for e in {list} -%}}\
+             {{%- set a = area_name(e) -%}}{{%- if a -%}}{{%- set ns.out = dict(ns.out, **{{e: a}}) -%}}\
+             {{%- endif -%}}{{%- endfor -%}}{{{{ ns.out | tojson }}}}"
+        );
+        let url = format!("{}/api/template", self.base);
+        let request = self
+            .http
+            .post(url)
+            .json(&serde_json::json!({ "template": template }));
+        let text = self
+            .send(request, "POST /api/template")
+            .await?
+            .text()
+            .await?;
+        serde_json::from_str(&text)
+            .with_context(|| format!("POST /api/template: not a JSON map: {text:.200}"))
+    }
+
+    /// An automation's config, or `None` if Home Assistant has none to show
+    /// (automations written in YAML packages answer 404).
+    pub async fn automation_config(&self, id: &str) -> anyhow::Result<Option<serde_json::Value>> {
+        let url = format!("{}/api/config/automation/config/{id}", self.base);
+        let response = self
+            .http
+            .get(url)
+            .bearer_auth(self.token.expose())
+            .send()
+            .await
+            .context("Home Assistant did not answer GET /api/config/automation/config")?;
+        match response.status() {
+            reqwest::StatusCode::NOT_FOUND => Ok(None),
+            s if s.is_success() => Ok(Some(response.json().await?)),
+            s => bail!("Home Assistant answered GET /api/config/automation/config/{id} with {s}"),
+        }
+    }
+
+    /// The history answer for `[start, end)` of some entities, as raw JSON
+    /// for [`super::history::read`]. Several requests when the entity list
+    /// is long; each answer is one element of the result.
+    pub async fn history(
+        &self,
+        start: Timestamp,
+        end: Timestamp,
+        entity_ids: &[String],
+    ) -> anyhow::Result<Vec<Vec<u8>>> {
+        let mut answers = Vec::new();
+        for chunk in chunks(entity_ids, MAX_FILTER_LEN) {
+            let url = format!("{}/api/history/period/{start}", self.base);
+            let request = self.http.get(url).query(&[
+                ("end_time", end.to_string().as_str()),
+                ("filter_entity_id", chunk.as_str()),
+                ("significant_changes_only", "0"),
+                ("minimal_response", ""),
+                ("no_attributes", ""),
+            ]);
+            let body = self
+                .send(request, "GET /api/history/period")
+                .await?
+                .bytes()
+                .await?;
+            answers.push(body.to_vec());
+        }
+        Ok(answers)
+    }
+}
+
+/// Comma-joined groups of entity ids, each at most `limit` characters.
+fn chunks(entity_ids: &[String], limit: usize) -> Vec<String> {
+    let mut out: Vec<String> = Vec::new();
+    for id in entity_ids {
+        match out.last_mut() {
+            Some(last) if last.len() + 1 + id.len() <= limit => {
+                last.push(',');
+                last.push_str(id);
+            }
+            _ => out.push(id.clone()),
+        }
+    }
+    out
+}
+
+#[cfg(test)]
+mod tests {
+    #[test]
+    fn long_entity_lists_are_split_under_the_limit() {
+        let ids: Vec<String> = (0..500).map(|i| format!("light.lamp_{i}")).collect();
+        let chunks = super::chunks(&ids, 4000);
+        assert!(chunks.len() > 1);
+        assert!(chunks.iter().all(|c| c.len() <= 4000));
+        assert_eq!(chunks.join(",").split(',').count(), 500);
+    }
+}

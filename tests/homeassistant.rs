@@ -1,0 +1,228 @@
+//! habitd against a local HTTP server that answers like Home Assistant's REST
+//! API: entities, areas and automations in the analysis, and `habitd backfill`.
+
+mod common;
+
+use std::io::{BufRead, BufReader, Read, Write};
+use std::net::TcpListener;
+use std::sync::{Arc, Mutex};
+
+use common::{base_env, habitd};
+use rusqlite::Connection;
+
+const TOKEN: &str = "test-token";
+
+/// A one-thread HTTP/1.1 server answering Home Assistant's endpoints. It
+/// records every request line and refuses any without the bearer token.
+struct FakeHomeAssistant {
+    url: String,
+    requests: Arc<Mutex<Vec<String>>>,
+}
+
+fn history_fixture() -> Vec<u8> {
+    std::fs::read(
+        std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/data/history_period.json"),
+    )
+    .unwrap()
+}
+
+impl FakeHomeAssistant {
+    fn start() -> FakeHomeAssistant {
+        let listener = TcpListener::bind("127.0.0.1:0").unwrap();
+        let url = format!("http://{}", listener.local_addr().unwrap());
+        let requests = Arc::new(Mutex::new(Vec::new()));
+        let log = requests.clone();
+        std::thread::spawn(move || {
+            for stream in listener.incoming() {
+                let Ok(mut stream) = stream else { return };
+                let mut reader = BufReader::new(stream.try_clone().unwrap());
+                let mut request_line = String::new();
+                if reader.read_line(&mut request_line).is_err() {
+                    continue;
+                }
+                let (mut authorized, mut length) = (false, 0usize);
+                loop {
+                    let mut header = String::new();
+                    reader.read_line(&mut header).unwrap_or(0);
+                    let header = header.trim_end();
+                    if header.is_empty() {
+                        break;
+                    }
+                    let lower = header.to_ascii_lowercase();
+                    if lower == format!("authorization: bearer {TOKEN}") {
+                        authorized = true;
+                    }
+                    if let Some(n) = lower.strip_prefix("content-length: ") {
+                        length = n.parse().unwrap_or(0);
+                    }
+                }
+                let mut body = vec![0; length];
+                reader.read_exact(&mut body).ok();
+                log.lock().unwrap().push(request_line.trim_end().to_owned());
+                let (status, reply) = if !authorized {
+                    ("401 Unauthorized", b"401: Unauthorized".to_vec())
+                } else {
+                    answer(&request_line, &body)
+                };
+                let head = format!(
+                    "HTTP/1.1 {status}\r\nContent-Type: application/json\r\nContent-Length: {}\r\nConnection: close\r\n\r\n",
+                    reply.len()
+                );
+                stream.write_all(head.as_bytes()).ok();
+                stream.write_all(&reply).ok();
+            }
+        });
+        FakeHomeAssistant { url, requests }
+    }
+
+    fn requests(&self) -> Vec<String> {
+        self.requests.lock().unwrap().clone()
+    }
+}
+
+fn answer(request_line: &str, body: &[u8]) -> (&'static str, Vec<u8>) {
+    let path = request_line.split(' ').nth(1).unwrap_or("");
+    if path == "/api/states" {
+        let states = serde_json::json!([
+            {"entity_id": "light.kitchen", "state": "on", "attributes": {"friendly_name": "Kitchen light"}},
+            {"entity_id": "binary_sensor.hallway_motion", "state": "off",
+             "attributes": {"friendly_name": "Hallway motion", "device_class": "motion"}},
+            {"entity_id": "automation.morning", "state": "on",
+             "attributes": {"friendly_name": "Morning", "id": "1700000000001"}},
+            {"entity_id": "sensor.test_daemon_job_status", "state": "idle", "attributes": {}}
+        ]);
+        return ("200 OK", serde_json::to_vec(&states).unwrap());
+    }
+    if path == "/api/template" {
+        let request: serde_json::Value = serde_json::from_slice(body).unwrap_or_default();
+        assert!(
+            request["template"]
+                .as_str()
+                .unwrap_or("")
+                .contains("area_name")
+        );
+        return (
+            "200 OK",
+            br#"{"light.kitchen": "Kitchen", "binary_sensor.hallway_motion": "Hallway"}"#.to_vec(),
+        );
+    }
+    if path == "/api/config/automation/config/1700000000001" {
+        let config = serde_json::json!({"id": "1700000000001", "alias": "Morning",
+            "triggers": [{"trigger": "time", "at": "07:00:00"}],
+            "actions": [{"action": "light.turn_on", "target": {"entity_id": "light.kitchen"}}]});
+        return ("200 OK", serde_json::to_vec(&config).unwrap());
+    }
+    if path.starts_with("/api/history/period/") {
+        return ("200 OK", history_fixture());
+    }
+    ("404 Not Found", b"{\"message\": \"not found\"}".to_vec())
+}
+
+fn env_for(ha: &FakeHomeAssistant, dir: &std::path::Path, token: &str) -> Vec<(String, String)> {
+    let mut env = base_env(1, dir);
+    env.push(("HABITD__HOMEASSISTANT__URL".into(), format!("{}/", ha.url)));
+    env.push(("HABITD__HOMEASSISTANT__TOKEN".into(), token.into()));
+    env
+}
+
+#[test]
+fn backfill_fetches_history_a_day_at_a_time_and_imports_it_once() {
+    let ha = FakeHomeAssistant::start();
+    let dir = tempfile::tempdir().unwrap();
+    let out = habitd(&env_for(&ha, dir.path(), TOKEN))
+        .args(["backfill", "--days", "2"])
+        .output()
+        .unwrap();
+    let stdout = String::from_utf8_lossy(&out.stdout);
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    // The same answer for both days: stored once, then recognised.
+    assert!(
+        stdout.contains("20 state changes read, 10 new, 10 already stored"),
+        "{stdout}"
+    );
+
+    let history: Vec<String> = ha
+        .requests()
+        .into_iter()
+        .filter(|r| r.contains("/api/history/period/"))
+        .collect();
+    assert_eq!(history.len(), 2, "{history:?}");
+    for request in &history {
+        assert!(
+            request.contains("filter_entity_id=light.kitchen%2Cbinary_sensor.hallway_motion"),
+            "{request}"
+        );
+        assert!(request.contains("significant_changes_only=0"), "{request}");
+        assert!(request.contains("minimal_response"), "{request}");
+        assert!(request.contains("end_time="), "{request}");
+    }
+    let db = Connection::open(dir.path().join("habitd.db")).unwrap();
+    let n: i64 = db
+        .query_row("SELECT count(*) FROM events", [], |r| r.get(0))
+        .unwrap();
+    assert_eq!(n, 10);
+}
+
+#[test]
+fn the_analysis_reads_entities_areas_and_existing_automations() {
+    let ha = FakeHomeAssistant::start();
+    let dir = tempfile::tempdir().unwrap();
+    let out = habitd(&env_for(&ha, dir.path(), TOKEN))
+        .args(["analyze", "--json"])
+        .output()
+        .unwrap();
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let status: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
+    assert_eq!(status["state"], "succeeded", "{status:#}");
+    assert_eq!(status["counts"]["entities"], 4);
+    assert_eq!(status["counts"]["areas"], 2);
+    assert_eq!(status["counts"]["automations"], 1);
+
+    let db = Connection::open(dir.path().join("habitd.db")).unwrap();
+    let (name, area): (String, String) = db
+        .query_row(
+            "SELECT friendly_name, area FROM entities WHERE entity_id = 'light.kitchen'",
+            [],
+            |r| Ok((r.get(0)?, r.get(1)?)),
+        )
+        .unwrap();
+    assert_eq!((name.as_str(), area.as_str()), ("Kitchen light", "Kitchen"));
+    let config: String = db
+        .query_row(
+            "SELECT config FROM automations WHERE entity_id = 'automation.morning'",
+            [],
+            |r| r.get(0),
+        )
+        .unwrap();
+    assert!(config.contains("light.turn_on"), "{config}");
+}
+
+#[test]
+fn a_refused_token_degrades_the_analysis_and_says_why() {
+    let ha = FakeHomeAssistant::start();
+    let dir = tempfile::tempdir().unwrap();
+    let out = habitd(&env_for(&ha, dir.path(), "wrong"))
+        .args(["analyze", "--json"])
+        .output()
+        .unwrap();
+    assert!(out.status.success(), "a degraded job is not a failure");
+    let status: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
+    assert_eq!(status["state"], "degraded", "{status:#}");
+    let error = status["error"].as_str().unwrap();
+    assert!(
+        error.contains("401") && error.contains("homeassistant.token"),
+        "{error}"
+    );
+    assert!(
+        !error.contains("wrong"),
+        "the token must not be shown: {error}"
+    );
+}
