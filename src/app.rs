@@ -159,6 +159,8 @@ pub struct AnalyzeReport {
     pub status: JobStatus,
     /// Whether the job's status went out over MQTT.
     pub published: bool,
+    /// What the analysis found, as stored: `(kind, evidence)`.
+    pub findings: Vec<(String, serde_json::Value)>,
 }
 
 /// Runs one job now against the configured database, publishing its status
@@ -227,9 +229,11 @@ pub async fn analyze(
         })
         .await;
     draining.abort();
+    let findings = db.run(|conn| db::findings::list(conn)).await?;
     Ok(AnalyzeReport {
         status,
         published: reachable,
+        findings,
     })
 }
 
@@ -304,6 +308,8 @@ fn settings(config: &Config) -> crate::pipeline::Settings {
         timezone: config.analysis.timezone.clone(),
         retention: config.ingest.retention,
         homeassistant: config.homeassistant.clone(),
+        window: config.analysis.window,
+        thresholds: config.analysis.thresholds.clone(),
     }
 }
 

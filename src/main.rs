@@ -143,7 +143,14 @@ fn init_logging(level: &str) {
 fn print_analysis(report: &app::AnalyzeReport, json: bool) -> anyhow::Result<()> {
     let status = &report.status;
     if json {
-        println!("{}", serde_json::to_string_pretty(status)?);
+        let mut value = serde_json::to_value(status)?;
+        let findings: Vec<serde_json::Value> = report
+            .findings
+            .iter()
+            .map(|(kind, evidence)| serde_json::json!({ "kind": kind, "evidence": evidence }))
+            .collect();
+        value["findings"] = serde_json::Value::Array(findings);
+        println!("{}", serde_json::to_string_pretty(&value)?);
         return Ok(());
     }
     println!("job {}: {}", status.job_id, status.state);
@@ -162,5 +169,63 @@ fn print_analysis(report: &app::AnalyzeReport, json: bool) -> anyhow::Result<()>
     if !report.published {
         println!("  (no MQTT broker reachable: status not published)");
     }
+    if !report.findings.is_empty() {
+        println!("\nfound:");
+    }
+    for (kind, e) in &report.findings {
+        println!("  {}", describe(kind, e));
+    }
     Ok(())
+}
+
+/// One line a person can read for a stored finding.
+fn describe(kind: &str, e: &serde_json::Value) -> String {
+    let s = |key: &str| e[key].as_str().unwrap_or("?").to_owned();
+    let f = |key: &str| e[key].as_f64().unwrap_or(f64::NAN);
+    match kind {
+        "routine" => format!(
+            "routine   {} → {} at {} ± {:.0} min on {} ({} of {} days)",
+            s("entity_id"),
+            s("state"),
+            s("time"),
+            f("spread_minutes"),
+            s("days"),
+            e["days_observed"],
+            e["days_in_class"]
+        ),
+        "sequence" => {
+            let window = match e["time_window"].as_array() {
+                Some(w) => format!(
+                    ", {}–{}",
+                    w[0].as_str().unwrap_or("?"),
+                    w[1].as_str().unwrap_or("?")
+                ),
+                None => String::new(),
+            };
+            format!(
+                "sequence  {} → {} then {} → {} after {:.0} s (median), {} times, {:.0} % of the time{window}, z = {:.1}",
+                s("trigger_entity"),
+                s("trigger_state"),
+                s("action_entity"),
+                s("action_state"),
+                f("delay_median_s"),
+                e["occurrences"],
+                f("follows") * 100.0,
+                f("z")
+            )
+        }
+        "synergy" => format!(
+            "synergy   {} could drive {} ({}, {})",
+            s("trigger_entity"),
+            s("action_entity"),
+            s("kind"),
+            s("area")
+        ),
+        _ => format!(
+            "unused    {} of {} ({})",
+            s("property"),
+            s("device"),
+            s("name")
+        ),
+    }
 }

@@ -88,6 +88,15 @@ struct RawDatabase {
 struct RawAnalysis {
     timezone: String,
     schedule: String,
+    window: String,
+    routine_min_days: u32,
+    routine_min_share: f64,
+    routine_window: String,
+    routine_max_spread: String,
+    sequence_max_delay: String,
+    sequence_min_occurrences: u32,
+    sequence_min_confidence: f64,
+    sequence_min_z: f64,
 }
 
 #[derive(Debug, Deserialize)]
@@ -184,6 +193,9 @@ pub struct AnalysisConfig {
     pub timezone: TimeZone,
     /// Local time of the daily run; `None` when the schedule is `off`.
     pub schedule: Option<Time>,
+    #[serde(serialize_with = "friendly_duration")]
+    pub window: Duration,
+    pub thresholds: crate::analysis::Thresholds,
 }
 
 #[derive(Debug, Clone, Serialize)]
@@ -451,7 +463,60 @@ fn analysis(raw: RawAnalysis) -> Result<AnalysisConfig, ConfigError> {
                 })?,
         ),
     };
-    Ok(AnalysisConfig { timezone, schedule })
+    let window = duration("analysis.window", &raw.window)?;
+    if window < Duration::from_secs(7 * 86_400) {
+        return Err(ConfigError::invalid(
+            "analysis.window",
+            "must be at least 7 days",
+        ));
+    }
+    let share = |key: &str, value: f64| {
+        if (0.0..=1.0).contains(&value) {
+            Ok(value)
+        } else {
+            Err(ConfigError::invalid(
+                key,
+                format!("{value} is not a share between 0 and 1"),
+            ))
+        }
+    };
+    let minutes = |key: &str, text: &str| -> Result<f64, ConfigError> {
+        let d = duration(key, text)?;
+        if d < Duration::from_secs(60) || d > Duration::from_secs(6 * 3600) {
+            return Err(ConfigError::invalid(key, "must be between 1m and 6h"));
+        }
+        Ok(d.as_secs_f64() / 60.0)
+    };
+    let max_delay = duration("analysis.sequence_max_delay", &raw.sequence_max_delay)?;
+    if max_delay.is_zero() || max_delay > Duration::from_secs(3600) {
+        return Err(ConfigError::invalid(
+            "analysis.sequence_max_delay",
+            "must be between 1s and 1h",
+        ));
+    }
+    let thresholds = crate::analysis::Thresholds {
+        routine_min_days: raw.routine_min_days.max(1),
+        routine_min_share: share("analysis.routine_min_share", raw.routine_min_share)?,
+        routine_window_minutes: minutes("analysis.routine_window", &raw.routine_window)?.round()
+            as u32,
+        routine_max_spread_minutes: minutes(
+            "analysis.routine_max_spread",
+            &raw.routine_max_spread,
+        )?,
+        sequence_max_delay_ms: max_delay.as_millis() as i64,
+        sequence_min_occurrences: raw.sequence_min_occurrences.max(1),
+        sequence_min_confidence: share(
+            "analysis.sequence_min_confidence",
+            raw.sequence_min_confidence,
+        )?,
+        sequence_min_z: raw.sequence_min_z,
+    };
+    Ok(AnalysisConfig {
+        timezone,
+        schedule,
+        window,
+        thresholds,
+    })
 }
 
 fn log(raw: RawLog) -> Result<LogConfig, ConfigError> {

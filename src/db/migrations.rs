@@ -24,6 +24,10 @@ const FILES: &[(&str, &str)] = &[
         "0003_automations.sql",
         include_str!("../../migrations/0003_automations.sql"),
     ),
+    (
+        "0004_findings.sql",
+        include_str!("../../migrations/0004_findings.sql"),
+    ),
 ];
 
 fn migrations() -> Migrations<'static> {

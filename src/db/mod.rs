@@ -10,8 +10,10 @@
 //! blocking pool: SQLite calls block, and the async threads must not.
 
 pub mod events;
+pub mod findings;
 pub mod jobs;
 mod migrations;
+pub mod window;
 
 use std::path::{Path, PathBuf};
 use std::time::Duration;

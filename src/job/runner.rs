@@ -137,7 +137,7 @@ impl Runner {
 
         status.state = JobState::Running;
         status.started_at = Some(Timestamp::now());
-        let mut pipeline = Pipeline::new(self.db.clone(), self.settings.clone());
+        let mut pipeline = Pipeline::new(self.db.clone(), self.settings.clone(), job_id);
         let mut degraded = Vec::new();
         for phase in Phase::ALL {
             status.phase = Some(phase);

@@ -17,10 +17,16 @@ fn open_db(dir: &tempfile::TempDir) -> Db {
 
 fn runner(db: &Db) -> (Runner, watch::Receiver<Option<JobStatus>>) {
     let (tx, rx) = watch::channel(None);
+    let config =
+        crate::config::load_from(None, [("HABITD__ANALYSIS__TIMEZONE".into(), "UTC".into())])
+            .unwrap()
+            .config;
     let settings = crate::pipeline::Settings {
         timezone: jiff::tz::TimeZone::UTC,
         retention: Duration::from_secs(60 * 86_400),
         homeassistant: None,
+        window: config.analysis.window,
+        thresholds: config.analysis.thresholds,
     };
     (Runner::new(db.clone(), tx, settings), rx)
 }

@@ -1,0 +1,211 @@
+//! The analysis core: pure functions from in-memory data to findings.
+//!
+//! Nothing here does IO or awaits: the pipeline's fetch phase reads the window
+//! from SQLite into the compact structures below, and each miner is a function
+//! of them and of [`Thresholds`], tested with data made in the test.
+//!
+//! - [`routines`]: time-of-day routines from the per-day activity aggregates;
+//! - [`sequences`]: trigger → action pairs from the raw events, with a chance
+//!   correction;
+//! - [`synergies`]: devices that could be linked but are not;
+//! - [`features`]: settable capabilities that are never used.
+
+pub mod features;
+pub mod routines;
+pub mod sequences;
+pub mod stats;
+pub mod synergies;
+
+use std::collections::{HashMap, HashSet};
+
+use serde::Serialize;
+
+use crate::event::{Origin, domain};
+
+/// Thresholds of the miners; the defaults live in `config/default.toml`.
+#[derive(Debug, Clone, Serialize)]
+pub struct Thresholds {
+    /// A routine needs at least this many days with an occurrence.
+    pub routine_min_days: u32,
+    /// … on at least this share of the days of its day class.
+    pub routine_min_share: f64,
+    /// … within this many minutes either side of its centre.
+    pub routine_window_minutes: u32,
+    /// … and a circular spread (standard deviation) of at most this.
+    pub routine_max_spread_minutes: f64,
+    /// How far after a trigger an action still counts as following it.
+    pub sequence_max_delay_ms: i64,
+    /// A sequence needs at least this many occurrences …
+    pub sequence_min_occurrences: u32,
+    /// … B must follow at least this share of A's occurrences …
+    pub sequence_min_confidence: f64,
+    /// … and the co-occurrence must exceed chance by this many standard
+    /// deviations (a one-sided binomial z-score).
+    pub sequence_min_z: f64,
+}
+
+/// An entity of the window, by its dense index.
+#[derive(Debug, Clone, Default, PartialEq)]
+pub struct EntityMeta {
+    pub entity_id: String,
+    pub device_class: Option<String>,
+    pub unit: Option<String>,
+    pub area: Option<String>,
+    pub friendly_name: Option<String>,
+}
+
+/// The raw events of the analysis window as columns, sorted by time:
+/// 17 bytes an event, no per-event heap objects.
+#[derive(Debug, Default, Clone)]
+pub struct Events {
+    /// Unix milliseconds, ascending.
+    pub ts: Vec<i64>,
+    /// Index into [`Window::entities`].
+    pub entity: Vec<u32>,
+    /// Index into [`Window::states`].
+    pub state: Vec<u32>,
+    pub origin: Vec<Origin>,
+}
+
+impl Events {
+    pub fn len(&self) -> usize {
+        self.ts.len()
+    }
+    pub fn is_empty(&self) -> bool {
+        self.ts.is_empty()
+    }
+}
+
+/// One row of the activity aggregate: on local `day` (days since 1970-01-01),
+/// `entity` reached `state` `count` times in 5-minute `slot`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Activity {
+    pub day: i32,
+    pub entity: u32,
+    pub state: u32,
+    pub slot: u16,
+    pub count: u32,
+}
+
+/// An existing automation: what it is triggered by and what it acts on.
+#[derive(Debug, Clone, Default, PartialEq)]
+pub struct Automation {
+    pub entity_id: String,
+    pub trigger_entities: HashSet<String>,
+    pub action_entities: HashSet<String>,
+    pub has_time_trigger: bool,
+}
+
+/// Everything the miners look at.
+#[derive(Debug, Default, Clone)]
+pub struct Window {
+    pub entities: Vec<EntityMeta>,
+    pub states: Vec<String>,
+    pub events: Events,
+    pub activity: Vec<Activity>,
+    /// First and last local day of the window (inclusive).
+    pub first_day: i32,
+    pub last_day: i32,
+    pub automations: Vec<Automation>,
+}
+
+impl Window {
+    pub fn entity_id(&self, entity: u32) -> &str {
+        self.entities
+            .get(entity as usize)
+            .map_or("", |e| e.entity_id.as_str())
+    }
+    pub fn state(&self, state: u32) -> &str {
+        self.states.get(state as usize).map_or("", String::as_str)
+    }
+
+    /// Pairs (trigger entity, action entity) an existing automation covers.
+    pub fn automated_pairs(&self) -> HashSet<(&str, &str)> {
+        let mut pairs = HashSet::new();
+        for a in &self.automations {
+            for t in &a.trigger_entities {
+                for b in &a.action_entities {
+                    pairs.insert((t.as_str(), b.as_str()));
+                }
+            }
+        }
+        pairs
+    }
+
+    /// Entities an existing automation acts on at a time of day.
+    pub fn time_automated(&self) -> HashSet<&str> {
+        self.automations
+            .iter()
+            .filter(|a| a.has_time_trigger)
+            .flat_map(|a| a.action_entities.iter().map(String::as_str))
+            .collect()
+    }
+}
+
+/// Interns strings to dense indexes while a window is read.
+#[derive(Debug, Default)]
+pub struct Interner {
+    index: HashMap<String, u32>,
+    pub values: Vec<String>,
+}
+
+impl Interner {
+    pub fn get(&mut self, value: &str) -> u32 {
+        if let Some(i) = self.index.get(value) {
+            return *i;
+        }
+        let i = self.values.len() as u32;
+        self.values.push(value.to_owned());
+        self.index.insert(value.to_owned(), i);
+        i
+    }
+}
+
+/// Domains whose state a person sets: the actions of routines and sequences.
+pub fn is_action_domain(entity_id: &str) -> bool {
+    crate::ingest::is_actionable_domain(entity_id)
+}
+
+/// Entities whose changes can start something: sensors of presence, motion,
+/// doors; remotes and buttons; media players; people.
+pub fn is_trigger_entity(meta: &EntityMeta) -> bool {
+    let id = meta.entity_id.as_str();
+    match domain(id) {
+        "binary_sensor" => !matches!(
+            meta.device_class.as_deref(),
+            Some("battery" | "problem" | "connectivity" | "update" | "tamper" | "safety")
+        ),
+        "event" | "person" | "device_tracker" | "media_player" | "input_boolean"
+        | "input_button" | "button" | "remote" => true,
+        // Zigbee2MQTT properties not (yet) known to Home Assistant: remote
+        // buttons' `action`, and presence-like booleans.
+        "zigbee2mqtt" => [
+            "_action",
+            "_occupancy",
+            "_presence",
+            "_contact",
+            "_vibration",
+        ]
+        .iter()
+        .any(|suffix| id.ends_with(suffix)),
+        _ => false,
+    }
+}
+
+/// A state that carries a measurement (a number, or a unit), never an action.
+pub fn is_measurement(meta: &EntityMeta) -> bool {
+    meta.unit.is_some()
+        || matches!(
+            domain(&meta.entity_id),
+            "sensor" | "number" | "input_number"
+        )
+}
+
+/// Everything the analysis found.
+#[derive(Debug, Default, Clone, Serialize)]
+pub struct Findings {
+    pub routines: Vec<routines::Routine>,
+    pub sequences: Vec<sequences::Sequence>,
+    pub synergies: Vec<synergies::Synergy>,
+    pub unused_features: Vec<features::UnusedFeature>,
+}
