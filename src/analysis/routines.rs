@@ -12,9 +12,17 @@
 //! often than chance: a day with `n` occurrences at random times hits a
 //! window of width `w` with probability `1 − (1 − w)^n`, and the z-score of
 //! the observed hits against the sum of those probabilities must be large
-//! (busy entities hit every window by chance; they fail here). The spread is
-//! the circular standard deviation of each hit day's occurrence nearest the
-//! centre, so 23:55 ± 10 min across midnight is one tight routine.
+//! (busy entities hit every window by chance; they fail here). "Chance" is
+//! local: under the null an entity's uses spread evenly over ± 4 windows
+//! around the centre, as often as it is used there, so an entity used only in
+//! the evening gets no credit for "some use near 21:12". The spread is
+//! the circular standard deviation of each day's occurrence nearest the
+//! centre (within three windows of it), so 23:55 ± 10 min across midnight is
+//! one tight routine and a light used anywhere between 18:00 and 20:00 is
+//! not one. Finally the use must be concentrated at the centre: most of the
+//! occurrences within three windows of it fall within one (a hallway light
+//! switched on six times every evening is near 19:00 every day, but not
+//! concentrated there).
 
 use std::collections::HashMap;
 
@@ -81,9 +89,17 @@ pub struct Routine {
 /// One (entity, state)'s occupied slots, per day.
 type Days = HashMap<i32, [u64; 5]>;
 
+/// A routine is a concentration of use at one time of day: of the
+/// occurrences within three windows of the centre, at least this share must
+/// fall within one window of it. A light used all evening has something near
+/// any evening time on every day, but is not concentrated at one.
+const MIN_CONCENTRATION: f64 = 0.6;
+
 pub fn detect(window: &Window, th: &Thresholds) -> Vec<Routine> {
     let automated = window.time_automated();
     let mut groups: HashMap<(u32, u32), Days> = HashMap::new();
+    // Occurrences per slot, on weekdays and on weekend days.
+    let mut counts: HashMap<(u32, u32), [[u32; SLOTS]; 2]> = HashMap::new();
     for a in &window.activity {
         let slot = usize::from(a.slot).min(SLOTS - 1);
         let bits = groups
@@ -92,6 +108,8 @@ pub fn detect(window: &Window, th: &Thresholds) -> Vec<Routine> {
             .entry(a.day)
             .or_default();
         bits[slot / 64] |= 1 << (slot % 64);
+        let weekend = usize::from(!DayClass::Weekdays.includes(a.day));
+        counts.entry((a.entity, a.state)).or_insert([[0; SLOTS]; 2])[weekend][slot] += a.count;
     }
     let mut found = Vec::new();
     let mut keys: Vec<_> = groups.keys().copied().collect();
@@ -102,17 +120,36 @@ pub fn detect(window: &Window, th: &Thresholds) -> Vec<Routine> {
             continue;
         }
         let days = &groups[&key];
-        let weekdays = best(days, window, DayClass::Weekdays, th);
-        let weekends = best(days, window, DayClass::Weekends, th);
-        let merged = match (&weekdays, &weekends) {
-            (Some(a), Some(b))
-                if stats::circular_diff(a.center, b.center).abs()
-                    <= th.routine_window_minutes as f64 =>
-            {
-                best(days, window, DayClass::All, th)
-            }
-            _ => None,
+        let [weekday_counts, weekend_counts] = counts.get(&key).copied().unwrap_or([[0; SLOTS]; 2]);
+        let mut all_counts = weekday_counts;
+        all_counts
+            .iter_mut()
+            .zip(weekend_counts)
+            .for_each(|(a, b)| *a += b);
+        let concentrated = |c: &Candidate| {
+            let share = match c.class {
+                DayClass::Weekdays => concentration(&weekday_counts, c.center, th),
+                DayClass::Weekends => concentration(&weekend_counts, c.center, th),
+                DayClass::All => concentration(&all_counts, c.center, th),
+            };
+            share >= MIN_CONCENTRATION
         };
+        let weekdays =
+            best(days, &weekday_counts, window, DayClass::Weekdays, th).filter(concentrated);
+        let weekends =
+            best(days, &weekend_counts, window, DayClass::Weekends, th).filter(concentrated);
+        // Every day when the all-days candidate holds on weekdays and on
+        // weekends alike (each class may be too small to pass alone: four
+        // weeks have eight weekend days); otherwise each class by itself.
+        let merged = best(days, &all_counts, window, DayClass::All, th)
+            .filter(concentrated)
+            .filter(|all| {
+                [DayClass::Weekdays, DayClass::Weekends]
+                    .into_iter()
+                    .all(|class| {
+                        share_at(days, window, class, all.center, th) >= th.routine_min_share
+                    })
+            });
         let candidates = match merged {
             Some(all) => vec![all],
             None => [weekdays, weekends].into_iter().flatten().collect(),
@@ -138,6 +175,69 @@ pub fn detect(window: &Window, th: &Thresholds) -> Vec<Routine> {
     found
 }
 
+/// For each day, the candidate centres it has an occurrence within `k`
+/// slots of. A window that wraps midnight belongs to the day whose evening
+/// it starts in: a light switched off at 00:03 hits 23:55 of the day before.
+fn near_days(days: &Days, k: usize) -> HashMap<i32, [bool; SLOTS]> {
+    let mut out: HashMap<i32, [bool; SLOTS]> = HashMap::new();
+    for (&day, bits) in days {
+        for s in (0..SLOTS).filter(|s| bits[s / 64] & (1 << (s % 64)) != 0) {
+            for offset in 0..=2 * k {
+                let candidate = s as i64 + offset as i64 - k as i64;
+                let (day, slot) = match candidate {
+                    c if c < 0 => (day - 1, (c + SLOTS as i64) as usize),
+                    c if c >= SLOTS as i64 => (day + 1, (c - SLOTS as i64) as usize),
+                    c => (day, c as usize),
+                };
+                out.entry(day).or_insert([false; SLOTS])[slot] = true;
+            }
+        }
+    }
+    out
+}
+
+/// Share of a class's days with an occurrence within one window of `center`.
+fn share_at(days: &Days, window: &Window, class: DayClass, center: f64, th: &Thresholds) -> f64 {
+    let class_days = (window.first_day..=window.last_day)
+        .filter(|d| class.includes(*d))
+        .count();
+    let k = (th.routine_window_minutes as f64 / SLOT_MINUTES).round() as usize;
+    let slot = ((center / SLOT_MINUTES) as usize).min(SLOTS - 1);
+    let hit = near_days(days, k)
+        .iter()
+        .filter(|(d, near)| {
+            class.includes(**d) && (window.first_day..=window.last_day).contains(*d) && near[slot]
+        })
+        .count();
+    if class_days == 0 {
+        0.0
+    } else {
+        hit as f64 / class_days as f64
+    }
+}
+
+/// Share of the occurrences within three windows of `center` that fall
+/// within one window of it.
+fn concentration(slot_counts: &[u32; SLOTS], center: f64, th: &Thresholds) -> f64 {
+    let window = f64::from(th.routine_window_minutes);
+    let (mut near, mut around) = (0u32, 0u32);
+    for (slot, &count) in slot_counts.iter().enumerate() {
+        let t = slot as f64 * SLOT_MINUTES + SLOT_MINUTES / 2.0;
+        let distance = stats::circular_diff(center, t).abs();
+        if distance <= window {
+            near += count;
+        }
+        if distance <= 3.0 * window {
+            around += count;
+        }
+    }
+    if around == 0 {
+        0.0
+    } else {
+        f64::from(near) / f64::from(around)
+    }
+}
+
 struct Candidate {
     class: DayClass,
     center: f64,
@@ -148,7 +248,17 @@ struct Candidate {
     z: f64,
 }
 
-fn best(days: &Days, window: &Window, class: DayClass, th: &Thresholds) -> Option<Candidate> {
+/// How far either side of a centre the null hypothesis spreads an entity's
+/// uses, in windows: "it happens in the evening" is no evidence for "at 21:12".
+const NULL_SPREAD: usize = 4;
+
+fn best(
+    days: &Days,
+    slot_counts: &[u32; SLOTS],
+    window: &Window,
+    class: DayClass,
+    th: &Thresholds,
+) -> Option<Candidate> {
     let class_days = (window.first_day..=window.last_day)
         .filter(|d| class.includes(*d))
         .count() as u32;
@@ -156,30 +266,41 @@ fn best(days: &Days, window: &Window, class: DayClass, th: &Thresholds) -> Optio
         return None;
     }
     let k = (th.routine_window_minutes as f64 / SLOT_MINUTES).round() as usize;
-    let width = (2 * k + 1) as f64 / SLOTS as f64;
     let mut hits = [0u32; SLOTS];
-    let (mut expected, mut variance) = (0.0, 0.0);
-    for (_, bits) in days.iter().filter(|(d, _)| class.includes(**d)) {
-        let occupied: Vec<usize> = (0..SLOTS)
-            .filter(|s| bits[s / 64] & (1 << (s % 64)) != 0)
-            .collect();
-        let p = 1.0 - (1.0 - width).powi(occupied.len() as i32);
-        expected += p;
-        variance += p * (1.0 - p);
-        let mut near = [false; SLOTS];
-        for s in &occupied {
-            for offset in 0..=2 * k {
-                near[(s + SLOTS + offset - k) % SLOTS] = true;
-            }
-        }
+    for (_, near) in near_days(days, k)
+        .iter()
+        .filter(|(d, _)| class.includes(**d))
+    {
         for (h, n) in hits.iter_mut().zip(near) {
-            *h += u32::from(n);
+            *h += u32::from(*n);
         }
     }
+    let uses_per_day: Vec<i32> = days
+        .iter()
+        .filter(|(d, _)| class.includes(**d))
+        .map(|(_, bits)| bits.iter().map(|b| b.count_ones() as i32).sum())
+        .collect();
     let (center_slot, &count) = hits
         .iter()
         .enumerate()
         .max_by_key(|(s, h)| (**h, std::cmp::Reverse(*s)))?;
+    // The null: each use lands anywhere within NULL_SPREAD windows of the
+    // centre with the probability the entity's own use there has, evenly
+    // inside that neighbourhood; never less likely than uniform over the day.
+    let total: u32 = slot_counts.iter().sum();
+    let wide = (NULL_SPREAD * k).min(SLOTS / 2 - 1);
+    let around: u32 = (0..=2 * wide)
+        .map(|offset| slot_counts[(center_slot + SLOTS + offset - wide) % SLOTS])
+        .sum();
+    let narrow = (2 * k + 1) as f64;
+    let p_use = (f64::from(around) / f64::from(total.max(1)) * narrow / (2 * wide + 1) as f64)
+        .max(narrow / SLOTS as f64);
+    let (mut expected, mut variance) = (0.0, 0.0);
+    for n in uses_per_day {
+        let p = 1.0 - (1.0 - p_use).powi(n);
+        expected += p;
+        variance += p * (1.0 - p);
+    }
     let share = f64::from(count) / f64::from(class_days);
     let z = stats::z_score(f64::from(count), expected, variance);
     if count < th.routine_min_days || share < th.routine_min_share || z < MIN_Z {
@@ -197,9 +318,11 @@ fn best(days: &Days, window: &Window, class: DayClass, th: &Thresholds) -> Optio
                     .abs()
                     .total_cmp(&stats::circular_diff(center_guess, *b).abs())
             });
+        // Not only the days inside the window: a spread measured on a sample
+        // truncated to ± window could never look wide, and a light used at
+        // any time between 18:00 and 20:00 would pass as a routine.
         if let Some(t) = nearest
-            && stats::circular_diff(center_guess, t).abs()
-                <= th.routine_window_minutes as f64 + SLOT_MINUTES
+            && stats::circular_diff(center_guess, t).abs() <= 3.0 * th.routine_window_minutes as f64
         {
             times.push(t);
         }
