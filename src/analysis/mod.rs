@@ -16,7 +16,7 @@ pub mod sequences;
 pub mod stats;
 pub mod synergies;
 
-use std::collections::{HashMap, HashSet};
+use std::collections::HashSet;
 
 use serde::Serialize;
 
@@ -145,7 +145,7 @@ impl Window {
 /// Interns strings to dense indexes while a window is read.
 #[derive(Debug, Default)]
 pub struct Interner {
-    index: HashMap<String, u32>,
+    index: rustc_hash::FxHashMap<String, u32>,
     pub values: Vec<String>,
 }
 

@@ -24,7 +24,7 @@
 //! switched on six times every evening is near 19:00 every day, but not
 //! concentrated there).
 
-use std::collections::HashMap;
+use rustc_hash::FxHashMap as HashMap;
 
 use serde::Serialize;
 
@@ -97,9 +97,9 @@ const MIN_CONCENTRATION: f64 = 0.6;
 
 pub fn detect(window: &Window, th: &Thresholds) -> Vec<Routine> {
     let automated = window.time_automated();
-    let mut groups: HashMap<(u32, u32), Days> = HashMap::new();
+    let mut groups: HashMap<(u32, u32), Days> = HashMap::default();
     // Occurrences per slot, on weekdays and on weekend days.
-    let mut counts: HashMap<(u32, u32), [[u32; SLOTS]; 2]> = HashMap::new();
+    let mut counts: HashMap<(u32, u32), [[u32; SLOTS]; 2]> = HashMap::default();
     for a in &window.activity {
         let slot = usize::from(a.slot).min(SLOTS - 1);
         let bits = groups
@@ -179,7 +179,7 @@ pub fn detect(window: &Window, th: &Thresholds) -> Vec<Routine> {
 /// slots of. A window that wraps midnight belongs to the day whose evening
 /// it starts in: a light switched off at 00:03 hits 23:55 of the day before.
 fn near_days(days: &Days, k: usize) -> HashMap<i32, [bool; SLOTS]> {
-    let mut out: HashMap<i32, [bool; SLOTS]> = HashMap::new();
+    let mut out: HashMap<i32, [bool; SLOTS]> = HashMap::default();
     for (&day, bits) in days {
         for s in (0..SLOTS).filter(|s| bits[s / 64] & (1 << (s % 64)) != 0) {
             for offset in 0..=2 * k {

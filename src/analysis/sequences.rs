@@ -18,7 +18,9 @@
 //! motion-triggered light that only follows in the evening gets that time
 //! window, found from the per-hour share of A followed by B.
 
-use std::collections::{HashMap, VecDeque};
+use std::collections::VecDeque;
+
+use rustc_hash::FxHashMap as HashMap;
 
 use jiff::Timestamp;
 use jiff::tz::TimeZone;
@@ -61,12 +63,15 @@ struct Pair {
     followed: u32,
     preceded: u32,
     last_trigger: Option<usize>,
-    delays: Vec<f64>,
+    /// Delays in tenths of a second (a delay is at most an hour).
+    delays: Vec<u16>,
     hits_by_hour: [u32; 24],
 }
 
-/// Delays kept per pair for the distribution; plenty for quantiles.
-const MAX_DELAYS: usize = 2000;
+/// Delays kept per pair for the distribution: plenty for a median and a
+/// 10–90 % range, and small, since every candidate pair keeps its own until
+/// the end of the sweep (tens of thousands of pairs in a busy home).
+const MAX_DELAYS: usize = 256;
 
 pub fn detect(window: &Window, tz: &TimeZone, th: &Thresholds) -> Vec<Sequence> {
     let ev = &window.events;
@@ -87,9 +92,9 @@ pub fn detect(window: &Window, tz: &TimeZone, th: &Thresholds) -> Vec<Sequence> 
     let key = |entity: u32, state: u32| (u64::from(entity) << 32) | u64::from(state);
 
     let mut hours = HourCache::new(tz);
-    let mut trigger_counts: HashMap<u64, (u32, [u32; 24])> = HashMap::new();
-    let mut action_counts: HashMap<u64, u32> = HashMap::new();
-    let mut pairs: HashMap<(u64, u64), Pair> = HashMap::new();
+    let mut trigger_counts: HashMap<u64, (u32, [u32; 24])> = HashMap::default();
+    let mut action_counts: HashMap<u64, u32> = HashMap::default();
+    let mut pairs: HashMap<(u64, u64), Pair> = HashMap::default();
     let mut recent: VecDeque<usize> = VecDeque::new();
     let mut seen_types: Vec<u64> = Vec::new();
 
@@ -137,7 +142,8 @@ pub fn detect(window: &Window, tz: &TimeZone, th: &Thresholds) -> Vec<Sequence> 
                 let pair = pairs.entry((a, b)).or_default();
                 pair.preceded += 1;
                 if pair.delays.len() < MAX_DELAYS {
-                    pair.delays.push((t - ev.ts[j]) as f64 / 1000.0);
+                    pair.delays
+                        .push(((t - ev.ts[j]) / 100).clamp(0, i64::from(u16::MAX)) as u16);
                 }
             }
         }
@@ -152,7 +158,7 @@ pub fn detect(window: &Window, tz: &TimeZone, th: &Thresholds) -> Vec<Sequence> 
     let automated = window.automated_pairs();
     let span_ms = (ev.ts[ev.len() - 1] - ev.ts[0]).max(1) as f64;
     let mut found = Vec::new();
-    for ((a, b), mut pair) in pairs {
+    for ((a, b), pair) in pairs {
         let (a_entity, a_state) = ((a >> 32) as u32, a as u32);
         let (b_entity, b_state) = ((b >> 32) as u32, b as u32);
         let (trigger_entity, action_entity) =
@@ -183,7 +189,8 @@ pub fn detect(window: &Window, tz: &TimeZone, th: &Thresholds) -> Vec<Sequence> 
         if followed < th.sequence_min_occurrences || follows < th.sequence_min_confidence {
             continue;
         }
-        let (median, p10, p90) = stats::quantiles(&mut pair.delays).unwrap_or_default();
+        let mut delays: Vec<f64> = pair.delays.iter().map(|d| f64::from(*d) / 10.0).collect();
+        let (median, p10, p90) = stats::quantiles(&mut delays).unwrap_or_default();
         let precedes = f64::from(pair.preceded) / f64::from(n_b.max(1));
         let (trigger_state, action_state) = (window.state(a_state), window.state(b_state));
         found.push(Sequence {
@@ -277,7 +284,7 @@ impl<'a> HourCache<'a> {
     fn new(tz: &'a TimeZone) -> Self {
         HourCache {
             tz,
-            cache: HashMap::new(),
+            cache: HashMap::default(),
         }
     }
 
