@@ -209,3 +209,6 @@ pub struct Findings {
     pub synergies: Vec<synergies::Synergy>,
     pub unused_features: Vec<features::UnusedFeature>,
 }
+
+#[cfg(test)]
+mod tests;

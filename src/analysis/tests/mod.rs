@@ -1,0 +1,73 @@
+//! The miners' statistics on small windows built by hand: one behaviour per
+//! test, so a failure names what broke.
+
+mod routines;
+mod sequences;
+
+use super::*;
+
+/// Builds a window from `(entity, state, unix ms, origin)`; activity is
+/// derived in UTC as storage would (5-minute slots per day).
+pub(super) fn window(events: &[(&str, &str, i64, Origin)], days: i32) -> Window {
+    let mut w = Window::default();
+    let mut entities = Interner::default();
+    let mut states = Interner::default();
+    let mut activity: std::collections::BTreeMap<(i32, u32, u32, u16), u32> = Default::default();
+    let mut sorted = events.to_vec();
+    sorted.sort_by_key(|e| e.2);
+    for (entity, state, ts, origin) in sorted {
+        let e = entities.get(entity);
+        let s = states.get(state);
+        w.events.ts.push(ts);
+        w.events.entity.push(e);
+        w.events.state.push(s);
+        w.events.origin.push(origin);
+        if origin != Origin::Automation {
+            let day = ts.div_euclid(86_400_000) as i32;
+            let slot = (ts.rem_euclid(86_400_000) / 300_000) as u16;
+            *activity.entry((day, e, s, slot)).or_default() += 1;
+        }
+    }
+    w.entities = entities
+        .values
+        .iter()
+        .map(|id| EntityMeta {
+            entity_id: id.clone(),
+            device_class: id.contains("motion").then(|| "motion".to_owned()),
+            ..Default::default()
+        })
+        .collect();
+    w.states = states.values;
+    w.activity = activity
+        .into_iter()
+        .map(|((day, entity, state, slot), count)| Activity {
+            day,
+            entity,
+            state,
+            slot,
+            count,
+        })
+        .collect();
+    w.first_day = 20_454; // 2026-01-01, a Thursday
+    w.last_day = w.first_day + days - 1;
+    w
+}
+
+pub(super) fn thresholds() -> Thresholds {
+    crate::config::load_from(None, [("HABITD__ANALYSIS__TIMEZONE".into(), "UTC".into())])
+        .unwrap()
+        .config
+        .analysis
+        .thresholds
+}
+
+/// Unix ms of `minutes` past midnight UTC on `day` days after 2026-01-01.
+pub(super) fn at(day: i32, minutes: f64) -> i64 {
+    (i64::from(20_454 + day) * 1440 * 60_000) + (minutes * 60_000.0) as i64
+}
+
+/// A deterministic jitter in [-1, 1).
+pub(super) fn jitter(i: u64) -> f64 {
+    let x = i.wrapping_mul(0x9E37_79B9_7F4A_7C15) >> 11;
+    (x as f64 / (1u64 << 53) as f64) * 2.0 - 1.0
+}

@@ -1,0 +1,73 @@
+use super::*;
+use crate::analysis::routines::{DayClass, detect};
+
+#[test]
+fn a_regular_time_near_midnight_is_one_routine() {
+    // 23:50 to 00:10, alternating sides of midnight, every day for 4 weeks.
+    let events: Vec<_> = (0..28)
+        .map(|d| {
+            (
+                "light.porch",
+                "off",
+                at(d, 1430.0 + 20.0 * jitter(d as u64)),
+                Origin::User,
+            )
+        })
+        .collect();
+    let found = detect(&window(&events, 28), &thresholds());
+    assert_eq!(found.len(), 1, "{found:#?}");
+    let r = &found[0];
+    assert_eq!(r.days, DayClass::All);
+    assert!(
+        stats::circular_diff(r.center_minutes, 1430.0).abs() < 8.0,
+        "{r:#?}"
+    );
+    assert!(r.spread_minutes < 15.0, "{r:#?}");
+}
+
+#[test]
+fn a_weekday_only_routine_is_split_from_the_weekend() {
+    // 2026-01-01 is a Thursday: days 2, 3 (Sat, Sun), 9, 10 … are weekends.
+    let events: Vec<_> = (0..28)
+        .filter(|d| !matches!(d % 7, 2 | 3))
+        .map(|d| {
+            (
+                "light.kitchen",
+                "on",
+                at(d, 405.0 + 6.0 * jitter(d as u64)),
+                Origin::User,
+            )
+        })
+        .collect();
+    let found = detect(&window(&events, 28), &thresholds());
+    assert_eq!(found.len(), 1, "{found:#?}");
+    assert_eq!(found[0].days, DayClass::Weekdays);
+    // Stored in 5-minute slots: the centre is right to within a few minutes.
+    assert!((found[0].center_minutes - 405.0).abs() <= 3.0, "{found:#?}");
+    assert_eq!((found[0].days_observed, found[0].days_in_class), (20, 20));
+}
+
+#[test]
+fn random_use_during_the_day_is_not_a_routine() {
+    let events: Vec<_> = (0..28 * 5)
+        .map(|i| {
+            let minutes = 480.0 + 420.0 * (jitter(i) + 1.0);
+            (
+                "light.living_room",
+                "on",
+                at((i / 5) as i32, minutes),
+                Origin::User,
+            )
+        })
+        .collect();
+    assert!(detect(&window(&events, 28), &thresholds()).is_empty());
+}
+
+#[test]
+fn automations_and_measurements_are_not_routines() {
+    let mut events: Vec<_> = (0..28)
+        .map(|d| ("light.garden", "on", at(d, 1200.0), Origin::Automation))
+        .collect();
+    events.extend((0..28).map(|d| ("sensor.temperature", "21.5", at(d, 420.0), Origin::Device)));
+    assert!(detect(&window(&events, 28), &thresholds()).is_empty());
+}
