@@ -310,6 +310,8 @@ fn settings(config: &Config) -> crate::pipeline::Settings {
         homeassistant: config.homeassistant.clone(),
         window: config.analysis.window,
         thresholds: config.analysis.thresholds.clone(),
+        suggestions: config.suggestions.clone(),
+        llm: config.llm.clone(),
     }
 }
 

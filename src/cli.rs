@@ -40,6 +40,9 @@ pub enum Command {
         #[arg(required = true, value_name = "FILE")]
         files: Vec<PathBuf>,
     },
+    /// List, show, approve, reject or dismiss suggestions.
+    #[command(subcommand)]
+    Suggestions(SuggestionsCommand),
     /// Fetch the last days of history from Home Assistant (needs
     /// homeassistant.url and a token), a day at a time, idempotently.
     Backfill {
@@ -47,4 +50,28 @@ pub enum Command {
         #[arg(long, default_value_t = 30, value_parser = clap::value_parser!(u32).range(1..=366))]
         days: u32,
     },
+}
+
+#[derive(Debug, Subcommand)]
+pub enum SuggestionsCommand {
+    /// Suggestions, most confident first.
+    List {
+        /// Only these: new, approved, deployed, rejected, dismissed, expired.
+        #[arg(long)]
+        status: Option<String>,
+        #[arg(long)]
+        json: bool,
+    },
+    /// One suggestion with its evidence and automation.
+    Show {
+        id: String,
+        #[arg(long)]
+        json: bool,
+    },
+    /// Mark a suggestion approved (ready to deploy).
+    Approve { id: String },
+    /// Never offer this suggestion again.
+    Reject { id: String },
+    /// Hide a suggestion for now.
+    Dismiss { id: String },
 }

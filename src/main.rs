@@ -45,6 +45,7 @@ fn main() -> ExitCode {
     }
 
     match &cli.command {
+        Command::Suggestions(command) => return suggestions(&config, command),
         Command::Import { files } => return import(|p| app::import(&config, files, p)),
         Command::Backfill { days } => return import(|p| app::backfill(&config, *days, p)),
         _ => {}
@@ -77,13 +78,99 @@ fn main() -> ExitCode {
                 );
                 Ok(())
             }
-            Command::CheckConfig | Command::Import { .. } | Command::Backfill { .. } => Ok(()),
+            Command::CheckConfig
+            | Command::Import { .. }
+            | Command::Backfill { .. }
+            | Command::Suggestions(_) => Ok(()),
         }
     });
     match outcome {
         Ok(()) => ExitCode::SUCCESS,
         Err(e) => {
             tracing::error!("{e:#}");
+            eprintln!("habitd: {e:#}");
+            ExitCode::FAILURE
+        }
+    }
+}
+
+/// `habitd suggestions …`: reads and decisions on the database directly.
+fn suggestions(
+    config: &habitd::config::Config,
+    command: &habitd::cli::SuggestionsCommand,
+) -> ExitCode {
+    use habitd::cli::SuggestionsCommand as C;
+    use habitd::db::suggestions::{self, Decision};
+    let run = || -> anyhow::Result<()> {
+        let db = habitd::db::Db::open(&config.database)?;
+        let conn = db.get()?;
+        match command {
+            C::List { status, json } => {
+                let list = suggestions::list(&conn, status.as_deref())?;
+                if *json {
+                    println!("{}", serde_json::to_string_pretty(&list)?);
+                } else if list.is_empty() {
+                    println!(
+                        "no suggestions{}",
+                        status
+                            .as_ref()
+                            .map(|s| format!(" with status {s}"))
+                            .unwrap_or_default()
+                    );
+                }
+                if !*json {
+                    for s in &list {
+                        println!(
+                            "{:<9} {:>4.0} %  {}  {}",
+                            s.status,
+                            s.confidence * 100.0,
+                            s.id,
+                            s.title
+                        );
+                    }
+                }
+            }
+            C::Show { id, json } => {
+                let Some(s) = suggestions::get(&conn, id)? else {
+                    anyhow::bail!("no suggestion {id:?} (habitd suggestions list shows them)");
+                };
+                if *json {
+                    println!("{}", serde_json::to_string_pretty(&s)?);
+                } else {
+                    println!(
+                        "{}\n{}\n\nstatus: {}   confidence: {:.0} %   kind: {}   worded by: {}",
+                        s.title,
+                        s.description,
+                        s.status,
+                        s.confidence * 100.0,
+                        s.kind,
+                        s.worded_by
+                    );
+                    if let Some(error) = &s.error {
+                        println!("last deploy error: {error}");
+                    }
+                    match &s.automation_yaml {
+                        Some(yaml) => println!("\nautomation:\n{yaml}"),
+                        None => println!("\n(advice: no automation)"),
+                    }
+                    println!("evidence: {}", serde_json::to_string(&s.evidence)?);
+                }
+            }
+            C::Approve { id } | C::Reject { id } | C::Dismiss { id } => {
+                let decision = match command {
+                    C::Approve { .. } => Decision::Approve,
+                    C::Reject { .. } => Decision::Reject,
+                    _ => Decision::Dismiss,
+                };
+                let s = suggestions::decide(&conn, id, decision)?;
+                println!("{} is now {}", s.id, s.status);
+            }
+        }
+        Ok(())
+    };
+    match run() {
+        Ok(()) => ExitCode::SUCCESS,
+        Err(e) => {
             eprintln!("habitd: {e:#}");
             ExitCode::FAILURE
         }

@@ -11,8 +11,10 @@
 //! `events` applies the retention (the daily job is what prunes) and reads the
 //! window; `patterns`, `synergies` and `features` run the pure miners of
 //! [`crate::analysis`] on the blocking pool; `store` replaces the stored
-//! findings in one transaction. `suggestions` is the suggestion work still to
-//! land.
+//! findings in one transaction; `suggestions` turns findings into
+//! automations (reworded by the LLM when one is configured; its failure
+//! degrades the job, never fails it) and `store` writes findings and
+//! suggestions in one transaction.
 
 use std::sync::Arc;
 use std::time::Duration;
@@ -22,11 +24,15 @@ use jiff::tz::TimeZone;
 
 use crate::analysis::features::CapabilityInfo;
 use crate::analysis::{self, Findings, Thresholds, Window};
-use crate::config::HomeAssistantConfig;
+use crate::config::{HomeAssistantConfig, LlmConfig, SuggestionsConfig};
+use crate::db::suggestions::Fresh;
 use crate::db::{self, Db};
 use crate::ha::rest;
 use crate::ingest::Record;
 use crate::job::Phase;
+use crate::llm::{Llm, Prompt};
+use crate::suggest::automation::{self, Syntax};
+use crate::suggest::{self, Context};
 
 /// What a phase reports back to the runner.
 #[derive(Debug, Default)]
@@ -49,6 +55,8 @@ pub struct Settings {
     /// How far back the analysis looks.
     pub window: Duration,
     pub thresholds: Thresholds,
+    pub suggestions: SuggestionsConfig,
+    pub llm: Option<LlmConfig>,
 }
 
 /// One job's pass through the phases.
@@ -60,6 +68,9 @@ pub struct Pipeline {
     window: Arc<Window>,
     capabilities: Arc<Vec<CapabilityInfo>>,
     findings: Findings,
+    /// Home Assistant's version, when it could be read.
+    ha_version: Option<String>,
+    fresh: Vec<Fresh>,
 }
 
 impl Pipeline {
@@ -71,6 +82,8 @@ impl Pipeline {
             window: Arc::default(),
             capabilities: Arc::default(),
             findings: Findings::default(),
+            ha_version: None,
+            fresh: Vec::new(),
         }
     }
 
@@ -101,21 +114,136 @@ impl Pipeline {
                     degraded: None,
                 })
             }
-            // Suggestions are built from the findings by the suggestion work
-            // still to land.
-            Phase::Suggestions => Ok(PhaseOutcome::default()),
+            Phase::Suggestions => self.suggestions().await,
             Phase::Store => {
-                let (job_id, findings) = (self.job_id, std::mem::take(&mut self.findings));
-                let written = self
+                let (job_id, findings, fresh) = (
+                    self.job_id,
+                    std::mem::take(&mut self.findings),
+                    std::mem::take(&mut self.fresh),
+                );
+                let expire_before = Timestamp::now().checked_sub(
+                    jiff::SignedDuration::try_from(self.settings.suggestions.expire_after)?,
+                )?;
+                let stored = self
                     .db
-                    .run(move |conn| db::findings::replace(conn, job_id, &findings))
+                    .run(move |conn| {
+                        db::suggestions::store_run(conn, job_id, &findings, &fresh, expire_before)
+                    })
                     .await?;
                 Ok(PhaseOutcome {
-                    counts: vec![("findings_stored", written as u64)],
+                    counts: vec![
+                        ("findings_stored", stored.findings as u64),
+                        ("suggestions_stored", stored.suggestions as u64),
+                        ("suggestions_expired", stored.expired as u64),
+                    ],
                     degraded: None,
                 })
             }
         }
+    }
+
+    /// Drafts from findings, reworded by the LLM when one is configured,
+    /// rendered in the syntax the Home Assistant in use accepts.
+    async fn suggestions(&mut self) -> anyhow::Result<PhaseOutcome> {
+        let mut context = Context::default();
+        for e in &self.window.entities {
+            if e.entity_id.starts_with("zigbee2mqtt.") {
+                continue;
+            }
+            context.known.insert(e.entity_id.clone());
+            if let Some(name) = &e.friendly_name {
+                context.names.insert(e.entity_id.clone(), name.clone());
+            }
+        }
+        let mut drafts = suggest::drafts(&self.findings, &context);
+        let syntax = match (
+            self.settings.suggestions.automation_syntax,
+            &self.ha_version,
+        ) {
+            (Some(syntax), _) => syntax,
+            (None, Some(version)) => Syntax::for_version(version),
+            (None, None) => Syntax::Current,
+        };
+        let mut outcome = PhaseOutcome::default();
+        let mut worded_by = vec!["habitd".to_owned(); drafts.len()];
+        if let Some(config) = &self.settings.llm
+            && !drafts.is_empty()
+        {
+            let prompts: Vec<Prompt> = drafts
+                .iter()
+                .map(|d| Prompt {
+                    kind: d.kind.to_owned(),
+                    title: d.title.clone(),
+                    description: d.description.clone(),
+                    entities: d
+                        .plan
+                        .iter()
+                        .flat_map(|p| p.entities())
+                        .map(|e| {
+                            context
+                                .names
+                                .get(e)
+                                .cloned()
+                                .unwrap_or_else(|| e.to_owned())
+                        })
+                        .collect(),
+                })
+                .collect();
+            let (results, usage) = Llm::new(config)?.word_all(prompts).await;
+            let mut first_error = None;
+            for ((draft, by), result) in drafts.iter_mut().zip(&mut worded_by).zip(results) {
+                match result {
+                    Ok(wording) => {
+                        draft.title = wording.title;
+                        draft.description = wording.description;
+                        *by = config.model.clone();
+                    }
+                    Err(e) => {
+                        first_error.get_or_insert(e);
+                    }
+                }
+            }
+            outcome.counts.extend([
+                ("llm_requests", usage.requests),
+                ("llm_retries", usage.retries),
+                ("llm_prompt_tokens", usage.prompt_tokens),
+                ("llm_completion_tokens", usage.completion_tokens),
+                ("llm_failed", usage.failed),
+            ]);
+            if let Some(e) = first_error {
+                outcome.degraded = Some(format!(
+                    "the LLM could not word {} of {} suggestions (habitd's own wording is kept): {e}",
+                    usage.failed,
+                    drafts.len()
+                ));
+            }
+        }
+        self.fresh = drafts
+            .into_iter()
+            .zip(worded_by)
+            .map(|(d, worded_by)| {
+                let config = d
+                    .plan
+                    .as_ref()
+                    .map(|p| automation::render(&d.id, &d.title, &d.description, p, syntax));
+                Fresh {
+                    automation_yaml: config.as_ref().map(automation::yaml),
+                    automation: config,
+                    id: d.id,
+                    finding_id: d.finding_id,
+                    kind: d.kind,
+                    title: d.title,
+                    description: d.description,
+                    confidence: d.confidence,
+                    evidence: d.evidence,
+                    worded_by,
+                }
+            })
+            .collect();
+        outcome
+            .counts
+            .push(("suggestions", self.fresh.len() as u64));
+        Ok(outcome)
     }
 
     async fn patterns(&mut self) -> anyhow::Result<PhaseOutcome> {
@@ -171,6 +299,13 @@ impl Pipeline {
         config: &HomeAssistantConfig,
     ) -> anyhow::Result<Vec<(&'static str, u64)>> {
         let client = rest::Client::new(config)?;
+        match client.version().await {
+            Ok(version) => self.ha_version = Some(version),
+            Err(e) => tracing::warn!(
+                error = format!("{e:#}"),
+                "Home Assistant's version is unknown; using the current automation syntax"
+            ),
+        }
         let entities = client.states().await?;
         let ids: Vec<String> = entities.iter().map(|e| e.info.entity_id.clone()).collect();
         let areas = client.areas(&ids).await?;

@@ -19,6 +19,8 @@ pub(super) struct Raw {
     mqtt: RawMqtt,
     sources: RawSources,
     homeassistant: RawHomeAssistant,
+    suggestions: RawSuggestions,
+    llm: RawLlm,
     ingest: RawIngest,
     database: RawDatabase,
     analysis: RawAnalysis,
@@ -62,6 +64,24 @@ struct RawHomeAssistant {
     token: String,
     token_file: String,
     timeout: String,
+}
+
+#[derive(Debug, Deserialize)]
+struct RawSuggestions {
+    expire_after: String,
+    automation_syntax: String,
+}
+
+#[derive(Debug, Deserialize)]
+struct RawLlm {
+    base_url: String,
+    api_key: String,
+    api_key_file: String,
+    model: String,
+    concurrency: usize,
+    timeout: String,
+    max_tokens: u32,
+    max_retries: u32,
 }
 
 #[derive(Debug, Deserialize)]
@@ -111,6 +131,9 @@ pub struct Config {
     pub sources: SourcesConfig,
     /// `None` when no Home Assistant URL is configured.
     pub homeassistant: Option<HomeAssistantConfig>,
+    pub suggestions: SuggestionsConfig,
+    /// `None` when no LLM base URL is configured.
+    pub llm: Option<LlmConfig>,
     pub ingest: IngestConfig,
     pub database: DatabaseConfig,
     pub analysis: AnalysisConfig,
@@ -165,6 +188,27 @@ pub struct HomeAssistantConfig {
 }
 
 #[derive(Debug, Clone, Serialize)]
+pub struct SuggestionsConfig {
+    #[serde(serialize_with = "friendly_duration")]
+    pub expire_after: Duration,
+    /// `None`: decide from Home Assistant's version.
+    pub automation_syntax: Option<crate::suggest::automation::Syntax>,
+}
+
+#[derive(Debug, Clone, Serialize)]
+pub struct LlmConfig {
+    /// Without a trailing slash; `/chat/completions` is appended.
+    pub base_url: String,
+    pub api_key: Option<Secret>,
+    pub model: String,
+    pub concurrency: usize,
+    #[serde(serialize_with = "friendly_duration")]
+    pub timeout: Duration,
+    pub max_tokens: u32,
+    pub max_retries: u32,
+}
+
+#[derive(Debug, Clone, Serialize)]
 pub struct IngestConfig {
     pub batch_size: usize,
     #[serde(serialize_with = "friendly_duration")]
@@ -211,6 +255,8 @@ impl TryFrom<Raw> for Config {
             mqtt: mqtt(raw.mqtt)?,
             sources: sources(raw.sources)?,
             homeassistant: homeassistant(raw.homeassistant)?,
+            suggestions: suggestions(raw.suggestions)?,
+            llm: llm(raw.llm)?,
             ingest: ingest(raw.ingest)?,
             database: database(raw.database)?,
             analysis: analysis(raw.analysis)?,
@@ -351,6 +397,66 @@ fn homeassistant(raw: RawHomeAssistant) -> Result<Option<HomeAssistantConfig>, C
         url,
         token,
         timeout: duration("homeassistant.timeout", &raw.timeout)?,
+    }))
+}
+
+fn suggestions(raw: RawSuggestions) -> Result<SuggestionsConfig, ConfigError> {
+    use crate::suggest::automation::Syntax;
+    let automation_syntax = match raw.automation_syntax.trim() {
+        "auto" => None,
+        "current" => Some(Syntax::Current),
+        "legacy" => Some(Syntax::Legacy),
+        other => {
+            return Err(ConfigError::invalid(
+                "suggestions.automation_syntax",
+                format!("{other:?} is not auto, current or legacy"),
+            ));
+        }
+    };
+    Ok(SuggestionsConfig {
+        expire_after: duration("suggestions.expire_after", &raw.expire_after)?,
+        automation_syntax,
+    })
+}
+
+fn llm(raw: RawLlm) -> Result<Option<LlmConfig>, ConfigError> {
+    let api_key = secret("llm.api_key", raw.api_key, raw.api_key_file)?;
+    let base_url = raw.base_url.trim().trim_end_matches('/').to_owned();
+    if base_url.is_empty() {
+        return Ok(None);
+    }
+    if !(base_url.starts_with("http://") || base_url.starts_with("https://")) {
+        return Err(ConfigError::invalid(
+            "llm.base_url",
+            format!("{base_url:?} is not an http:// or https:// address"),
+        ));
+    }
+    if raw.model.trim().is_empty() {
+        return Err(ConfigError::invalid(
+            "llm.model",
+            "is required when llm.base_url is set",
+        ));
+    }
+    if !(1..=64).contains(&raw.concurrency) {
+        return Err(ConfigError::invalid(
+            "llm.concurrency",
+            "must be between 1 and 64",
+        ));
+    }
+    if !(16..=8192).contains(&raw.max_tokens) {
+        return Err(ConfigError::invalid(
+            "llm.max_tokens",
+            "must be between 16 and 8192",
+        ));
+    }
+    Ok(Some(LlmConfig {
+        base_url,
+        api_key,
+        model: raw.model.trim().to_owned(),
+        concurrency: raw.concurrency,
+        timeout: duration("llm.timeout", &raw.timeout)?,
+        max_tokens: raw.max_tokens,
+        max_retries: raw.max_retries.min(10),
     }))
 }
 

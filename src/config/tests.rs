@@ -111,6 +111,17 @@ fn bad_values_name_their_key() {
         ("HABITD__MQTT__TLS__ENABLED", "maybe", "mqtt.tls.enabled"),
         ("HABITD__INGEST__RETENTION", "1h", "ingest.retention"),
         (
+            "HABITD__LLM__BASE_URL",
+            "http://localhost:11434/v1",
+            "llm.model",
+        ),
+        ("HABITD__LLM__BASE_URL", "localhost:11434", "llm.base_url"),
+        (
+            "HABITD__SUGGESTIONS__AUTOMATION_SYNTAX",
+            "newest",
+            "suggestions.automation_syntax",
+        ),
+        (
             "HABITD__HOMEASSISTANT__URL",
             "homeassistant.local",
             "homeassistant.url",

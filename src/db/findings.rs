@@ -1,16 +1,18 @@
 //! The `findings` table: what the last analysis found.
 
-use anyhow::Context;
 use jiff::Timestamp;
 use rusqlite::{Connection, params};
 
 use crate::analysis::Findings;
 
-/// Replaces all findings with `findings`, in one transaction: a failure
-/// leaves the previous run's intact.
-pub fn replace(conn: &mut Connection, job_id: i64, findings: &Findings) -> anyhow::Result<usize> {
+/// Replaces all findings, inside a transaction the caller commits (with
+/// the suggestions, so a failure leaves the previous run's results intact).
+pub fn replace_in(
+    tx: &rusqlite::Transaction<'_>,
+    job_id: i64,
+    findings: &Findings,
+) -> anyhow::Result<usize> {
     let now = Timestamp::now().as_millisecond();
-    let tx = conn.transaction()?;
     tx.execute("DELETE FROM findings", [])?;
     let mut written = 0;
     {
@@ -35,7 +37,6 @@ pub fn replace(conn: &mut Connection, job_id: i64, findings: &Findings) -> anyho
             put(&f.id, "unused_feature", serde_json::to_string(f)?)?;
         }
     }
-    tx.commit().context("while storing findings")?;
     Ok(written)
 }
 

@@ -28,6 +28,10 @@ const FILES: &[(&str, &str)] = &[
         "0004_findings.sql",
         include_str!("../../migrations/0004_findings.sql"),
     ),
+    (
+        "0005_suggestions.sql",
+        include_str!("../../migrations/0005_suggestions.sql"),
+    ),
 ];
 
 fn migrations() -> Migrations<'static> {

@@ -128,6 +128,20 @@ impl Client {
             .collect())
     }
 
+    /// Home Assistant's version (`/api/config`), e.g. `2025.4.4`.
+    pub async fn version(&self) -> anyhow::Result<String> {
+        let url = format!("{}/api/config", self.base);
+        let config: serde_json::Value = self
+            .send(self.http.get(url), "GET /api/config")
+            .await?
+            .json()
+            .await?;
+        config["version"]
+            .as_str()
+            .map(str::to_owned)
+            .context("GET /api/config: no version in the answer")
+    }
+
     /// The area of each entity that has one, in one template request (the
     /// area registry is otherwise only on the WebSocket API).
     pub async fn areas(&self, entity_ids: &[String]) -> anyhow::Result<HashMap<String, String>> {

@@ -27,6 +27,8 @@ fn runner(db: &Db) -> (Runner, watch::Receiver<Option<JobStatus>>) {
         homeassistant: None,
         window: config.analysis.window,
         thresholds: config.analysis.thresholds,
+        suggestions: config.suggestions,
+        llm: None,
     };
     (Runner::new(db.clone(), tx, settings), rx)
 }

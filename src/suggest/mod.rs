@@ -1,0 +1,288 @@
+//! Suggestions: findings turned into automations a user can deploy.
+//!
+//! [`drafts`] is deterministic and needs no LLM: each finding gets a stable
+//! id (`habitd_…`, the same for the same routine every run), a title and a
+//! description with the evidence in words, a confidence, and — where the
+//! finding is something to automate — a [`Plan`] that renders into a
+//! complete Home Assistant automation. Every entity a plan names must be one
+//! Home Assistant knows; a draft that would name another is dropped and
+//! logged (Home Assistant would silently accept a service call on a typo).
+
+pub mod automation;
+
+use std::collections::{HashMap, HashSet};
+
+use serde_json::Value;
+
+use crate::analysis::Findings;
+use crate::analysis::routines::DayClass;
+use crate::ha::discovery::slugify;
+use automation::{Condition, Plan, Trigger, action_for};
+
+/// A suggestion before it is stored (and before an LLM rewords it).
+#[derive(Debug, Clone, PartialEq)]
+pub struct Draft {
+    pub id: String,
+    pub finding_id: String,
+    /// `routine`, `sequence`, `synergy` or `unused_feature`.
+    pub kind: &'static str,
+    pub title: String,
+    pub description: String,
+    pub confidence: f64,
+    pub evidence: Value,
+    /// `None` for advice without an automation.
+    pub plan: Option<Plan>,
+}
+
+/// What the drafts may refer to: known entities and their names.
+#[derive(Debug, Default)]
+pub struct Context {
+    pub known: HashSet<String>,
+    pub names: HashMap<String, String>,
+}
+
+impl Context {
+    fn name<'a>(&'a self, entity_id: &'a str) -> &'a str {
+        self.names.get(entity_id).map_or(entity_id, String::as_str)
+    }
+}
+
+/// The stable automation id of a finding: `habitd_` and its slug, shortened
+/// with a hash when very long (the id is part of a URL).
+pub fn suggestion_id(finding_id: &str) -> String {
+    let slug = slugify(finding_id);
+    if slug.len() <= 100 {
+        return format!("habitd_{slug}");
+    }
+    let hash = finding_id.bytes().fold(0xcbf2_9ce4_8422_2325u64, |h, b| {
+        (h ^ u64::from(b)).wrapping_mul(0x100_0000_01b3)
+    });
+    format!("habitd_{}_{hash:016x}", &slug[..80])
+}
+
+pub fn drafts(findings: &Findings, context: &Context) -> Vec<Draft> {
+    let mut out = Vec::new();
+    for r in &findings.routines {
+        let Some(action) = action_for(&r.entity_id, &r.state) else {
+            continue;
+        };
+        let conditions = match r.days {
+            DayClass::All => vec![],
+            DayClass::Weekdays => {
+                vec![Condition::Weekdays(vec!["mon", "tue", "wed", "thu", "fri"])]
+            }
+            DayClass::Weekends => vec![Condition::Weekdays(vec!["sat", "sun"])],
+        };
+        let days = match r.days {
+            DayClass::All => "every day".to_owned(),
+            other => format!("on {}", other.as_str()),
+        };
+        out.push(Draft {
+            id: suggestion_id(&r.id),
+            finding_id: r.id.clone(),
+            kind: "routine",
+            title: format!("{} {} at {} {days}", context.name(&r.entity_id), verb(&r.state), r.time),
+            description: format!(
+                "Seen on {} of {} {} at {} ± {:.0} min ({:.0}× more regular than chance would allow).",
+                r.days_observed,
+                r.days_in_class,
+                match r.days {
+                    DayClass::All => "days",
+                    DayClass::Weekdays => "weekdays",
+                    DayClass::Weekends => "weekend days",
+                },
+                r.time,
+                r.spread_minutes,
+                r.z.max(0.0)
+            ),
+            confidence: r.confidence,
+            evidence: serde_json::to_value(r).unwrap_or_default(),
+            plan: Some(Plan { triggers: vec![Trigger::Time(r.time.clone())], conditions, actions: vec![action], mode: "single" }),
+        });
+    }
+    for s in &findings.sequences {
+        let Some(action) = action_for(&s.action_entity, &s.action_state) else {
+            continue;
+        };
+        let conditions = match &s.time_window {
+            Some((after, before)) => vec![Condition::Between {
+                after: after.clone(),
+                before: before.clone(),
+            }],
+            None => vec![],
+        };
+        let hours = match &s.time_window {
+            Some((after, before)) => format!(" between {after} and {before}"),
+            None => String::new(),
+        };
+        out.push(Draft {
+            id: suggestion_id(&s.id),
+            finding_id: s.id.clone(),
+            kind: "sequence",
+            title: format!(
+                "{} {} when {} {}{hours}",
+                context.name(&s.action_entity),
+                verb(&s.action_state),
+                context.name(&s.trigger_entity),
+                verb(&s.trigger_state)
+            ),
+            description: format!(
+                "{} followed {} of {} times{hours}, {:.0} s later (median; 80 % within {:.0}–{:.0} s). Two independent \
+                 devices this busy would coincide about {:.0} times.",
+                context.name(&s.action_entity),
+                s.occurrences,
+                s.trigger_count,
+                s.delay_median_s,
+                s.delay_p10_s,
+                s.delay_p90_s,
+                s.expected_by_chance
+            ),
+            confidence: s.confidence,
+            evidence: serde_json::to_value(s).unwrap_or_default(),
+            plan: Some(Plan {
+                triggers: vec![Trigger::State { entity_id: s.trigger_entity.clone(), to: s.trigger_state.clone(), for_seconds: None }],
+                conditions,
+                actions: vec![action],
+                mode: "restart",
+            }),
+        });
+    }
+    for y in &findings.synergies {
+        let (trigger, action) = match y.kind {
+            "motion_light" | "door_light" => (
+                Trigger::State {
+                    entity_id: y.trigger_entity.clone(),
+                    to: "on".into(),
+                    for_seconds: None,
+                },
+                action_for(&y.action_entity, "on"),
+            ),
+            "door_lock" => (
+                Trigger::State {
+                    entity_id: y.trigger_entity.clone(),
+                    to: "off".into(),
+                    for_seconds: Some(300),
+                },
+                action_for(&y.action_entity, "locked"),
+            ),
+            "window_climate" => (
+                Trigger::State {
+                    entity_id: y.trigger_entity.clone(),
+                    to: "on".into(),
+                    for_seconds: Some(120),
+                },
+                action_for(&y.action_entity, "off"),
+            ),
+            "humidity_fan" => (
+                Trigger::Above {
+                    entity_id: y.trigger_entity.clone(),
+                    value: 70.0,
+                },
+                action_for(&y.action_entity, "on"),
+            ),
+            "illuminance_light" => (
+                Trigger::Below {
+                    entity_id: y.trigger_entity.clone(),
+                    value: 20.0,
+                },
+                action_for(&y.action_entity, "on"),
+            ),
+            "illuminance_cover" => (
+                Trigger::Above {
+                    entity_id: y.trigger_entity.clone(),
+                    value: 20_000.0,
+                },
+                action_for(&y.action_entity, "closed"),
+            ),
+            _ => (
+                Trigger::State {
+                    entity_id: y.trigger_entity.clone(),
+                    to: "on".into(),
+                    for_seconds: None,
+                },
+                action_for(&y.action_entity, "on"),
+            ),
+        };
+        let Some(action) = action else { continue };
+        out.push(Draft {
+            id: suggestion_id(&y.id),
+            finding_id: y.id.clone(),
+            kind: "synergy",
+            title: format!(
+                "Let {} control {}",
+                context.name(&y.trigger_entity),
+                context.name(&y.action_entity)
+            ),
+            description: format!(
+                "Both are in {} and nothing links them yet; {} changed {} times in the window.",
+                y.area,
+                context.name(&y.action_entity),
+                y.action_usage
+            ),
+            confidence: y.confidence,
+            evidence: serde_json::to_value(y).unwrap_or_default(),
+            plan: Some(Plan {
+                triggers: vec![trigger],
+                conditions: vec![],
+                actions: vec![action],
+                mode: "restart",
+            }),
+        });
+    }
+    for f in &findings.unused_features {
+        // An example where one makes sense: warm light in the evening.
+        let plan = match (f.property.starts_with("color_temp"), &f.entity_id) {
+            (true, Some(light)) if light.starts_with("light.") => Some(Plan {
+                triggers: vec![Trigger::Sunset],
+                conditions: vec![],
+                actions: vec![automation::Action {
+                    service: "light.turn_on".into(),
+                    entity_id: light.clone(),
+                    data: Some(serde_json::json!({ "color_temp_kelvin": 2700 })),
+                }],
+                mode: "single",
+            }),
+            _ => None,
+        };
+        out.push(Draft {
+            id: suggestion_id(&f.id),
+            finding_id: f.id.clone(),
+            kind: "unused_feature",
+            title: format!("Try {} on {}", f.name.to_lowercase(), f.device),
+            description: if f.write_only {
+                format!("{} can set {} ({}); it never reports it, so habitd cannot tell whether it is used.", f.device, f.name, f.property)
+            } else {
+                format!("{} can set {} ({}), and it has not changed in the whole window.", f.device, f.name, f.property)
+            },
+            confidence: (f.score / 40.0).min(0.9),
+            evidence: serde_json::to_value(f).unwrap_or_default(),
+            plan,
+        });
+    }
+    out.retain(|d| {
+        let unknown: Vec<&str> =
+            d.plan.iter().flat_map(|p| p.entities()).filter(|e| !context.known.contains(*e)).collect();
+        if !unknown.is_empty() {
+            tracing::warn!(suggestion = %d.id, ?unknown, "dropped a suggestion naming entities Home Assistant does not have");
+        }
+        unknown.is_empty()
+    });
+    out
+}
+
+/// "turns on", "opens", "locks" … for a resulting state.
+fn verb(state: &str) -> String {
+    match state {
+        "on" => "on".into(),
+        "off" => "off".into(),
+        "open" => "opens".into(),
+        "closed" => "closes".into(),
+        "locked" => "locks".into(),
+        "unlocked" => "unlocks".into(),
+        "playing" => "plays".into(),
+        other => format!("→ {other}"),
+    }
+}
+
+#[cfg(test)]
+mod tests;

@@ -1,0 +1,119 @@
+//! Drafts from findings: stable ids, plans, and the unknown-entity rule.
+
+use super::*;
+use crate::analysis::routines::Routine;
+use crate::analysis::sequences::Sequence;
+
+fn routine() -> Routine {
+    Routine {
+        id: "routine:light.kitchen:on:weekdays".into(),
+        entity_id: "light.kitchen".into(),
+        state: "on".into(),
+        days: DayClass::Weekdays,
+        time: "06:45".into(),
+        center_minutes: 405.0,
+        spread_minutes: 5.2,
+        days_observed: 18,
+        days_in_class: 20,
+        share: 0.9,
+        z: 9.1,
+        confidence: 0.9,
+    }
+}
+
+fn sequence(action: &str) -> Sequence {
+    Sequence {
+        id: format!("sequence:binary_sensor.hall_motion:on:{action}:on"),
+        trigger_entity: "binary_sensor.hall_motion".into(),
+        trigger_state: "on".into(),
+        action_entity: action.into(),
+        action_state: "on".into(),
+        occurrences: 120,
+        trigger_count: 130,
+        action_count: 125,
+        follows: 0.92,
+        precedes: 0.96,
+        expected_by_chance: 3.0,
+        z: 40.0,
+        delay_median_s: 4.0,
+        delay_p10_s: 2.0,
+        delay_p90_s: 7.0,
+        time_window: Some(("18:00".into(), "23:00".into())),
+        confidence: 0.9,
+    }
+}
+
+fn context() -> Context {
+    Context {
+        known: ["light.kitchen", "binary_sensor.hall_motion", "light.hall"]
+            .map(String::from)
+            .into(),
+        names: [("light.kitchen".to_owned(), "Kitchen light".to_owned())].into(),
+    }
+}
+
+#[test]
+fn a_routine_becomes_a_weekday_time_automation_with_its_evidence() {
+    let findings = Findings {
+        routines: vec![routine()],
+        ..Default::default()
+    };
+    let d = &drafts(&findings, &context())[0];
+    assert_eq!(d.id, "habitd_routine_light_kitchen_on_weekdays");
+    assert_eq!(d.title, "Kitchen light on at 06:45 on weekdays");
+    assert!(
+        d.description.contains("18 of 20 weekdays at 06:45 ± 5 min"),
+        "{}",
+        d.description
+    );
+    let config = automation::render(
+        &d.id,
+        &d.title,
+        &d.description,
+        d.plan.as_ref().unwrap(),
+        automation::Syntax::Current,
+    );
+    assert_eq!(config["triggers"][0]["at"], "06:45:00");
+    assert_eq!(config["conditions"][0]["weekday"][0], "mon");
+    assert_eq!(config["actions"][0]["target"]["entity_id"], "light.kitchen");
+}
+
+#[test]
+fn a_sequence_keeps_its_hours_as_a_condition() {
+    let findings = Findings {
+        sequences: vec![sequence("light.hall")],
+        ..Default::default()
+    };
+    let d = &drafts(&findings, &context())[0];
+    let plan = d.plan.as_ref().unwrap();
+    assert_eq!(
+        plan.conditions,
+        vec![Condition::Between {
+            after: "18:00".into(),
+            before: "23:00".into()
+        }]
+    );
+    assert!(
+        matches!(&plan.triggers[0], Trigger::State { entity_id, to, .. } if entity_id == "binary_sensor.hall_motion" && to == "on")
+    );
+}
+
+#[test]
+fn ids_are_stable_and_unknown_entities_drop_the_draft() {
+    let findings = Findings {
+        routines: vec![routine()],
+        sequences: vec![sequence("light.nowhere")],
+        ..Default::default()
+    };
+    let first = drafts(&findings, &context());
+    let again = drafts(&findings, &context());
+    assert_eq!(first, again);
+    assert_eq!(
+        first.len(),
+        1,
+        "the sequence names light.nowhere: {first:#?}"
+    );
+    let long = suggestion_id(&"x".repeat(300));
+    assert!(long.len() < 120 && long.starts_with("habitd_"));
+    assert_eq!(long, suggestion_id(&"x".repeat(300)));
+}

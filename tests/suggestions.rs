@@ -1,0 +1,195 @@
+//! Suggestions end to end through the binary: history in, analysis, the
+//! stored suggestion with its automation, and the user's decisions surviving
+//! the next run.
+
+mod common;
+
+use std::io::Write;
+
+use common::{base_env, habitd};
+
+/// Four weeks of a kitchen light switched on by hand at 06:45 on weekdays,
+/// ending now, as eventstream lines.
+fn history(dir: &std::path::Path) -> std::path::PathBuf {
+    let path = dir.join("events.jsonl");
+    let mut out = std::fs::File::create(&path).unwrap();
+    let today = jiff::Timestamp::now()
+        .to_zoned_datetime(jiff::tz::TimeZone::UTC)
+        .date();
+    for back in 1..=28i64 {
+        let day = today.checked_sub(jiff::Span::new().days(back)).unwrap();
+        if matches!(
+            day.weekday(),
+            jiff::civil::Weekday::Saturday | jiff::civil::Weekday::Sunday
+        ) {
+            continue;
+        }
+        let minute = 45 + (back % 5) - 2;
+        for (state, old, hour, min) in [("on", "off", 6, minute), ("off", "on", 7, minute)] {
+            let ts = day
+                .at(hour, min as i8, 0, 0)
+                .to_zoned_datetime(jiff::tz::TimeZone::UTC)
+                .unwrap()
+                .timestamp();
+            writeln!(
+                out,
+                r#"{{"event_type":"state_changed","event_data":{{"entity_id":"light.kitchen","old_state":{{"state":"{old}","last_changed":"{ts}"}},"new_state":{{"state":"{state}","attributes":{{"friendly_name":"Kitchen light"}},"last_changed":"{ts}","last_updated":"{ts}","context":{{"id":"x","parent_id":null,"user_id":"u1"}}}}}}}}"#
+            )
+            .unwrap();
+        }
+    }
+    path
+}
+
+fn run(env: &[(String, String)], args: &[&str]) -> (bool, String, String) {
+    let out = habitd(env).args(args).output().unwrap();
+    (
+        out.status.success(),
+        String::from_utf8_lossy(&out.stdout).into_owned(),
+        String::from_utf8_lossy(&out.stderr).into_owned(),
+    )
+}
+
+#[test]
+fn a_routine_becomes_a_suggestion_whose_status_survives_the_next_run() {
+    let dir = tempfile::tempdir().unwrap();
+    let env = base_env(1, dir.path());
+    let file = history(dir.path());
+    let (ok, _, err) = run(&env, &["import", file.to_str().unwrap()]);
+    assert!(ok, "{err}");
+
+    let (ok, out, err) = run(&env, &["analyze", "--json"]);
+    assert!(ok, "{err}");
+    let status: serde_json::Value = serde_json::from_str(&out).unwrap();
+    assert_eq!(status["state"], "succeeded", "{status:#}");
+    assert!(
+        status["counts"]["suggestions_stored"].as_u64() >= Some(2),
+        "{status:#}"
+    );
+
+    let (ok, out, err) = run(&env, &["suggestions", "list", "--json"]);
+    assert!(ok, "{err}");
+    let list: Vec<serde_json::Value> = serde_json::from_str(&out).unwrap();
+    let on = list
+        .iter()
+        .find(|s| s["id"] == "habitd_routine_light_kitchen_on_weekdays")
+        .unwrap_or_else(|| panic!("{list:#?}"));
+    for key in [
+        "id",
+        "status",
+        "title",
+        "description",
+        "confidence",
+        "evidence",
+        "automation",
+    ] {
+        assert!(!on[key].is_null(), "{key} missing: {on:#}");
+    }
+    assert_eq!(on["status"], "new");
+    // Times are stored in 5-minute slots: 06:43–06:47 centres near 06:45.
+    let title = on["title"].as_str().unwrap();
+    assert!(
+        title.starts_with("Kitchen light on at 06:4") && title.ends_with(" on weekdays"),
+        "{title}"
+    );
+    let automation = &on["automation"];
+    assert_eq!(automation["id"], on["id"]);
+    assert_eq!(automation["triggers"][0]["trigger"], "time");
+    assert_eq!(
+        automation["conditions"][0]["weekday"],
+        serde_json::json!(["mon", "tue", "wed", "thu", "fri"])
+    );
+    assert_eq!(automation["actions"][0]["action"], "light.turn_on");
+    assert_eq!(
+        automation["actions"][0]["target"]["entity_id"],
+        "light.kitchen"
+    );
+    assert!(
+        on["automation_yaml"]
+            .as_str()
+            .unwrap()
+            .contains("action: light.turn_on")
+    );
+
+    let (ok, out, _) = run(
+        &env,
+        &[
+            "suggestions",
+            "approve",
+            "habitd_routine_light_kitchen_on_weekdays",
+        ],
+    );
+    assert!(ok && out.contains("is now approved"), "{out}");
+    let (ok, _, _) = run(
+        &env,
+        &[
+            "suggestions",
+            "reject",
+            "habitd_routine_light_kitchen_off_weekdays",
+        ],
+    );
+    assert!(ok);
+    let (ok, _, err) = run(&env, &["suggestions", "dismiss", "habitd_no_such_thing"]);
+    assert!(!ok && err.contains("no suggestion"), "{err}");
+    let (ok, _, err) = run(
+        &env,
+        &[
+            "suggestions",
+            "dismiss",
+            "habitd_routine_light_kitchen_off_weekdays",
+        ],
+    );
+    assert!(!ok && err.contains("rejected"), "{err}");
+
+    // The same routine found again: same ids, statuses kept.
+    let (ok, _, err) = run(&env, &["analyze"]);
+    assert!(ok, "{err}");
+    let (_, out, _) = run(&env, &["suggestions", "list", "--json"]);
+    let list: Vec<serde_json::Value> = serde_json::from_str(&out).unwrap();
+    let status_of = |id: &str| {
+        list.iter()
+            .find(|s| s["id"] == id)
+            .map(|s| s["status"].clone())
+    };
+    assert_eq!(
+        status_of("habitd_routine_light_kitchen_on_weekdays"),
+        Some("approved".into())
+    );
+    assert_eq!(
+        status_of("habitd_routine_light_kitchen_off_weekdays"),
+        Some("rejected".into())
+    );
+    let (_, out, _) = run(&env, &["suggestions", "list", "--status", "new"]);
+    assert!(
+        !out.contains("light_kitchen_off"),
+        "a rejected suggestion is not offered again: {out}"
+    );
+}
+
+#[test]
+fn legacy_syntax_on_request() {
+    let dir = tempfile::tempdir().unwrap();
+    let mut env = base_env(1, dir.path());
+    env.push((
+        "HABITD__SUGGESTIONS__AUTOMATION_SYNTAX".into(),
+        "legacy".into(),
+    ));
+    let file = history(dir.path());
+    assert!(run(&env, &["import", file.to_str().unwrap()]).0);
+    assert!(run(&env, &["analyze"]).0);
+    let (_, out, _) = run(
+        &env,
+        &[
+            "suggestions",
+            "show",
+            "habitd_routine_light_kitchen_on_weekdays",
+            "--json",
+        ],
+    );
+    let s: serde_json::Value = serde_json::from_str(&out).unwrap();
+    assert_eq!(s["automation"]["trigger"][0]["platform"], "time", "{s:#}");
+    assert_eq!(
+        s["automation"]["action"][0]["service"], "light.turn_on",
+        "{s:#}"
+    );
+}
