@@ -4,42 +4,7 @@
 
 mod common;
 
-use std::io::Write;
-
-use common::{base_env, habitd};
-
-/// Four weeks of a kitchen light switched on by hand at 06:45 on weekdays,
-/// ending now, as eventstream lines.
-fn history(dir: &std::path::Path) -> std::path::PathBuf {
-    let path = dir.join("events.jsonl");
-    let mut out = std::fs::File::create(&path).unwrap();
-    let today = jiff::Timestamp::now()
-        .to_zoned_datetime(jiff::tz::TimeZone::UTC)
-        .date();
-    for back in 1..=28i64 {
-        let day = today.checked_sub(jiff::Span::new().days(back)).unwrap();
-        if matches!(
-            day.weekday(),
-            jiff::civil::Weekday::Saturday | jiff::civil::Weekday::Sunday
-        ) {
-            continue;
-        }
-        let minute = 45 + (back % 5) - 2;
-        for (state, old, hour, min) in [("on", "off", 6, minute), ("off", "on", 7, minute)] {
-            let ts = day
-                .at(hour, min as i8, 0, 0)
-                .to_zoned_datetime(jiff::tz::TimeZone::UTC)
-                .unwrap()
-                .timestamp();
-            writeln!(
-                out,
-                r#"{{"event_type":"state_changed","event_data":{{"entity_id":"light.kitchen","old_state":{{"state":"{old}","last_changed":"{ts}"}},"new_state":{{"state":"{state}","attributes":{{"friendly_name":"Kitchen light"}},"last_changed":"{ts}","last_updated":"{ts}","context":{{"id":"x","parent_id":null,"user_id":"u1"}}}}}}}}"#
-            )
-            .unwrap();
-        }
-    }
-    path
-}
+use common::{base_env, habitd, kitchen_history as history};
 
 fn run(env: &[(String, String)], args: &[&str]) -> (bool, String, String) {
     let out = habitd(env).args(args).output().unwrap();
