@@ -65,6 +65,20 @@ pub async fn run(config: Config, shutdown: impl Future<Output = ()>) -> anyhow::
     let (status_tx, status_rx) = watch::channel(latest);
     let (triggers, requests) = Triggers::channel();
     let connected = Arc::new(Notify::new());
+    let (surface, surface_events) = mpsc::channel(64);
+    tracker.spawn(crate::surface::run(
+        publisher.clone(),
+        db.clone(),
+        config.homeassistant.clone(),
+        surface_events,
+        status_rx.clone(),
+        cancel.clone(),
+    ));
+    let tell_surface = |event: crate::surface::Event| {
+        if surface.try_send(event).is_err() {
+            tracing::warn!("Home Assistant updates are behind; a command was dropped");
+        }
+    };
 
     tracker.spawn(
         Runner::new(db.clone(), status_tx, settings(&config)).serve(requests, cancel.clone()),
@@ -94,12 +108,22 @@ pub async fn run(config: Config, shutdown: impl Future<Output = ()>) -> anyhow::
             delivery = deliveries.recv() => delivery,
         };
         match delivery {
-            Some(Delivery::Connected) => connected.notify_one(),
+            Some(Delivery::Connected) => {
+                connected.notify_one();
+                tell_surface(crate::surface::Event::Announce { delay: false });
+            }
             Some(Delivery::Message(Inbound::Command(Command::Analyze))) => {
                 triggers.request(Trigger::Command);
             }
             Some(Delivery::Message(Inbound::HomeAssistant(HomeAssistantStatus::Online))) => {
-                tracing::info!("Home Assistant is online");
+                tracing::info!("Home Assistant is online: announcing habitd again");
+                tell_surface(crate::surface::Event::Announce { delay: true });
+            }
+            Some(Delivery::Message(Inbound::Command(Command::Decide { id, action }))) => {
+                tell_surface(crate::surface::Event::Decide { id, action });
+            }
+            Some(Delivery::Message(Inbound::Command(Command::Select(option)))) => {
+                tell_surface(crate::surface::Event::Select(option));
             }
             Some(Delivery::Message(Inbound::HomeAssistant(HomeAssistantStatus::Offline))) => {
                 tracing::info!("Home Assistant went offline");

@@ -74,4 +74,9 @@ pub enum SuggestionsCommand {
     Reject { id: String },
     /// Hide a suggestion for now.
     Dismiss { id: String },
+    /// Write the suggestion's automation to Home Assistant (needs
+    /// homeassistant.url and an administrator's token).
+    Deploy { id: String },
+    /// Remove the automation from Home Assistant again.
+    Undeploy { id: String },
 }

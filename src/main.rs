@@ -156,6 +156,19 @@ fn suggestions(
                     println!("evidence: {}", serde_json::to_string(&s.evidence)?);
                 }
             }
+            C::Deploy { id } | C::Undeploy { id } => {
+                let runtime = tokio::runtime::Builder::new_current_thread()
+                    .enable_all()
+                    .build()?;
+                let ha = config.homeassistant.as_ref();
+                if let C::Deploy { .. } = command {
+                    let s = runtime.block_on(habitd::deploy::deploy(&db, ha, id))?;
+                    println!("{} is deployed to Home Assistant", s.id);
+                } else {
+                    runtime.block_on(habitd::deploy::undeploy(&db, ha, id))?;
+                    println!("{id} was removed from Home Assistant");
+                }
+            }
             C::Approve { id } | C::Reject { id } | C::Dismiss { id } => {
                 let decision = match command {
                     C::Approve { .. } => Decision::Approve,

@@ -64,6 +64,7 @@ struct RawHomeAssistant {
     token: String,
     token_file: String,
     timeout: String,
+    deploy_disabled: bool,
 }
 
 #[derive(Debug, Deserialize)]
@@ -185,6 +186,8 @@ pub struct HomeAssistantConfig {
     pub token: Secret,
     #[serde(serialize_with = "friendly_duration")]
     pub timeout: Duration,
+    /// Deploy automations with `initial_state: false`.
+    pub deploy_disabled: bool,
 }
 
 #[derive(Debug, Clone, Serialize)]
@@ -397,6 +400,7 @@ fn homeassistant(raw: RawHomeAssistant) -> Result<Option<HomeAssistantConfig>, C
         url,
         token,
         timeout: duration("homeassistant.timeout", &raw.timeout)?,
+        deploy_disabled: raw.deploy_disabled,
     }))
 }
 

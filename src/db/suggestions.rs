@@ -225,3 +225,15 @@ pub fn record_deploy(conn: &Connection, id: &str, result: Result<(), &str>) -> a
     };
     Ok(())
 }
+
+/// Records that a suggestion's automation was removed from Home Assistant.
+pub fn record_undeploy(conn: &Connection, id: &str) -> anyhow::Result<()> {
+    let changed = conn.execute(
+        "UPDATE suggestions SET status = 'approved', deployed_at = NULL, updated_at = ?2 WHERE id = ?1",
+        params![id, Timestamp::now().as_millisecond()],
+    )?;
+    if changed == 0 {
+        bail!("no suggestion {id:?}");
+    }
+    Ok(())
+}

@@ -216,6 +216,81 @@ impl Client {
     }
 }
 
+/// Why a deployment did not happen.
+#[derive(Debug, thiserror::Error)]
+pub enum DeployError {
+    /// Home Assistant's validation refused the config (400 "Message
+    /// malformed: …"): shown to the user, never retried.
+    #[error("Home Assistant refused the automation: {0}")]
+    Refused(String),
+    #[error("{0:#}")]
+    Other(anyhow::Error),
+}
+
+impl Client {
+    /// Writes an automation with `POST /api/config/automation/config/<id>`
+    /// and reads it back to be sure it is there.
+    pub async fn deploy(&self, id: &str, config: &serde_json::Value) -> Result<(), DeployError> {
+        let url = format!("{}/api/config/automation/config/{id}", self.base);
+        let response = self
+            .http
+            .post(&url)
+            .bearer_auth(self.token.expose())
+            .json(config)
+            .send()
+            .await
+            .map_err(|e| {
+                DeployError::Other(anyhow::anyhow!(
+                    "Home Assistant did not answer the deployment: {e}"
+                ))
+            })?;
+        let status = response.status();
+        if status == reqwest::StatusCode::BAD_REQUEST {
+            let body: serde_json::Value = response.json().await.unwrap_or_default();
+            let message = body["message"]
+                .as_str()
+                .unwrap_or("no reason given")
+                .to_owned();
+            return Err(DeployError::Refused(message));
+        }
+        if !status.is_success() {
+            let hint = if status == reqwest::StatusCode::UNAUTHORIZED {
+                " (check homeassistant.token; creating automations needs an administrator's token)"
+            } else {
+                ""
+            };
+            return Err(DeployError::Other(anyhow::anyhow!(
+                "Home Assistant answered the deployment with {status}{hint}"
+            )));
+        }
+        match self.automation_config(id).await {
+            Ok(Some(stored)) if stored.get("id").and_then(|v| v.as_str()) == Some(id) => Ok(()),
+            Ok(_) => Err(DeployError::Other(anyhow::anyhow!(
+                "Home Assistant accepted the automation but does not show it"
+            ))),
+            Err(e) => Err(DeployError::Other(e)),
+        }
+    }
+
+    /// Removes an automation (`DELETE`); a missing one is not an error.
+    pub async fn undeploy(&self, id: &str) -> anyhow::Result<()> {
+        let url = format!("{}/api/config/automation/config/{id}", self.base);
+        let response = self
+            .http
+            .delete(url)
+            .bearer_auth(self.token.expose())
+            .send()
+            .await?;
+        if response.status().is_success() || response.status() == reqwest::StatusCode::NOT_FOUND {
+            return Ok(());
+        }
+        bail!(
+            "Home Assistant answered the removal with {}",
+            response.status()
+        )
+    }
+}
+
 /// Comma-joined groups of entity ids, each at most `limit` characters.
 fn chunks(entity_ids: &[String], limit: usize) -> Vec<String> {
     let mut out: Vec<String> = Vec::new();

@@ -21,10 +21,26 @@ pub enum Inbound {
     Observed(Observation),
 }
 
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[derive(Debug, Clone, PartialEq, Eq)]
 pub enum Command {
     /// Run an analysis now.
     Analyze,
+    /// A decision on a suggestion; `None`: the one selected in Home Assistant.
+    Decide {
+        id: Option<String>,
+        action: Decision,
+    },
+    /// Home Assistant's select picked a suggestion (by its option text).
+    Select(String),
+}
+
+/// What can be done to a suggestion over MQTT.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Decision {
+    Approve,
+    Reject,
+    Dismiss,
+    Deploy,
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -76,6 +92,28 @@ pub fn decode(
             Ok(Some(Inbound::Command(Command::Analyze)))
         }
         Route::Command(other) => Err(DecodeError::UnknownCommand(other.to_owned())),
+        Route::SuggestionSet(_) | Route::SelectedSet | Route::SelectSet if retain => {
+            Err(DecodeError::RetainedCommand(topic.to_owned()))
+        }
+        Route::SuggestionSet(id) => {
+            if id.is_empty() || id.contains(['+', '#']) {
+                return Err(bad_payload(topic, "no suggestion id"));
+            }
+            Ok(Some(Inbound::Command(Command::Decide {
+                id: Some(id.to_owned()),
+                action: decision(topic, payload)?,
+            })))
+        }
+        Route::SelectedSet => Ok(Some(Inbound::Command(Command::Decide {
+            id: None,
+            action: decision(topic, payload)?,
+        }))),
+        Route::SelectSet => {
+            let text = std::str::from_utf8(payload).map_err(|_| bad_payload(topic, "not UTF-8"))?;
+            Ok(Some(Inbound::Command(Command::Select(
+                text.trim().to_owned(),
+            ))))
+        }
         Route::Eventstream => ha::eventstream::decode(payload)
             .map(|found| {
                 found.and_then(|(change, info)| observed(Observation::StateChanged(change, info)))
@@ -163,6 +201,22 @@ fn check_trigger_payload(topic: &str, payload: &[u8]) -> Result<(), DecodeError>
         other => Err(bad_payload(
             topic,
             format!("{other:?} is not empty, PRESS or a JSON object"),
+        )),
+    }
+}
+
+fn decision(topic: &str, payload: &[u8]) -> Result<Decision, DecodeError> {
+    match std::str::from_utf8(payload)
+        .map(|p| p.trim().to_ascii_lowercase())
+        .as_deref()
+    {
+        Ok("approve") => Ok(Decision::Approve),
+        Ok("reject") => Ok(Decision::Reject),
+        Ok("dismiss") => Ok(Decision::Dismiss),
+        Ok("deploy") => Ok(Decision::Deploy),
+        _ => Err(bad_payload(
+            topic,
+            "expected approve, reject, dismiss or deploy",
         )),
     }
 }
@@ -278,6 +332,36 @@ mod tests {
             panic!()
         };
         assert_eq!((devices.len(), problems.len()), (65, 0));
+    }
+
+    #[test]
+    fn suggestion_commands() {
+        check(
+            "habitd/suggestions/habitd_routine_x/set",
+            b"approve",
+            Ok(Inbound::Command(Command::Decide {
+                id: Some("habitd_routine_x".into()),
+                action: Decision::Approve,
+            })),
+        );
+        check(
+            "habitd/selected/set",
+            b"DEPLOY",
+            Ok(Inbound::Command(Command::Decide {
+                id: None,
+                action: Decision::Deploy,
+            })),
+        );
+        check(
+            "habitd/select/set",
+            b"Kitchen light",
+            Ok(Inbound::Command(Command::Select("Kitchen light".into()))),
+        );
+        check(
+            "habitd/suggestions/habitd_routine_x/set",
+            b"explode",
+            Err("expected approve"),
+        );
     }
 
     #[test]

@@ -50,7 +50,21 @@ impl Publisher {
         }
     }
 
-    async fn retain(&self, topic: &str, payload: impl Into<Vec<u8>>) -> Result<(), ClientError> {
+    pub fn topics(&self) -> &Topics {
+        &self.topics
+    }
+
+    /// Clears a retained topic (an empty retained message deletes it).
+    pub async fn clear(&self, topic: &str) -> Result<(), ClientError> {
+        self.retain(topic, Vec::new()).await
+    }
+
+    /// Publishes `payload` retained at QoS 1.
+    pub async fn retain(
+        &self,
+        topic: &str,
+        payload: impl Into<Vec<u8>>,
+    ) -> Result<(), ClientError> {
         self.client
             .publish(topic, QoS::AtLeastOnce, true, payload)
             .await

@@ -7,6 +7,7 @@ use crate::config::{MqttConfig, SourcesConfig};
 
 #[derive(Debug, Clone)]
 pub struct Topics {
+    base: String,
     availability: String,
     job_status: String,
     command_prefix: String,
@@ -21,6 +22,12 @@ pub struct Topics {
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Route<'t> {
     Command(&'t str),
+    /// `habitd/suggestions/<id>/set`
+    SuggestionSet(&'t str),
+    /// `habitd/selected/set`: the buttons, acting on the selected suggestion.
+    SelectedSet,
+    /// `habitd/select/set`: Home Assistant's select of pending suggestions.
+    SelectSet,
     HomeAssistantStatus,
     Eventstream,
     Statestream(&'t str),
@@ -33,6 +40,7 @@ impl Topics {
     pub fn new(config: &MqttConfig, sources: &SourcesConfig) -> Self {
         let base = &config.base_topic;
         Topics {
+            base: base.clone(),
             availability: format!("{base}/availability"),
             job_status: format!("{base}/job/status"),
             command_prefix: format!("{base}/command/"),
@@ -51,8 +59,20 @@ impl Topics {
                 .and_then(|b| topic.strip_prefix(b))
                 .and_then(|rest| rest.strip_prefix('/'))
         };
+        let own = topic
+            .strip_prefix(&self.base)
+            .and_then(|r| r.strip_prefix('/'));
         if topic == self.homeassistant_status {
             Route::HomeAssistantStatus
+        } else if let Some(id) = own
+            .and_then(|r| r.strip_prefix("suggestions/"))
+            .and_then(|r| r.strip_suffix("/set"))
+        {
+            Route::SuggestionSet(id)
+        } else if own == Some("selected/set") {
+            Route::SelectedSet
+        } else if own == Some("select/set") {
+            Route::SelectSet
         } else if let Some(name) = topic.strip_prefix(&self.command_prefix) {
             Route::Command(name)
         } else if self.eventstream.as_deref() == Some(topic) {
@@ -85,6 +105,54 @@ impl Topics {
         &self.job_status
     }
 
+    /// Retained summary of all suggestions.
+    pub fn suggestions(&self) -> String {
+        format!("{}/suggestions", self.base)
+    }
+
+    /// Retained JSON of one suggestion.
+    pub fn suggestion(&self, id: &str) -> String {
+        format!("{}/suggestions/{id}", self.base)
+    }
+
+    pub fn selected(&self) -> String {
+        format!("{}/selected", self.base)
+    }
+
+    pub fn selected_set(&self) -> String {
+        format!("{}/selected/set", self.base)
+    }
+
+    pub fn select_state(&self) -> String {
+        format!("{}/select/state", self.base)
+    }
+
+    pub fn select_set(&self) -> String {
+        format!("{}/select/set", self.base)
+    }
+
+    pub fn command(&self, name: &str) -> String {
+        format!("{}{name}", self.command_prefix)
+    }
+
+    /// Errors of commands that could not be carried out.
+    pub fn status(&self) -> String {
+        format!("{}/status", self.base)
+    }
+
+    /// habitd's device-based discovery config.
+    pub fn discovery(&self) -> String {
+        format!(
+            "{}/device/{}/config",
+            self.discovery_prefix,
+            self.base.replace('/', "_")
+        )
+    }
+
+    pub fn base(&self) -> &str {
+        &self.base
+    }
+
     /// Home Assistant's birth and will messages.
     pub fn homeassistant_status(&self) -> &str {
         &self.homeassistant_status
@@ -94,6 +162,9 @@ impl Topics {
     pub fn subscriptions(&self) -> Vec<String> {
         let mut topics = vec![
             format!("{}+", self.command_prefix),
+            format!("{}/suggestions/+/set", self.base),
+            self.selected_set(),
+            self.select_set(),
             self.homeassistant_status.clone(),
             // Other integrations' entity configs (habitd's own are skipped).
             format!("{}/+/+/config", self.discovery_prefix),
