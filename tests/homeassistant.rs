@@ -17,6 +17,8 @@ const TOKEN: &str = "test-token";
 struct FakeHomeAssistant {
     url: String,
     requests: Arc<Mutex<Vec<String>>>,
+    /// Automations written through the config API, by id.
+    automations: Arc<Mutex<std::collections::HashMap<String, serde_json::Value>>>,
 }
 
 fn history_fixture() -> Vec<u8> {
@@ -32,6 +34,8 @@ impl FakeHomeAssistant {
         let url = format!("http://{}", listener.local_addr().unwrap());
         let requests = Arc::new(Mutex::new(Vec::new()));
         let log = requests.clone();
+        let automations = Arc::new(Mutex::new(std::collections::HashMap::new()));
+        let stored = automations.clone();
         std::thread::spawn(move || {
             for stream in listener.incoming() {
                 let Ok(mut stream) = stream else { return };
@@ -62,7 +66,7 @@ impl FakeHomeAssistant {
                 let (status, reply) = if !authorized {
                     ("401 Unauthorized", b"401: Unauthorized".to_vec())
                 } else {
-                    answer(&request_line, &body)
+                    answer(&request_line, &body, &stored)
                 };
                 let head = format!(
                     "HTTP/1.1 {status}\r\nContent-Type: application/json\r\nContent-Length: {}\r\nConnection: close\r\n\r\n",
@@ -72,7 +76,11 @@ impl FakeHomeAssistant {
                 stream.write_all(&reply).ok();
             }
         });
-        FakeHomeAssistant { url, requests }
+        FakeHomeAssistant {
+            url,
+            requests,
+            automations,
+        }
     }
 
     fn requests(&self) -> Vec<String> {
@@ -80,8 +88,54 @@ impl FakeHomeAssistant {
     }
 }
 
-fn answer(request_line: &str, body: &[u8]) -> (&'static str, Vec<u8>) {
+type Stored = Mutex<std::collections::HashMap<String, serde_json::Value>>;
+
+fn answer(request_line: &str, body: &[u8], automations: &Stored) -> (&'static str, Vec<u8>) {
+    let method = request_line.split(' ').next().unwrap_or("");
     let path = request_line.split(' ').nth(1).unwrap_or("");
+    if path == "/api/config" {
+        // A Home Assistant that accepts only the older automation keys.
+        return (
+            "200 OK",
+            br#"{"version": "2024.3.3", "location_name": "Home"}"#.to_vec(),
+        );
+    }
+    if let Some(id) = path
+        .strip_prefix("/api/config/automation/config/")
+        .filter(|id| id.starts_with("habitd_"))
+    {
+        return match method {
+            "POST" => {
+                let config: serde_json::Value = serde_json::from_slice(body).unwrap_or_default();
+                // As Home Assistant 2024.3 answers (tests/data/automation_config_api_responses.json).
+                if config.get("triggers").is_some() {
+                    return ("400 Bad Request", br#"{"message": "Message malformed: extra keys not allowed @ data['triggers']"}"#.to_vec());
+                }
+                assert_eq!(config["id"], id, "the body's id must match the path");
+                assert!(
+                    config["trigger"].is_array() && config["action"].is_array(),
+                    "{config:#}"
+                );
+                automations.lock().unwrap().insert(id.to_owned(), config);
+                ("200 OK", br#"{"result": "ok"}"#.to_vec())
+            }
+            "GET" => match automations.lock().unwrap().get(id) {
+                Some(config) => ("200 OK", serde_json::to_vec(config).unwrap()),
+                None => (
+                    "404 Not Found",
+                    br#"{"message": "Resource not found"}"#.to_vec(),
+                ),
+            },
+            "DELETE" => match automations.lock().unwrap().remove(id) {
+                Some(_) => ("200 OK", br#"{"result": "ok"}"#.to_vec()),
+                None => (
+                    "404 Not Found",
+                    br#"{"message": "Resource not found"}"#.to_vec(),
+                ),
+            },
+            _ => ("405 Method Not Allowed", Vec::new()),
+        };
+    }
     if path == "/api/states" {
         let states = serde_json::json!([
             {"entity_id": "light.kitchen", "state": "on", "attributes": {"friendly_name": "Kitchen light"}},
@@ -109,7 +163,7 @@ fn answer(request_line: &str, body: &[u8]) -> (&'static str, Vec<u8>) {
     if path == "/api/config/automation/config/1700000000001" {
         let config = serde_json::json!({"id": "1700000000001", "alias": "Morning",
             "triggers": [{"trigger": "time", "at": "07:00:00"}],
-            "actions": [{"action": "light.turn_on", "target": {"entity_id": "light.kitchen"}}]});
+            "actions": [{"action": "light.turn_on", "target": {"entity_id": "light.hallway"}}]});
         return ("200 OK", serde_json::to_vec(&config).unwrap());
     }
     if path.starts_with("/api/history/period/") {
@@ -224,5 +278,120 @@ fn a_refused_token_degrades_the_analysis_and_says_why() {
     assert!(
         !error.contains("wrong"),
         "the token must not be shown: {error}"
+    );
+}
+
+fn habitd_out(env: &[(String, String)], args: &[&str]) -> (bool, String) {
+    let out = habitd(env).args(args).output().unwrap();
+    let text = format!(
+        "{}{}",
+        String::from_utf8_lossy(&out.stdout),
+        String::from_utf8_lossy(&out.stderr)
+    );
+    (out.status.success(), text)
+}
+
+const ON: &str = "habitd_routine_light_kitchen_on_weekdays";
+
+fn show(env: &[(String, String)], id: &str) -> serde_json::Value {
+    let out = habitd(env)
+        .args(["suggestions", "show", id, "--json"])
+        .output()
+        .unwrap();
+    serde_json::from_slice(&out.stdout).unwrap()
+}
+
+#[test]
+fn deploy_writes_the_automation_in_the_syntax_home_assistant_accepts() {
+    let ha = FakeHomeAssistant::start();
+    let dir = tempfile::tempdir().unwrap();
+    let mut env = env_for(&ha, dir.path(), TOKEN);
+    env.push((
+        "HABITD__HOMEASSISTANT__DEPLOY_DISABLED".into(),
+        "true".into(),
+    ));
+    let file = common::kitchen_history(dir.path());
+    assert!(habitd_out(&env, &["import", file.to_str().unwrap()]).0);
+    let (ok, out) = habitd_out(&env, &["analyze"]);
+    assert!(ok, "{out}");
+
+    let (ok, out) = habitd_out(&env, &["suggestions", "deploy", ON]);
+    assert!(ok, "{out}");
+    // Home Assistant 2024.3: the older keys, read from its version.
+    let stored = ha
+        .automations
+        .lock()
+        .unwrap()
+        .get(ON)
+        .cloned()
+        .expect("POSTed");
+    assert_eq!(stored["trigger"][0]["platform"], "time");
+    assert_eq!(stored["action"][0]["service"], "light.turn_on");
+    assert_eq!(stored["initial_state"], false, "deploy_disabled");
+    let requests = ha.requests();
+    assert!(
+        requests.contains(&format!("POST /api/config/automation/config/{ON} HTTP/1.1")),
+        "{requests:?}"
+    );
+    assert!(
+        requests.contains(&format!("GET /api/config/automation/config/{ON} HTTP/1.1")),
+        "read back: {requests:?}"
+    );
+
+    let s = show(&env, ON);
+    assert_eq!(s["status"], "deployed");
+    assert!(s["deployed_at"].is_string());
+
+    let (ok, out) = habitd_out(&env, &["suggestions", "undeploy", ON]);
+    assert!(ok, "{out}");
+    assert!(ha.automations.lock().unwrap().get(ON).is_none());
+    assert_eq!(show(&env, ON)["status"], "approved");
+}
+
+#[test]
+fn a_refused_automation_is_recorded_and_not_retried() {
+    let ha = FakeHomeAssistant::start();
+    let dir = tempfile::tempdir().unwrap();
+    let mut env = env_for(&ha, dir.path(), TOKEN);
+    // The current syntax, which this (2024.3) Home Assistant refuses.
+    env.push((
+        "HABITD__SUGGESTIONS__AUTOMATION_SYNTAX".into(),
+        "current".into(),
+    ));
+    let file = common::kitchen_history(dir.path());
+    assert!(habitd_out(&env, &["import", file.to_str().unwrap()]).0);
+    assert!(habitd_out(&env, &["analyze"]).0);
+
+    let (ok, out) = habitd_out(&env, &["suggestions", "deploy", ON]);
+    assert!(!ok && out.contains("extra keys not allowed"), "{out}");
+    let posts = ha
+        .requests()
+        .iter()
+        .filter(|r| r.starts_with("POST /api/config/automation"))
+        .count();
+    assert_eq!(posts, 1, "a malformed automation is not retried");
+    let s = show(&env, ON);
+    assert_eq!(s["status"], "new");
+    assert!(
+        s["error"].as_str().unwrap().contains("Message malformed"),
+        "{s:#}"
+    );
+}
+
+#[test]
+fn deploying_with_a_refused_token_says_what_to_fix() {
+    let ha = FakeHomeAssistant::start();
+    let dir = tempfile::tempdir().unwrap();
+    let good = env_for(&ha, dir.path(), TOKEN);
+    let file = common::kitchen_history(dir.path());
+    assert!(habitd_out(&good, &["import", file.to_str().unwrap()]).0);
+    assert!(habitd_out(&good, &["analyze"]).0);
+    let (ok, out) = habitd_out(
+        &env_for(&ha, dir.path(), "wrong"),
+        &["suggestions", "deploy", ON],
+    );
+    assert!(
+        !ok && out.contains("401") && out.contains("administrator"),
+        "{out}"
     );
 }
