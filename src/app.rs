@@ -352,6 +352,86 @@ async fn align_activity_time_zone(db: &Db, config: &Config) -> anyhow::Result<()
     Ok(())
 }
 
+/// What `habitd demo` did.
+#[derive(Debug)]
+pub struct DemoReport {
+    pub analysis: AnalyzeReport,
+    pub suggestions: Vec<db::suggestions::Suggestion>,
+    pub database: std::path::PathBuf,
+    /// The base topic the demo published under, when a broker answered.
+    pub published_under: Option<String>,
+}
+
+/// `habitd demo`: a sample home with a month of history in a database of its
+/// own, the whole job run on it, and — when the configured broker answers —
+/// its suggestions published under `habitd_demo/…` with a "habitd demo"
+/// device in Home Assistant. Nothing of the user's own data is touched.
+pub async fn demo(
+    mut config: Config,
+    seed: u64,
+    shutdown: impl Future<Output = ()>,
+) -> anyhow::Result<DemoReport> {
+    let today = Timestamp::now()
+        .to_zoned_datetime(jiff::tz::TimeZone::get("Europe/Berlin")?)
+        .date();
+    let start = today.checked_sub(jiff::Span::new().days(28))?;
+    let home = crate::demo::household(seed, start);
+    let database = std::env::temp_dir().join(format!("habitd-demo-{}.db", std::process::id()));
+    std::fs::remove_file(&database).ok();
+    config.database.path = database.clone();
+    config.analysis.timezone = home.tz.clone();
+    config.mqtt.base_topic = "habitd_demo".into();
+    config.mqtt.client_id = format!("{}-demo", config.mqtt.client_id);
+    config.homeassistant = None;
+    config.analysis.schedule = None;
+    {
+        let db = open_db(&config).await?;
+        let tz = home.tz.clone();
+        db.run(move |conn| {
+            db::events::ensure_activity_time_zone(conn, &tz)?;
+            let mut ids = db::events::EntityIds::new();
+            for batch in home.records.chunks(5000) {
+                db::events::write_batch(conn, &mut ids, batch, &tz)?;
+            }
+            db::events::replace_automations(
+                conn,
+                &[(
+                    "demo_stairs".into(),
+                    "automation.stairs".into(),
+                    Some("Stairs light".into()),
+                    Some(crate::demo::existing_automation()),
+                )],
+            )
+        })
+        .await?;
+    }
+    let analysis = analyze(config.clone(), shutdown).await?;
+    let db = open_db(&config).await?;
+    let suggestions = db.run(|conn| db::suggestions::list(conn, None)).await?;
+    let mut published_under = None;
+    if analysis.published {
+        let topics = Arc::new(Topics::new(&config.mqtt, &config.sources));
+        let (tx, mut deliveries) = mpsc::channel(16);
+        let connection = mqtt::Connection::spawn(&config.mqtt, topics.clone(), Role::Cli, tx)?;
+        if let Ok(Some(Delivery::Connected)) =
+            tokio::time::timeout(CLI_CONNECT_TIMEOUT, deliveries.recv()).await
+        {
+            let publisher = Publisher::new(connection.client().clone(), topics.clone());
+            let draining = tokio::spawn(async move { while deliveries.recv().await.is_some() {} });
+            crate::surface::publish_once(publisher, db.clone()).await?;
+            published_under = Some(topics.base().to_owned());
+            connection.close(MQTT_GRACE).await;
+            draining.abort();
+        }
+    }
+    Ok(DemoReport {
+        analysis,
+        suggestions,
+        database,
+        published_under,
+    })
+}
+
 async fn open_db(config: &Config) -> anyhow::Result<Db> {
     let database = config.database.clone();
     tokio::task::spawn_blocking(move || Db::open(&database))

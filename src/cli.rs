@@ -29,6 +29,17 @@ pub enum Command {
         #[arg(long)]
         json: bool,
     },
+    /// Try habitd on a sample home: a month of realistic history, the whole
+    /// analysis, and the suggestions it makes, with their automations.
+    ///
+    /// Uses a database of its own. When the configured MQTT broker answers,
+    /// the suggestions also appear in Home Assistant as a "habitd" device
+    /// under the topic habitd_demo/.
+    Demo {
+        /// Another sample household.
+        #[arg(long, default_value_t = 1)]
+        seed: u64,
+    },
     /// Validate the configuration and print it, secrets redacted.
     CheckConfig,
     /// Import history into the database: Home Assistant history answers

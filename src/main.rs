@@ -78,6 +78,10 @@ fn main() -> ExitCode {
                 );
                 Ok(())
             }
+            Command::Demo { seed } => {
+                let report = app::demo(config, seed, shutdown::signal()).await?;
+                print_demo(&report)
+            }
             Command::CheckConfig
             | Command::Import { .. }
             | Command::Backfill { .. }
@@ -228,6 +232,35 @@ fn import(
             ExitCode::FAILURE
         }
     }
+}
+
+fn print_demo(report: &app::DemoReport) -> anyhow::Result<()> {
+    println!("habitd demo: a sample home in Berlin, four weeks of history, analysed.\n");
+    print_analysis(&report.analysis, false)?;
+    println!("\n{} suggestions:", report.suggestions.len());
+    for s in &report.suggestions {
+        println!(
+            "\n### {}  ({:.0} % confident, {})\n{}",
+            s.title,
+            s.confidence * 100.0,
+            s.id,
+            s.description
+        );
+        if let Some(yaml) = &s.automation_yaml {
+            println!("\n{yaml}");
+        }
+    }
+    println!("\nThe demo's database: {}", report.database.display());
+    match &report.published_under {
+        Some(base) => println!(
+            "Published to your MQTT broker under {base}/: Home Assistant shows a \"habitd\" device with these suggestions."
+        ),
+        None => println!(
+            "No MQTT broker answered, so nothing was published; set HABITD__MQTT__HOST to see them in Home Assistant."
+        ),
+    }
+    println!("Next: point habitd at your own home (README: Configure) and run `habitd run`.");
+    Ok(())
 }
 
 fn init_logging(level: &str) {

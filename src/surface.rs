@@ -98,6 +98,21 @@ pub async fn run(
     }
 }
 
+/// Publishes discovery, the suggestions and the availability once (for
+/// `habitd demo`, which has no daemon loop).
+pub async fn publish_once(publisher: Publisher, db: Db) -> anyhow::Result<()> {
+    let mut surface = Surface {
+        publisher,
+        db,
+        ha: None,
+        options: Vec::new(),
+        selected: None,
+    };
+    surface.publish(true).await?;
+    surface.publisher.online().await?;
+    Ok(())
+}
+
 impl Surface {
     /// Publishes the suggestions (and discovery, whose select lists them).
     async fn publish(&mut self, discovery: bool) -> anyhow::Result<()> {

@@ -40,6 +40,7 @@ pub struct Sequence {
     pub action_state: String,
     /// Trigger occurrences followed by the action within the delay.
     pub occurrences: u32,
+    /// The trigger's occurrences in the window's hours (all day when none).
     pub trigger_count: u32,
     pub action_count: u32,
     /// Share of the trigger's occurrences (within `time_window`) followed by
@@ -200,7 +201,7 @@ pub fn detect(window: &Window, tz: &TimeZone, th: &Thresholds) -> Vec<Sequence> 
             action_entity: action_entity.to_owned(),
             action_state: action_state.to_owned(),
             occurrences: followed,
-            trigger_count: n_a,
+            trigger_count: triggered,
             action_count: n_b,
             follows,
             precedes,

@@ -1,0 +1,325 @@
+//! A sample home for `habitd demo` and for the analysis tests.
+//!
+//! A seeded, deterministic household in Berlin: four weeks of a family's
+//! habits (a weekday morning light, weekend blinds, a porch light that goes
+//! off around midnight, a motion-switched hallway light in the evenings)
+//! among what makes real data hard: busy unrelated sensors and plugs, random
+//! use of a living-room light, an automation's work, a temperature sensor,
+//! a pair an automation already links, unavailable blips.
+
+use jiff::civil::{Date, date};
+use jiff::tz::TimeZone;
+use jiff::{Timestamp, ToSpan};
+
+use crate::event::{EntityInfo, Origin, StateChange};
+use crate::ingest::Record;
+
+/// SplitMix64: deterministic, seeded, no dependency.
+pub struct Rng(u64);
+
+impl Rng {
+    fn next(&mut self) -> u64 {
+        self.0 = self.0.wrapping_add(0x9E37_79B9_7F4A_7C15);
+        let mut z = self.0;
+        z = (z ^ (z >> 30)).wrapping_mul(0xBF58_476D_1CE4_E5B9);
+        z = (z ^ (z >> 27)).wrapping_mul(0x94D0_49BB_1331_11EB);
+        z ^ (z >> 31)
+    }
+    fn unit(&mut self) -> f64 {
+        (self.next() >> 11) as f64 / (1u64 << 53) as f64
+    }
+    fn uniform(&mut self, lo: f64, hi: f64) -> f64 {
+        lo + (hi - lo) * self.unit()
+    }
+    /// Roughly normal (sum of uniforms), mean 0, standard deviation `sd`.
+    fn normal(&mut self, sd: f64) -> f64 {
+        (0..12)
+            .map(|_| self.unit())
+            .sum::<f64>()
+            .mul_add(sd, -6.0 * sd)
+    }
+    fn chance(&mut self, p: f64) -> bool {
+        self.unit() < p
+    }
+}
+
+/// The generated history.
+pub struct Home {
+    pub tz: TimeZone,
+    pub records: Vec<Record>,
+}
+
+impl Home {
+    /// The instant the wall clock shows `minutes` after midnight of `day`
+    /// (past 24 h: on the following day). Built from the local time, not by
+    /// adding seconds to midnight, which would shift every time after the
+    /// spring gap by an hour.
+    pub fn at(&self, day: Date, minutes: f64) -> Timestamp {
+        let seconds = (minutes * 60.0).round() as i64;
+        let day = day.checked_add(seconds.div_euclid(86_400).days()).unwrap();
+        let s = seconds.rem_euclid(86_400);
+        let time = jiff::civil::Time::new((s / 3600) as i8, (s / 60 % 60) as i8, (s % 60) as i8, 0)
+            .unwrap();
+        day.to_datetime(time)
+            .to_zoned_datetime(self.tz.clone())
+            .unwrap()
+            .timestamp()
+    }
+
+    fn change(&mut self, entity: &str, at: Timestamp, state: &str, origin: Origin) {
+        self.records.push(Record::Event(StateChange {
+            entity_id: entity.into(),
+            at,
+            state: state.into(),
+            old_state: None,
+            origin,
+        }));
+    }
+
+    fn entity(&mut self, entity: &str, device_class: Option<&str>, unit: Option<&str>) {
+        let object = entity.split_once('.').map_or(entity, |(_, o)| o);
+        let mut name = object.replace('_', " ");
+        if let Some(first) = name.get_mut(0..1) {
+            first.make_ascii_uppercase();
+        }
+        self.records.push(Record::Entity(EntityInfo {
+            entity_id: entity.into(),
+            friendly_name: Some(name),
+            device_class: device_class.map(Into::into),
+            unit: unit.map(Into::into),
+        }));
+    }
+}
+
+pub fn weekend(day: Date) -> bool {
+    matches!(
+        day.weekday(),
+        jiff::civil::Weekday::Saturday | jiff::civil::Weekday::Sunday
+    )
+}
+
+/// Four weeks from `start` (a Monday is best); the defaults of the tests
+/// start on Monday 2026-03-16, across the spring daylight-saving change.
+pub fn household(seed: u64, start: Date) -> Home {
+    let mut rng = Rng(seed);
+    let mut home = Home {
+        tz: TimeZone::get("Europe/Berlin").unwrap(),
+        records: Vec::new(),
+    };
+    for (entity, name) in [
+        ("light.kitchen_ceiling", "Kitchen ceiling light"),
+        ("cover.bedroom_blind", "Bedroom blind"),
+        ("light.porch", "Porch light"),
+        ("light.hallway", "Hallway light"),
+        ("light.stairs", "Stairs light"),
+        ("switch.random_plug", "Workshop plug"),
+        ("light.living_room", "Living room light"),
+        ("light.garden", "Garden light"),
+        ("light.office_desk", "Office desk lamp"),
+    ] {
+        home.records.push(Record::Entity(EntityInfo {
+            entity_id: entity.into(),
+            friendly_name: Some(name.into()),
+            device_class: None,
+            unit: None,
+        }));
+    }
+    home.entity("binary_sensor.hallway_motion", Some("motion"), None);
+    home.entity("binary_sensor.office_presence", Some("occupancy"), None);
+    home.entity("binary_sensor.stairs_motion", Some("motion"), None);
+    home.entity(
+        "sensor.living_room_temperature",
+        Some("temperature"),
+        Some("°C"),
+    );
+    for d in 0..28 {
+        let day = start.checked_add(d.days()).unwrap();
+        let m = |rng: &mut Rng, minutes: f64, sd: f64| minutes + rng.normal(sd);
+
+        // Planted: the kitchen light on weekday mornings, 06:45 ± 5 min, on
+        // 90 % of weekdays; off around 07:40.
+        if !weekend(day) && rng.chance(0.9) {
+            let on = m(&mut rng, 6.0 * 60.0 + 45.0, 5.0);
+            home.change(
+                "light.kitchen_ceiling",
+                home.at(day, on),
+                "on",
+                Origin::User,
+            );
+            let off = m(&mut rng, 7.0 * 60.0 + 40.0, 6.0);
+            home.change(
+                "light.kitchen_ceiling",
+                home.at(day, off),
+                "off",
+                Origin::User,
+            );
+        }
+        // Trap: an unavailable blip now and then.
+        if d % 6 == 0 {
+            home.change(
+                "light.kitchen_ceiling",
+                home.at(day, 3.0 * 60.0),
+                "unavailable",
+                Origin::Device,
+            );
+        }
+        // Planted: the bedroom blind opens on weekend mornings at 09:30.
+        if weekend(day) && rng.chance(0.95) {
+            let open = m(&mut rng, 9.0 * 60.0 + 30.0, 6.0);
+            home.change(
+                "cover.bedroom_blind",
+                home.at(day, open),
+                "open",
+                Origin::User,
+            );
+        }
+        let close = rng.uniform(20.0 * 60.0, 23.9 * 60.0);
+        home.change(
+            "cover.bedroom_blind",
+            home.at(day, close),
+            "closed",
+            Origin::User,
+        );
+        // Planted: the porch light goes off at 23:55 ± 7 min, across midnight.
+        let on = rng.uniform(18.0 * 60.0, 20.0 * 60.0);
+        home.change("light.porch", home.at(day, on), "on", Origin::Device);
+        let off = m(&mut rng, 23.0 * 60.0 + 55.0, 7.0);
+        home.change("light.porch", home.at(day, off), "off", Origin::Device);
+
+        // Planted: hallway motion switches the hallway light on within
+        // seconds, in the evening only (18:00–23:00).
+        for _ in 0..24 {
+            let t = rng.uniform(7.0 * 60.0, 23.9 * 60.0);
+            home.change(
+                "binary_sensor.hallway_motion",
+                home.at(day, t),
+                "on",
+                Origin::Device,
+            );
+            home.change(
+                "binary_sensor.hallway_motion",
+                home.at(day, t + 1.5),
+                "off",
+                Origin::Device,
+            );
+            if (18.0 * 60.0..23.0 * 60.0).contains(&t) && rng.chance(0.9) {
+                let delay = rng.uniform(2.0, 8.0) / 60.0;
+                home.change(
+                    "light.hallway",
+                    home.at(day, t + delay),
+                    "on",
+                    Origin::Device,
+                );
+                home.change(
+                    "light.hallway",
+                    home.at(day, t + 5.0),
+                    "off",
+                    Origin::Device,
+                );
+            }
+        }
+        // Trap: an already automated pair (its automation is stored below).
+        for _ in 0..10 {
+            let t = rng.uniform(8.0 * 60.0, 22.0 * 60.0);
+            home.change(
+                "binary_sensor.stairs_motion",
+                home.at(day, t),
+                "on",
+                Origin::Device,
+            );
+            home.change("light.stairs", home.at(day, t + 0.05), "on", Origin::Device);
+            home.change(
+                "binary_sensor.stairs_motion",
+                home.at(day, t + 1.0),
+                "off",
+                Origin::Device,
+            );
+            home.change("light.stairs", home.at(day, t + 2.0), "off", Origin::Device);
+        }
+        // Traps: busy, independent entities.
+        let mut t = 0.0;
+        let mut present = false;
+        while t < 1440.0 {
+            t += rng.uniform(1.0, 9.0);
+            present = !present;
+            let state = if present { "on" } else { "off" };
+            home.change(
+                "binary_sensor.office_presence",
+                home.at(day, t),
+                state,
+                Origin::Device,
+            );
+        }
+        let mut plug_on = false;
+        for _ in 0..30 {
+            plug_on = !plug_on;
+            let t = rng.uniform(0.0, 1440.0);
+            home.change(
+                "switch.random_plug",
+                home.at(day, t),
+                if plug_on { "on" } else { "off" },
+                Origin::Device,
+            );
+        }
+        // Trap: random daytime use of a light.
+        for _ in 0..5 {
+            let t = rng.uniform(8.0 * 60.0, 23.0 * 60.0);
+            home.change("light.living_room", home.at(day, t), "on", Origin::User);
+            home.change(
+                "light.living_room",
+                home.at(day, t + rng.uniform(5.0, 60.0)),
+                "off",
+                Origin::User,
+            );
+        }
+        // Trap: an automation's work.
+        home.change(
+            "light.garden",
+            home.at(day, 20.0 * 60.0),
+            "on",
+            Origin::Automation,
+        );
+        home.change(
+            "light.garden",
+            home.at(day, 23.0 * 60.0),
+            "off",
+            Origin::Automation,
+        );
+        // Trap: a measurement every 10 minutes.
+        for i in 0..144 {
+            let value = format!("{:.1}", 20.0 + rng.normal(1.0));
+            home.change(
+                "sensor.living_room_temperature",
+                home.at(day, i as f64 * 10.0),
+                &value,
+                Origin::Device,
+            );
+        }
+        // An office light that is used but never linked (a synergy).
+        for _ in 0..4 {
+            let t = rng.uniform(8.0 * 60.0, 18.0 * 60.0);
+            home.change("light.office_desk", home.at(day, t), "on", Origin::User);
+            home.change(
+                "light.office_desk",
+                home.at(day, t + 30.0),
+                "off",
+                Origin::User,
+            );
+        }
+    }
+    home
+}
+
+/// The test household: from Monday 2026-03-16, across Berlin's change to
+/// summer time on the 29th.
+pub fn simulate(seed: u64) -> Home {
+    household(seed, date(2026, 3, 16))
+}
+
+/// The automation the household already has (stairs motion → stairs light).
+pub fn existing_automation() -> serde_json::Value {
+    serde_json::json!({
+        "triggers": [{"trigger": "state", "entity_id": "binary_sensor.stairs_motion", "to": "on"}],
+        "actions": [{"action": "light.turn_on", "target": {"entity_id": "light.stairs"}}]
+    })
+}

@@ -1,0 +1,70 @@
+//! `habitd demo`, the README's first command: with nothing but the binary,
+//! and with a broker whose Home Assistant would show the result.
+
+mod common;
+
+use common::{Broker, Watcher, base_env, habitd};
+
+#[test]
+fn the_demo_runs_without_a_broker_and_shows_its_suggestions() {
+    let dir = tempfile::tempdir().unwrap();
+    let out = habitd(&base_env(1, dir.path()))
+        .arg("demo")
+        .output()
+        .unwrap();
+    let stdout = String::from_utf8_lossy(&out.stdout);
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    for expected in [
+        "Kitchen ceiling light on at 06:4",
+        "Bedroom blind opens at 09:3",
+        "Porch light off at 23:5",
+        "Hallway light on when Hallway motion on between 18:00 and 23:00",
+        "action: light.turn_on",
+        "No MQTT broker answered",
+    ] {
+        assert!(
+            stdout.contains(expected),
+            "{expected:?} missing from:\n{stdout}"
+        );
+    }
+    assert!(
+        !dir.path().join("habitd.db").exists(),
+        "the demo must not touch the configured database"
+    );
+}
+
+#[tokio::test]
+async fn with_a_broker_the_demo_appears_in_home_assistant() {
+    let broker = Broker::start();
+    let dir = tempfile::tempdir().unwrap();
+    let out = tokio::process::Command::from(habitd(&base_env(broker.port, dir.path())))
+        .arg("demo")
+        .output()
+        .await
+        .unwrap();
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    assert!(String::from_utf8_lossy(&out.stdout).contains("habitd_demo/"));
+    // Retained, so a Home Assistant connecting later still sees it.
+    let topic = "homeassistant/device/habitd_demo/config";
+    let discovery = Watcher::connect(broker.port, topic)
+        .await
+        .wait_for(topic, |m| m.retain)
+        .await
+        .json();
+    assert_eq!(discovery["avty_t"], "habitd_demo/availability");
+    let topic = "habitd_demo/suggestions";
+    let summary = Watcher::connect(broker.port, topic)
+        .await
+        .wait_for(topic, |m| m.retain)
+        .await
+        .json();
+    assert!(summary["pending"].as_u64() >= Some(5), "{summary:#}");
+}
