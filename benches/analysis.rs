@@ -63,13 +63,16 @@ fn main() {
     );
     for n in [10_000u64, 100_000, 1_000_000] {
         let dir = tempfile::tempdir().expect("dir");
-        let db = Db::open(&DatabaseConfig {
-            path: dir.path().join("habitd.db"),
-            pool_size: 1,
-            busy_timeout: Duration::from_secs(5),
-            cache_size_kib: 8192,
-        })
-        .expect("db");
+        let open = || {
+            Db::open(&DatabaseConfig {
+                path: dir.path().join("habitd.db"),
+                pool_size: 1,
+                busy_timeout: Duration::from_secs(5),
+                cache_size_kib: 8192,
+            })
+            .expect("db")
+        };
+        let db = open();
         let mut conn = db.get().expect("conn");
         db::events::ensure_activity_time_zone(&mut conn, &tz).expect("tz");
         let mut ids = db::events::EntityIds::new();
@@ -122,13 +125,7 @@ fn main() {
         // Reset the peak-RSS counter (Linux): the number below is the
         // analysis's own, not the data generation's.
         std::fs::write("/proc/self/clear_refs", "5").ok();
-        let db = Db::open(&DatabaseConfig {
-            path: dir.path().join("habitd.db"),
-            pool_size: 1,
-            busy_timeout: Duration::from_secs(5),
-            cache_size_kib: 8192,
-        })
-        .expect("db");
+        let db = open();
         let conn = db.get().expect("conn");
         let since = Timestamp::from_millisecond(start - 1).expect("since");
         let t0 = Instant::now();

@@ -229,13 +229,7 @@ impl Pipeline {
                 Fresh {
                     automation_yaml: config.as_ref().map(automation::yaml),
                     automation: config,
-                    id: d.id,
-                    finding_id: d.finding_id,
-                    kind: d.kind,
-                    title: d.title,
-                    description: d.description,
-                    confidence: d.confidence,
-                    evidence: d.evidence,
+                    draft: d,
                     worded_by,
                 }
             })

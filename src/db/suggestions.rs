@@ -14,16 +14,11 @@ use serde_json::Value;
 
 use crate::analysis::Findings;
 
-/// A suggestion as this run produced it.
+/// A suggestion as this run produced it: the draft, its automation rendered
+/// for the Home Assistant in use, and who worded it.
 #[derive(Debug, Clone, PartialEq)]
 pub struct Fresh {
-    pub id: String,
-    pub finding_id: String,
-    pub kind: &'static str,
-    pub title: String,
-    pub description: String,
-    pub confidence: f64,
-    pub evidence: Value,
+    pub draft: crate::suggest::Draft,
     pub automation: Option<Value>,
     pub automation_yaml: Option<String>,
     pub worded_by: String,
@@ -84,14 +79,15 @@ pub fn store_run(
                 status = CASE status WHEN 'expired' THEN 'new' ELSE status END",
         )?;
         for s in fresh {
+            let d = &s.draft;
             upsert.execute(params![
-                s.id,
-                s.finding_id,
-                s.kind,
-                s.title,
-                s.description,
-                s.confidence,
-                serde_json::to_string(&s.evidence)?,
+                d.id,
+                d.finding_id,
+                d.kind,
+                d.title,
+                d.description,
+                d.confidence,
+                serde_json::to_string(&d.evidence)?,
                 s.automation
                     .as_ref()
                     .map(serde_json::to_string)
