@@ -336,6 +336,7 @@ fn settings(config: &Config) -> crate::pipeline::Settings {
         thresholds: config.analysis.thresholds.clone(),
         suggestions: config.suggestions.clone(),
         llm: config.llm.clone(),
+        areas: config.areas.clone(),
     }
 }
 

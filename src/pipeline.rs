@@ -57,6 +57,8 @@ pub struct Settings {
     pub thresholds: Thresholds,
     pub suggestions: SuggestionsConfig,
     pub llm: Option<LlmConfig>,
+    /// Fallback areas: area → entity id patterns.
+    pub areas: Vec<(String, Vec<String>)>,
 }
 
 /// One job's pass through the phases.

@@ -19,6 +19,8 @@ pub(super) struct Raw {
     mqtt: RawMqtt,
     sources: RawSources,
     homeassistant: RawHomeAssistant,
+    #[serde(default)]
+    areas: std::collections::BTreeMap<String, Vec<String>>,
     suggestions: RawSuggestions,
     llm: RawLlm,
     ingest: RawIngest,
@@ -132,6 +134,8 @@ pub struct Config {
     pub sources: SourcesConfig,
     /// `None` when no Home Assistant URL is configured.
     pub homeassistant: Option<HomeAssistantConfig>,
+    /// Area name → entity id patterns, for entities without an HA area.
+    pub areas: Vec<(String, Vec<String>)>,
     pub suggestions: SuggestionsConfig,
     /// `None` when no LLM base URL is configured.
     pub llm: Option<LlmConfig>,
@@ -258,6 +262,7 @@ impl TryFrom<Raw> for Config {
             mqtt: mqtt(raw.mqtt)?,
             sources: sources(raw.sources)?,
             homeassistant: homeassistant(raw.homeassistant)?,
+            areas: areas(raw.areas)?,
             suggestions: suggestions(raw.suggestions)?,
             llm: llm(raw.llm)?,
             ingest: ingest(raw.ingest)?,
@@ -402,6 +407,22 @@ fn homeassistant(raw: RawHomeAssistant) -> Result<Option<HomeAssistantConfig>, C
         timeout: duration("homeassistant.timeout", &raw.timeout)?,
         deploy_disabled: raw.deploy_disabled,
     }))
+}
+
+fn areas(
+    raw: std::collections::BTreeMap<String, Vec<String>>,
+) -> Result<Vec<(String, Vec<String>)>, ConfigError> {
+    raw.into_iter()
+        .map(|(area, patterns)| {
+            if let Some(bad) = patterns.iter().find(|p| !p.contains('.')) {
+                return Err(ConfigError::invalid(
+                    &format!("areas.{area}"),
+                    format!("{bad:?} is not an entity id pattern like \"light.kitchen_*\""),
+                ));
+            }
+            Ok((area, patterns))
+        })
+        .collect()
 }
 
 fn suggestions(raw: RawSuggestions) -> Result<SuggestionsConfig, ConfigError> {

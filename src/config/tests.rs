@@ -81,6 +81,26 @@ fn file_layer_sits_between_defaults_and_environment() {
 }
 
 #[test]
+fn an_area_mapping_from_the_file() {
+    let mut file = tempfile::NamedTempFile::new().unwrap();
+    writeln!(file, "[areas]\nkitchen = [\"light.kitchen_*\", \"switch.kettle\"]\n[analysis]\ntimezone = \"UTC\"").unwrap();
+    let c = load_from(Some(file.path()), env(&[])).unwrap().config;
+    assert_eq!(
+        c.areas,
+        vec![(
+            "kitchen".to_owned(),
+            vec!["light.kitchen_*".to_owned(), "switch.kettle".to_owned()]
+        )]
+    );
+    let mut bad = tempfile::NamedTempFile::new().unwrap();
+    writeln!(bad, "[areas]\nkitchen = [\"kettle\"]").unwrap();
+    let err = load_from(Some(bad.path()), env(&[]))
+        .unwrap_err()
+        .to_string();
+    assert!(err.contains("areas.kitchen"), "{err}");
+}
+
+#[test]
 fn a_missing_config_file_is_an_error() {
     let err = load_from(
         Some(std::path::Path::new("/nonexistent/habitd.toml")),

@@ -355,3 +355,57 @@ pub fn replace_automations(
     tx.commit()?;
     Ok(())
 }
+
+/// Gives entities that have no area one from the fallbacks, in order: the
+/// configured mapping (area → entity id patterns), then the prefix of the
+/// Zigbee2MQTT device they belong to (`kitchen/motion` → `kitchen`). Home
+/// Assistant's own areas, set before, are never overwritten.
+pub fn fill_areas(
+    conn: &mut Connection,
+    mapping: &[(String, Vec<String>)],
+) -> anyhow::Result<usize> {
+    let tx = conn.transaction()?;
+    let mut filled = 0;
+    {
+        let unassigned: Vec<String> = tx
+            .prepare("SELECT entity_id FROM entities WHERE area IS NULL")?
+            .query_map([], |r| r.get(0))?
+            .collect::<Result<_, _>>()?;
+        let mut set = tx.prepare_cached(
+            "UPDATE entities SET area = ?2 WHERE entity_id = ?1 AND area IS NULL",
+        )?;
+        let mapping: Vec<(&String, Vec<wildmatch::WildMatch>)> = mapping
+            .iter()
+            .map(|(area, patterns)| {
+                (
+                    area,
+                    patterns
+                        .iter()
+                        .map(|p| wildmatch::WildMatch::new(p))
+                        .collect(),
+                )
+            })
+            .collect();
+        for entity in &unassigned {
+            // The first area whose patterns match wins.
+            if let Some((area, _)) = mapping
+                .iter()
+                .find(|(_, patterns)| patterns.iter().any(|p| p.matches(entity)))
+            {
+                filled += set.execute(params![entity, area])?;
+            }
+        }
+        filled += tx.execute(
+            "UPDATE entities SET area = (
+                 SELECT substr(d.friendly_name, 1, instr(d.friendly_name, '/') - 1)
+                 FROM capabilities c JOIN devices d ON d.ieee_address = c.device
+                 WHERE c.entity_id = entities.entity_id AND instr(d.friendly_name, '/') > 1 LIMIT 1)
+             WHERE area IS NULL AND EXISTS (
+                 SELECT 1 FROM capabilities c JOIN devices d ON d.ieee_address = c.device
+                 WHERE c.entity_id = entities.entity_id AND instr(d.friendly_name, '/') > 1)",
+            [],
+        )?;
+    }
+    tx.commit()?;
+    Ok(filled)
+}

@@ -248,3 +248,74 @@ async fn records_are_stored_once_with_aggregates_in_local_time() {
         .unwrap();
     assert_eq!(days, 1);
 }
+
+#[test]
+fn areas_fall_back_to_the_mapping_then_zigbee_names() {
+    let dir = tempfile::tempdir().unwrap();
+    let db = Db::open(&DatabaseConfig {
+        path: dir.path().join("habitd.db"),
+        pool_size: 1,
+        busy_timeout: Duration::from_secs(5),
+        cache_size_kib: 1024,
+    })
+    .unwrap();
+    let mut conn = db.get().unwrap();
+    let entity = |id: &str| {
+        Record::Entity(EntityInfo {
+            entity_id: id.into(),
+            ..Default::default()
+        })
+    };
+    let devices = crate::z2m::devices::parse(
+        br#"[{"ieee_address": "0x1", "friendly_name": "hall/motion",
+        "definition": {"exposes": [{"type": "binary", "property": "occupancy", "access": 1}]}}]"#,
+    )
+    .unwrap()
+    .0;
+    let batch = vec![
+        entity("light.kitchen_ceiling"),
+        entity("binary_sensor.hall_motion_occupancy"),
+        entity("switch.kettle"),
+        Record::Devices(devices),
+        Record::Mapping {
+            device: "hall/motion".into(),
+            property: "occupancy".into(),
+            entity_id: "binary_sensor.hall_motion_occupancy".into(),
+        },
+    ];
+    db::events::write_batch(
+        &mut conn,
+        &mut db::events::EntityIds::new(),
+        &batch,
+        &jiff::tz::TimeZone::UTC,
+    )
+    .unwrap();
+    conn.execute(
+        "UPDATE entities SET area = 'Kitchen' WHERE entity_id = 'light.kitchen_ceiling'",
+        [],
+    )
+    .unwrap();
+    let mapping = vec![(
+        "Utility".to_owned(),
+        vec!["switch.kett*".to_owned(), "light.*".to_owned()],
+    )];
+    assert_eq!(db::events::fill_areas(&mut conn, &mapping).unwrap(), 2);
+    let area = |id: &str| -> Option<String> {
+        conn.query_row(
+            "SELECT area FROM entities WHERE entity_id = ?1",
+            [id],
+            |r| r.get(0),
+        )
+        .unwrap()
+    };
+    assert_eq!(
+        area("light.kitchen_ceiling").as_deref(),
+        Some("Kitchen"),
+        "Home Assistant's area stays"
+    );
+    assert_eq!(area("switch.kettle").as_deref(), Some("Utility"));
+    assert_eq!(
+        area("binary_sensor.hall_motion_occupancy").as_deref(),
+        Some("hall")
+    );
+}

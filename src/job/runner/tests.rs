@@ -29,6 +29,7 @@ fn runner(db: &Db) -> (Runner, watch::Receiver<Option<JobStatus>>) {
         thresholds: config.analysis.thresholds,
         suggestions: config.suggestions,
         llm: None,
+        areas: Vec::new(),
     };
     (Runner::new(db.clone(), tx, settings), rx)
 }
