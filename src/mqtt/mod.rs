@@ -54,6 +54,9 @@ pub enum Delivery {
 /// The first delay before reconnecting; it doubles after each failure.
 const FIRST_RETRY: Duration = Duration::from_millis(500);
 
+/// A connection that lasted this long resets the reconnect delay.
+const STABLE_AFTER: Duration = Duration::from_secs(30);
+
 /// A running connection.
 #[derive(Debug)]
 pub struct Connection {
@@ -186,6 +189,7 @@ async fn drive(
         format!("{host}:{port}")
     };
     let mut retry = FIRST_RETRY;
+    let mut connected_at: Option<tokio::time::Instant> = None;
     loop {
         let event = tokio::select! {
             biased;
@@ -195,7 +199,7 @@ async fn drive(
         match event {
             Ok(Event::Incoming(Packet::ConnAck(_))) => {
                 tracing::info!(%broker, "connected to the MQTT broker");
-                retry = FIRST_RETRY;
+                connected_at = Some(tokio::time::Instant::now());
                 forward(&deliveries, Delivery::Connected).await;
             }
             Ok(Event::Incoming(Packet::Publish(publish))) => {
@@ -219,6 +223,18 @@ async fn drive(
             Ok(Event::Outgoing(Outgoing::Disconnect)) => return,
             Ok(_) => {}
             Err(e) => {
+                // Only a connection that held for a while resets the delay: a
+                // broker that accepts and then drops us at once (another
+                // client with our client_id, an ACL refusing our will) must
+                // not be hammered every half second.
+                match connected_at.take() {
+                    Some(since) if since.elapsed() >= STABLE_AFTER => retry = FIRST_RETRY,
+                    Some(_) => tracing::warn!(
+                        %broker,
+                        "the broker dropped the connection right after accepting it; is another client using this mqtt.client_id?"
+                    ),
+                    None => {}
+                }
                 tracing::warn!(%broker, error = %e, retry_in = ?retry, "MQTT connection failed");
                 tokio::select! {
                     () = stop.cancelled() => return,
