@@ -134,21 +134,20 @@ pub fn detect(window: &Window, th: &Thresholds) -> Vec<Routine> {
             };
             share >= MIN_CONCENTRATION
         };
+        let near = near_days(days, window, th);
         let weekdays =
-            best(days, &weekday_counts, window, DayClass::Weekdays, th).filter(concentrated);
+            best(days, &near, &weekday_counts, window, DayClass::Weekdays, th).filter(concentrated);
         let weekends =
-            best(days, &weekend_counts, window, DayClass::Weekends, th).filter(concentrated);
+            best(days, &near, &weekend_counts, window, DayClass::Weekends, th).filter(concentrated);
         // Every day when the all-days candidate holds on weekdays and on
         // weekends alike (each class may be too small to pass alone: four
         // weeks have eight weekend days); otherwise each class by itself.
-        let merged = best(days, &all_counts, window, DayClass::All, th)
+        let merged = best(days, &near, &all_counts, window, DayClass::All, th)
             .filter(concentrated)
             .filter(|all| {
                 [DayClass::Weekdays, DayClass::Weekends]
                     .into_iter()
-                    .all(|class| {
-                        share_at(days, window, class, all.center, th) >= th.routine_min_share
-                    })
+                    .all(|class| share_at(&near, window, class, all.center) >= th.routine_min_share)
             });
         let candidates = match merged {
             Some(all) => vec![all],
@@ -178,8 +177,9 @@ pub fn detect(window: &Window, th: &Thresholds) -> Vec<Routine> {
 /// For each day, the candidate centres it has an occurrence within `k`
 /// slots of. A window that wraps midnight belongs to the day whose evening
 /// it starts in: a light switched off at 00:03 hits 23:55 of the day before.
-fn near_days(days: &Days, k: usize) -> HashMap<i32, [bool; SLOTS]> {
-    let mut out: HashMap<i32, [bool; SLOTS]> = HashMap::default();
+fn near_days(days: &Days, window: &Window, th: &Thresholds) -> Near {
+    let k = half_width(th);
+    let mut out: Near = HashMap::default();
     for (&day, bits) in days {
         for s in (0..SLOTS).filter(|s| bits[s / 64] & (1 << (s % 64)) != 0) {
             for offset in 0..=2 * k {
@@ -193,26 +193,35 @@ fn near_days(days: &Days, k: usize) -> HashMap<i32, [bool; SLOTS]> {
             }
         }
     }
+    out.retain(|day, _| (window.first_day..=window.last_day).contains(day));
     out
 }
 
-/// Share of a class's days with an occurrence within one window of `center`.
-fn share_at(days: &Days, window: &Window, class: DayClass, center: f64, th: &Thresholds) -> f64 {
-    let class_days = (window.first_day..=window.last_day)
+/// For each day of the window, the candidate centres it hits.
+type Near = HashMap<i32, [bool; SLOTS]>;
+
+/// Slots either side of a centre that count as "near" it.
+fn half_width(th: &Thresholds) -> usize {
+    (f64::from(th.routine_window_minutes) / SLOT_MINUTES).round() as usize
+}
+
+/// Days of the window in `class`.
+fn class_days(window: &Window, class: DayClass) -> u32 {
+    (window.first_day..=window.last_day)
         .filter(|d| class.includes(*d))
-        .count();
-    let k = (th.routine_window_minutes as f64 / SLOT_MINUTES).round() as usize;
+        .count() as u32
+}
+
+/// Share of a class's days with an occurrence within one window of `center`.
+fn share_at(near: &Near, window: &Window, class: DayClass, center: f64) -> f64 {
     let slot = ((center / SLOT_MINUTES) as usize).min(SLOTS - 1);
-    let hit = near_days(days, k)
+    let hit = near
         .iter()
-        .filter(|(d, near)| {
-            class.includes(**d) && (window.first_day..=window.last_day).contains(*d) && near[slot]
-        })
+        .filter(|(d, near)| class.includes(**d) && near[slot])
         .count();
-    if class_days == 0 {
-        0.0
-    } else {
-        hit as f64 / class_days as f64
+    match class_days(window, class) {
+        0 => 0.0,
+        n => hit as f64 / f64::from(n),
     }
 }
 
@@ -254,23 +263,19 @@ const NULL_SPREAD: usize = 4;
 
 fn best(
     days: &Days,
+    near: &Near,
     slot_counts: &[u32; SLOTS],
     window: &Window,
     class: DayClass,
     th: &Thresholds,
 ) -> Option<Candidate> {
-    let class_days = (window.first_day..=window.last_day)
-        .filter(|d| class.includes(*d))
-        .count() as u32;
+    let class_days = class_days(window, class);
     if class_days == 0 {
         return None;
     }
-    let k = (th.routine_window_minutes as f64 / SLOT_MINUTES).round() as usize;
+    let k = half_width(th);
     let mut hits = [0u32; SLOTS];
-    for (_, near) in near_days(days, k)
-        .iter()
-        .filter(|(d, _)| class.includes(**d))
-    {
+    for (_, near) in near.iter().filter(|(d, _)| class.includes(**d)) {
         for (h, n) in hits.iter_mut().zip(near) {
             *h += u32::from(*n);
         }
