@@ -195,13 +195,8 @@ pub async fn analyze(
 ) -> anyhow::Result<AnalyzeReport> {
     let db = open_db(&config).await?;
     let topics = Arc::new(Topics::new(&config.mqtt, &config.sources));
-    let (deliveries_tx, mut deliveries) = mpsc::channel(16);
-    let connection =
-        mqtt::Connection::spawn(&config.mqtt, topics.clone(), Role::Cli, deliveries_tx)?;
-    let reachable = matches!(
-        tokio::time::timeout(CLI_CONNECT_TIMEOUT, deliveries.recv()).await,
-        Ok(Some(Delivery::Connected))
-    );
+    let connection = mqtt::connect_cli(&config.mqtt, topics.clone(), CLI_CONNECT_TIMEOUT).await?;
+    let reachable = connection.is_some();
     if !reachable {
         tracing::warn!(
             broker = format!("{}:{}", config.mqtt.host, config.mqtt.port),
@@ -211,20 +206,18 @@ pub async fn analyze(
 
     let cancel = CancellationToken::new();
     let (status_tx, status_rx) = watch::channel(None);
-    let publisher = Publisher::new(connection.client().clone(), topics);
-    let forwarding = reachable.then(|| {
-        let connected = Arc::new(Notify::new());
+    let publisher = connection
+        .as_ref()
+        .map(|c| Publisher::new(c.client().clone(), topics));
+    let forwarding = publisher.clone().map(|publisher| {
         tokio::spawn(mqtt::forward_status(
-            publisher.clone(),
+            publisher,
             Role::Cli,
             status_rx.clone(),
-            connected,
+            Arc::new(Notify::new()),
             cancel.clone(),
         ))
     });
-    // The CLI has no use for incoming messages; drain them so the connection
-    // task never waits on a full channel.
-    let draining = tokio::spawn(async move { while deliveries.recv().await.is_some() {} });
 
     let runner = Runner::new(db.clone(), status_tx, settings(&config));
     let job = runner.run(Trigger::Cli, &cancel);
@@ -240,19 +233,15 @@ pub async fn analyze(
     cancel.cancel();
     if let Some(task) = forwarding {
         task.await.ok();
-        if let Err(e) = publisher.job_status(&status).await {
-            tracing::warn!(error = %e, "could not publish the final job status");
-        }
     }
-    // Without a broker there is nothing to say goodbye to.
-    connection
-        .close(if reachable {
-            MQTT_GRACE
-        } else {
-            Duration::ZERO
-        })
-        .await;
-    draining.abort();
+    if let Some(publisher) = &publisher
+        && let Err(e) = publisher.job_status(&status).await
+    {
+        tracing::warn!(error = %e, "could not publish the final job status");
+    }
+    if let Some(connection) = connection {
+        connection.close(MQTT_GRACE).await;
+    }
     let findings = db.run(|conn| db::findings::list(conn)).await?;
     Ok(AnalyzeReport {
         status,
@@ -412,17 +401,13 @@ pub async fn demo(
     let mut published_under = None;
     if analysis.published {
         let topics = Arc::new(Topics::new(&config.mqtt, &config.sources));
-        let (tx, mut deliveries) = mpsc::channel(16);
-        let connection = mqtt::Connection::spawn(&config.mqtt, topics.clone(), Role::Cli, tx)?;
-        if let Ok(Some(Delivery::Connected)) =
-            tokio::time::timeout(CLI_CONNECT_TIMEOUT, deliveries.recv()).await
+        if let Some(connection) =
+            mqtt::connect_cli(&config.mqtt, topics.clone(), CLI_CONNECT_TIMEOUT).await?
         {
             let publisher = Publisher::new(connection.client().clone(), topics.clone());
-            let draining = tokio::spawn(async move { while deliveries.recv().await.is_some() {} });
             crate::surface::publish_once(publisher, db.clone()).await?;
             published_under = Some(topics.base().to_owned());
             connection.close(MQTT_GRACE).await;
-            draining.abort();
         }
     }
     Ok(DemoReport {

@@ -130,6 +130,30 @@ impl Connection {
     }
 }
 
+/// A connection for a command-line run (`Role::Cli`: no availability, no
+/// Last Will, no subscriptions). Waits up to `patience` for the broker and
+/// returns `None`, closed, when it does not answer. Nothing it receives is
+/// read: with the receiver gone, the connection task drops deliveries.
+pub async fn connect_cli(
+    config: &MqttConfig,
+    topics: Arc<Topics>,
+    patience: Duration,
+) -> anyhow::Result<Option<Connection>> {
+    let (tx, mut deliveries) = mpsc::channel(1);
+    let connection = Connection::spawn(config, topics, Role::Cli, tx)?;
+    let reachable = matches!(
+        tokio::time::timeout(patience, deliveries.recv()).await,
+        Ok(Some(Delivery::Connected))
+    );
+    drop(deliveries);
+    if reachable {
+        Ok(Some(connection))
+    } else {
+        connection.close(Duration::ZERO).await;
+        Ok(None)
+    }
+}
+
 fn options(config: &MqttConfig, topics: &Topics, role: Role) -> anyhow::Result<MqttOptions> {
     let client_id = match role {
         Role::Daemon => config.client_id.clone(),
@@ -246,11 +270,11 @@ async fn drive(
     }
 }
 
-/// Hands a delivery on. When the receiver is gone habitd is shutting down,
-/// and the loop must keep polling to send the last messages, so the
-/// delivery is dropped rather than treated as an error.
+/// Hands a delivery on. When the receiver is gone (habitd is shutting down,
+/// or a CLI run reads nothing) the loop must keep polling to send what is
+/// queued, so the delivery is dropped rather than treated as an error.
 async fn forward(deliveries: &mpsc::Sender<Delivery>, delivery: Delivery) {
     if deliveries.send(delivery).await.is_err() {
-        tracing::debug!("MQTT delivery dropped during shutdown");
+        tracing::debug!("MQTT delivery dropped: nobody reads them");
     }
 }
