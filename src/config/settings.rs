@@ -19,7 +19,6 @@ pub(super) struct Raw {
     mqtt: RawMqtt,
     sources: RawSources,
     homeassistant: RawHomeAssistant,
-    #[serde(default)]
     areas: std::collections::BTreeMap<String, Vec<String>>,
     suggestions: RawSuggestions,
     llm: RawLlm,
