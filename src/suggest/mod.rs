@@ -148,62 +148,43 @@ pub fn drafts(findings: &Findings, context: &Context) -> Vec<Draft> {
         });
     }
     for y in &findings.synergies {
-        let (trigger, action) = match y.kind {
-            "motion_light" | "door_light" => (
-                Trigger::State {
-                    entity_id: y.trigger_entity.clone(),
-                    to: "on".into(),
-                    for_seconds: None,
-                },
-                action_for(&y.action_entity, "on"),
-            ),
-            "door_lock" => (
-                Trigger::State {
-                    entity_id: y.trigger_entity.clone(),
-                    to: "off".into(),
-                    for_seconds: Some(300),
-                },
-                action_for(&y.action_entity, "locked"),
-            ),
-            "window_climate" => (
-                Trigger::State {
-                    entity_id: y.trigger_entity.clone(),
-                    to: "on".into(),
-                    for_seconds: Some(120),
-                },
-                action_for(&y.action_entity, "off"),
-            ),
+        let entity_id = y.trigger_entity.clone();
+        let state = |to: &str, for_seconds| Trigger::State {
+            entity_id: entity_id.clone(),
+            to: to.into(),
+            for_seconds,
+        };
+        // What starts it, and the state the actor is put in.
+        let (trigger, result) = match y.kind {
+            "door_lock" => (state("off", Some(300)), "locked"),
+            "window_climate" => (state("on", Some(120)), "off"),
             "humidity_fan" => (
                 Trigger::Above {
-                    entity_id: y.trigger_entity.clone(),
+                    entity_id: entity_id.clone(),
                     value: 70.0,
                 },
-                action_for(&y.action_entity, "on"),
+                "on",
             ),
             "illuminance_light" => (
                 Trigger::Below {
-                    entity_id: y.trigger_entity.clone(),
+                    entity_id: entity_id.clone(),
                     value: 20.0,
                 },
-                action_for(&y.action_entity, "on"),
+                "on",
             ),
             "illuminance_cover" => (
                 Trigger::Above {
-                    entity_id: y.trigger_entity.clone(),
+                    entity_id: entity_id.clone(),
                     value: 20_000.0,
                 },
-                action_for(&y.action_entity, "closed"),
+                "closed",
             ),
-            _ => (
-                Trigger::State {
-                    entity_id: y.trigger_entity.clone(),
-                    to: "on".into(),
-                    for_seconds: None,
-                },
-                action_for(&y.action_entity, "on"),
-            ),
+            // motion_light, door_light, remote_light: on turns it on.
+            _ => (state("on", None), "on"),
         };
-        let Some(action) = action else { continue };
+        let Some(action) = action_for(&y.action_entity, result) else {
+            continue;
+        };
         out.push(Draft {
             id: suggestion_id(&y.id),
             finding_id: y.id.clone(),

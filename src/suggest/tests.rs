@@ -117,3 +117,67 @@ fn ids_are_stable_and_unknown_entities_drop_the_draft() {
     assert!(long.len() < 120 && long.starts_with("habitd_"));
     assert_eq!(long, suggestion_id(&"x".repeat(300)));
 }
+
+#[test]
+fn synergies_become_automations_of_their_kind() {
+    let synergy =
+        |kind: &'static str, trigger: &str, action: &str| crate::analysis::synergies::Synergy {
+            id: format!("synergy:{kind}:{trigger}:{action}"),
+            kind,
+            trigger_entity: trigger.into(),
+            action_entity: action.into(),
+            area: "hall".into(),
+            action_usage: 40,
+            confidence: 0.5,
+        };
+    let findings = Findings {
+        synergies: vec![
+            synergy("motion_light", "binary_sensor.hall_motion", "light.hall"),
+            synergy("door_lock", "binary_sensor.front_door", "lock.front"),
+            synergy("humidity_fan", "sensor.bath_humidity", "fan.bath"),
+        ],
+        ..Default::default()
+    };
+    let known = [
+        "binary_sensor.hall_motion",
+        "light.hall",
+        "binary_sensor.front_door",
+        "lock.front",
+        "sensor.bath_humidity",
+        "fan.bath",
+    ];
+    let context = Context {
+        known: known.map(String::from).into(),
+        names: Default::default(),
+    };
+    let plans: Vec<Plan> = drafts(&findings, &context)
+        .into_iter()
+        .map(|d| d.plan.unwrap())
+        .collect();
+    assert_eq!(
+        plans[0].triggers,
+        vec![Trigger::State {
+            entity_id: "binary_sensor.hall_motion".into(),
+            to: "on".into(),
+            for_seconds: None
+        }]
+    );
+    assert_eq!(plans[0].actions[0].service, "light.turn_on");
+    assert_eq!(
+        plans[1].triggers,
+        vec![Trigger::State {
+            entity_id: "binary_sensor.front_door".into(),
+            to: "off".into(),
+            for_seconds: Some(300)
+        }]
+    );
+    assert_eq!(plans[1].actions[0].service, "lock.lock");
+    assert_eq!(
+        plans[2].triggers,
+        vec![Trigger::Above {
+            entity_id: "sensor.bath_humidity".into(),
+            value: 70.0
+        }]
+    );
+    assert_eq!(plans[2].actions[0].service, "fan.turn_on");
+}
