@@ -163,7 +163,23 @@ impl Interner {
 
 /// Domains whose state a person sets: the actions of routines and sequences.
 pub fn is_action_domain(entity_id: &str) -> bool {
-    crate::ingest::is_actionable_domain(entity_id)
+    matches!(
+        domain(entity_id),
+        "light"
+            | "switch"
+            | "cover"
+            | "lock"
+            | "climate"
+            | "fan"
+            | "media_player"
+            | "scene"
+            | "script"
+            | "input_boolean"
+            | "vacuum"
+            | "humidifier"
+            | "water_heater"
+            | "valve"
+    )
 }
 
 /// Entities whose changes can start something: sensors of presence, motion,

@@ -20,7 +20,7 @@ use std::collections::{HashMap, HashSet};
 use jiff::Timestamp;
 use serde_json::{Map, Value};
 
-use crate::event::{EntityInfo, Origin, StateChange, domain};
+use crate::event::{EntityInfo, Origin, StateChange};
 use crate::ha::discovery::Discovered;
 use crate::z2m::devices::{Device, value_text};
 use crate::z2m::state::Tracker;
@@ -282,27 +282,6 @@ impl Mapped {
 /// `kitchen/motion` + `occupancy` → `kitchen_motion_occupancy`.
 fn unmapped_id(device: &str, property: &str) -> String {
     crate::ha::discovery::slugify(&format!("{device}_{property}"))
-}
-
-/// Whether an entity's domain is one a person acts on.
-pub fn is_actionable_domain(entity_id: &str) -> bool {
-    matches!(
-        domain(entity_id),
-        "light"
-            | "switch"
-            | "cover"
-            | "lock"
-            | "climate"
-            | "fan"
-            | "media_player"
-            | "scene"
-            | "script"
-            | "input_boolean"
-            | "vacuum"
-            | "humidifier"
-            | "water_heater"
-            | "valve"
-    )
 }
 
 #[cfg(test)]
