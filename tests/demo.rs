@@ -8,16 +8,7 @@ use common::{Broker, Watcher, base_env, habitd};
 #[test]
 fn the_demo_runs_without_a_broker_and_shows_its_suggestions() {
     let dir = tempfile::tempdir().unwrap();
-    let out = habitd(&base_env(1, dir.path()))
-        .arg("demo")
-        .output()
-        .unwrap();
-    let stdout = String::from_utf8_lossy(&out.stdout);
-    assert!(
-        out.status.success(),
-        "{}",
-        String::from_utf8_lossy(&out.stderr)
-    );
+    let stdout = common::run_ok(&base_env(1, dir.path()), &["demo"]);
     for expected in [
         "Kitchen ceiling light on at 06:4",
         "Bedroom blind opens at 09:3",

@@ -183,15 +183,9 @@ fn env_for(ha: &FakeHomeAssistant, dir: &std::path::Path, token: &str) -> Vec<(S
 fn backfill_fetches_history_a_day_at_a_time_and_imports_it_once() {
     let ha = FakeHomeAssistant::start();
     let dir = tempfile::tempdir().unwrap();
-    let out = habitd(&env_for(&ha, dir.path(), TOKEN))
-        .args(["backfill", "--days", "2"])
-        .output()
-        .unwrap();
-    let stdout = String::from_utf8_lossy(&out.stdout);
-    assert!(
-        out.status.success(),
-        "{}",
-        String::from_utf8_lossy(&out.stderr)
+    let stdout = common::run_ok(
+        &env_for(&ha, dir.path(), TOKEN),
+        &["backfill", "--days", "2"],
     );
     // The same answer for both days: stored once, then recognised.
     assert!(
@@ -281,24 +275,16 @@ fn a_refused_token_degrades_the_analysis_and_says_why() {
     );
 }
 
+/// Success and everything habitd printed, for messages on either stream.
 fn habitd_out(env: &[(String, String)], args: &[&str]) -> (bool, String) {
-    let out = habitd(env).args(args).output().unwrap();
-    let text = format!(
-        "{}{}",
-        String::from_utf8_lossy(&out.stdout),
-        String::from_utf8_lossy(&out.stderr)
-    );
-    (out.status.success(), text)
+    let (ok, stdout, stderr) = common::run(env, args);
+    (ok, stdout + &stderr)
 }
 
 const ON: &str = "habitd_routine_light_kitchen_on_weekdays";
 
 fn show(env: &[(String, String)], id: &str) -> serde_json::Value {
-    let out = habitd(env)
-        .args(["suggestions", "show", id, "--json"])
-        .output()
-        .unwrap();
-    serde_json::from_slice(&out.stdout).unwrap()
+    serde_json::from_str(&common::run_ok(env, &["suggestions", "show", id, "--json"])).unwrap()
 }
 
 #[test]

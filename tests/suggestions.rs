@@ -4,16 +4,7 @@
 
 mod common;
 
-use common::{base_env, habitd, kitchen_history as history};
-
-fn run(env: &[(String, String)], args: &[&str]) -> (bool, String, String) {
-    let out = habitd(env).args(args).output().unwrap();
-    (
-        out.status.success(),
-        String::from_utf8_lossy(&out.stdout).into_owned(),
-        String::from_utf8_lossy(&out.stderr).into_owned(),
-    )
-}
+use common::{base_env, kitchen_history as history, run};
 
 #[test]
 fn a_routine_becomes_a_suggestion_whose_status_survives_the_next_run() {

@@ -320,6 +320,24 @@ pub fn habitd(env: &[(String, String)]) -> Command {
     command
 }
 
+/// Runs `habitd ARGS` to its end: whether it succeeded, stdout, stderr.
+pub fn run(env: &[(String, String)], args: &[&str]) -> (bool, String, String) {
+    let out = habitd(env).args(args).output().unwrap();
+    (
+        out.status.success(),
+        String::from_utf8_lossy(&out.stdout).into_owned(),
+        String::from_utf8_lossy(&out.stderr).into_owned(),
+    )
+}
+
+/// Runs `habitd ARGS`, failing the test (with its stderr) unless it
+/// succeeds; returns stdout.
+pub fn run_ok(env: &[(String, String)], args: &[&str]) -> String {
+    let (ok, stdout, stderr) = run(env, args);
+    assert!(ok, "habitd {args:?} failed:\n{stderr}");
+    stdout
+}
+
 /// Starts `habitd run` against `broker`, logging to a file in its directory.
 pub fn start_daemon(port: u16) -> Daemon {
     let dir = tempfile::tempdir().unwrap();
