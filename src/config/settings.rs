@@ -511,9 +511,19 @@ fn ingest(raw: RawIngest) -> Result<IngestConfig, ConfigError> {
             "must be at least 1 day (the analysis needs weeks)",
         ));
     }
+    // Blank entries are dropped, so that an empty environment variable
+    // (HABITD__INGEST__EXCLUDE_DOMAINS=) means an empty list.
+    let trimmed = |list: Vec<String>| -> Vec<String> {
+        list.into_iter()
+            .map(|s| s.trim().to_owned())
+            .filter(|s| !s.is_empty())
+            .collect()
+    };
+    let include_entities = trimmed(raw.include_entities);
+    let exclude_entities = trimmed(raw.exclude_entities);
     for (key, patterns) in [
-        ("ingest.include_entities", &raw.include_entities),
-        ("ingest.exclude_entities", &raw.exclude_entities),
+        ("ingest.include_entities", &include_entities),
+        ("ingest.exclude_entities", &exclude_entities),
     ] {
         if let Some(bad) = patterns.iter().find(|p| !p.contains('.')) {
             return Err(ConfigError::invalid(
@@ -522,12 +532,6 @@ fn ingest(raw: RawIngest) -> Result<IngestConfig, ConfigError> {
             ));
         }
     }
-    let trimmed = |list: Vec<String>| -> Vec<String> {
-        list.into_iter()
-            .map(|s| s.trim().to_owned())
-            .filter(|s| !s.is_empty())
-            .collect()
-    };
     Ok(IngestConfig {
         batch_size: raw.batch_size,
         flush_interval,
@@ -535,8 +539,8 @@ fn ingest(raw: RawIngest) -> Result<IngestConfig, ConfigError> {
         retention,
         include_domains: trimmed(raw.include_domains),
         exclude_domains: trimmed(raw.exclude_domains),
-        include_entities: trimmed(raw.include_entities),
-        exclude_entities: trimmed(raw.exclude_entities),
+        include_entities,
+        exclude_entities,
     })
 }
 

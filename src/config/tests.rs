@@ -190,6 +190,20 @@ fn lists_and_disabled_sources_from_the_environment() {
 }
 
 #[test]
+fn an_empty_list_variable_empties_the_list() {
+    // The default excludes five domains; an empty variable must be able to
+    // clear that (the add-on passes an emptied option this way).
+    let c = load_env(&[
+        ("HABITD__INGEST__EXCLUDE_DOMAINS", ""),
+        ("HABITD__INGEST__EXCLUDE_ENTITIES", ""),
+    ])
+    .unwrap()
+    .config;
+    assert!(c.ingest.exclude_domains.is_empty());
+    assert!(c.ingest.exclude_entities.is_empty());
+}
+
+#[test]
 fn unknown_keys_are_reported_not_fatal() {
     let loaded = load_env(&[
         ("HABITD__MQTT__HOTS", "typo"),
