@@ -9,6 +9,8 @@
 //! Supervisor answering `/services/mqtt` — with `habitd check-config` in
 //! place of `habitd run`, so that habitd itself reports what it was given.
 
+mod common;
+
 use std::collections::BTreeSet;
 use std::io::{BufRead, BufReader, Write};
 use std::net::TcpListener;
@@ -456,13 +458,10 @@ fn default_options() -> serde_json::Map<String, Value> {
     map(&yaml("config.yaml")["options"]).clone()
 }
 
-/// Runs `run.sh check-config` as the add-on would start, with only what the
-/// Supervisor provides in the environment. Returns (exit code, stdout, stderr).
-fn run_addon(
-    dir: &Path,
-    options: &serde_json::Map<String, Value>,
-    supervisor: &str,
-) -> (Option<i32>, String, String) {
+/// `bash run.sh`, started as the Supervisor starts the add-on: an options
+/// file, the Supervisor's address and token, Home Assistant's time zone, and
+/// nothing else in the environment.
+fn addon(dir: &Path, options: &serde_json::Map<String, Value>, supervisor: &str) -> Command {
     for tool in ["bash", "jq", "curl"] {
         let found = Command::new(tool)
             .arg("--version")
@@ -475,9 +474,9 @@ fn run_addon(
     }
     let options_file = dir.join("options.json");
     std::fs::write(&options_file, serde_json::to_vec(options).unwrap()).unwrap();
-    let output = Command::new("bash")
+    let mut command = Command::new("bash");
+    command
         .arg(addon_dir().join("run.sh"))
-        .arg("check-config")
         .env_clear()
         .env("PATH", std::env::var("PATH").unwrap_or_default())
         .env("TZ", "Europe/Berlin")
@@ -485,7 +484,18 @@ fn run_addon(
         .env("SUPERVISOR_API", supervisor)
         .env("HABITD_ADDON_OPTIONS", &options_file)
         .env("HABITD_ADDON_DATA", dir)
-        .env("HABITD_BIN", env!("CARGO_BIN_EXE_habitd"))
+        .env("HABITD_BIN", env!("CARGO_BIN_EXE_habitd"));
+    command
+}
+
+/// Runs `run.sh check-config`: (exit code, stdout, stderr).
+fn run_addon(
+    dir: &Path,
+    options: &serde_json::Map<String, Value>,
+    supervisor: &str,
+) -> (Option<i32>, String, String) {
+    let output = addon(dir, options, supervisor)
+        .arg("check-config")
         .output()
         .unwrap();
     (
@@ -655,4 +665,51 @@ fn run_sh_passes_on_habitds_own_refusal() {
     let (code, _, stderr) = run_addon(dir.path(), &options, &supervisor);
     assert_eq!(code, Some(78), "{stderr}");
     assert!(stderr.contains("sources.eventstream_topic"), "{stderr}");
+}
+
+/// The add-on as it starts for real: `run.sh` without arguments runs the
+/// daemon on the broker the Supervisor names, and because it execs habitd,
+/// the Supervisor's SIGTERM reaches habitd itself, which says goodbye.
+#[tokio::test]
+async fn the_addon_runs_habitd_on_the_supervisors_broker() {
+    let broker = common::Broker::start();
+    let mut watcher = common::Watcher::connect(broker.port, "habitd/availability").await;
+    let (supervisor, _) = fake_supervisor(
+        "200 OK",
+        json!({"result": "ok", "data": {
+            "addon": "core_mosquitto", "host": "127.0.0.1", "port": broker.port,
+            "ssl": false, "protocol": "3.1.1", "username": "addons", "password": "Eeph5aiT"
+        }}),
+    );
+    let dir = tempfile::tempdir().unwrap();
+    let log = std::fs::File::create(dir.path().join("addon.log")).unwrap();
+    let mut command = addon(dir.path(), &default_options(), &supervisor);
+    command.stdout(std::process::Stdio::null()).stderr(log);
+    let mut child = tokio::process::Command::from(command)
+        .kill_on_drop(true)
+        .spawn()
+        .unwrap();
+    let read_log = || std::fs::read_to_string(dir.path().join("addon.log")).unwrap_or_default();
+
+    watcher.wait_for_text("habitd/availability", "online").await;
+    assert!(dir.path().join("habitd.db").exists(), "{}", read_log());
+
+    // The process the Supervisor started is habitd now, not a shell.
+    let pid = child.id().unwrap();
+    let comm = std::fs::read_to_string(format!("/proc/{pid}/comm")).unwrap();
+    assert_eq!(comm.trim(), "habitd");
+    let killed = Command::new("kill")
+        .arg("-TERM")
+        .arg(pid.to_string())
+        .status()
+        .unwrap();
+    assert!(killed.success());
+    watcher
+        .wait_for_text("habitd/availability", "offline")
+        .await;
+    let status = tokio::time::timeout(common::PATIENCE, child.wait())
+        .await
+        .unwrap_or_else(|_| panic!("habitd did not stop:\n{}", read_log()))
+        .unwrap();
+    assert_eq!(status.code(), Some(0), "{}", read_log());
 }
