@@ -713,3 +713,34 @@ async fn the_addon_runs_habitd_on_the_supervisors_broker() {
         .unwrap();
     assert_eq!(status.code(), Some(0), "{}", read_log());
 }
+
+/// The add-on's option defaults repeat some of `config/default.toml` (the
+/// Supervisor shows them in its form); they must not drift apart. What the
+/// add-on sets on purpose (broker, Home Assistant, database path, time zone)
+/// is left out of the comparison.
+#[test]
+fn the_addons_defaults_are_habitds_defaults() {
+    let dir = tempfile::tempdir().unwrap();
+    let (supervisor, _) = fake_supervisor("200 OK", mosquitto_service());
+    let (code, addon_stdout, stderr) = run_addon(dir.path(), &default_options(), &supervisor);
+    assert_eq!(code, Some(0), "{stderr}");
+    let output = Command::new(env!("CARGO_BIN_EXE_habitd"))
+        .arg("check-config")
+        .env_clear()
+        .output()
+        .unwrap();
+    assert!(output.status.success());
+    let plain_stdout = String::from_utf8_lossy(&output.stdout);
+
+    let comparable = |stdout: &str| {
+        let mut config = effective(stdout);
+        for section in ["mqtt", "homeassistant"] {
+            config.remove(section);
+        }
+        for (section, key) in [("database", "path"), ("analysis", "timezone")] {
+            config[section].as_table_mut().unwrap().remove(key);
+        }
+        config
+    };
+    assert_eq!(comparable(&addon_stdout), comparable(&plain_stdout));
+}
