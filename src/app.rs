@@ -5,9 +5,12 @@
 //!
 //! The daemon's tasks: the MQTT connection (polls, decodes, forwards), the
 //! status publisher, the job runner and the schedule. This function's own
-//! loop routes deliveries from MQTT to the job queue. Shutdown goes in three
+//! loop routes deliveries from MQTT to the job queue, and watches the tasks:
+//! one that ends on its own (a bug) stops the daemon in an orderly way and
+//! with an error, so that systemd or the Supervisor restarts it, rather than
+//! leaving it running without, say, its schedule. Shutdown goes in three
 //! steps: tell every task (one [`CancellationToken`]), wait for them (a
-//! [`TaskTracker`]; the runner records an interrupted job as failed), then
+//! [`JoinSet`]; the runner records an interrupted job as failed), then
 //! publish the final status and `offline`, disconnect, and close the pool.
 
 use std::future::Future;
@@ -17,8 +20,8 @@ use std::time::Duration;
 use anyhow::Context;
 use jiff::Timestamp;
 use tokio::sync::{Notify, mpsc, watch};
+use tokio::task::JoinSet;
 use tokio_util::sync::CancellationToken;
-use tokio_util::task::TaskTracker;
 
 use crate::config::Config;
 use crate::db::{self, Db};
@@ -61,50 +64,75 @@ pub async fn run(config: Config, shutdown: impl Future<Output = ()>) -> anyhow::
     let publisher = Publisher::new(connection.client().clone(), topics);
 
     let cancel = CancellationToken::new();
-    let tracker = TaskTracker::new();
+    // Each task ends with its name, to say which one ended.
+    let mut tasks: JoinSet<&'static str> = JoinSet::new();
     let (status_tx, status_rx) = watch::channel(latest);
     let (triggers, requests) = Triggers::channel();
     let connected = Arc::new(Notify::new());
     let (surface, surface_events) = mpsc::channel(64);
-    tracker.spawn(crate::surface::run(
+    let surface_task = crate::surface::run(
         publisher.clone(),
         db.clone(),
         config.homeassistant.clone(),
         surface_events,
         status_rx.clone(),
         cancel.clone(),
-    ));
+    );
+    tasks.spawn(async move {
+        surface_task.await;
+        "the Home Assistant surface"
+    });
     let tell_surface = |event: crate::surface::Event| {
         if surface.try_send(event).is_err() {
             tracing::warn!("Home Assistant updates are behind; a command was dropped");
         }
     };
 
-    tracker.spawn(
-        Runner::new(db.clone(), status_tx, settings(&config)).serve(requests, cancel.clone()),
-    );
-    tracker.spawn(mqtt::forward_status(
+    let runner =
+        Runner::new(db.clone(), status_tx, settings(&config)).serve(requests, cancel.clone());
+    tasks.spawn(async move {
+        runner.await;
+        "the job runner"
+    });
+    let status_task = mqtt::forward_status(
         publisher.clone(),
         Role::Daemon,
         status_rx.clone(),
         connected.clone(),
         cancel.clone(),
-    ));
+    );
+    tasks.spawn(async move {
+        status_task.await;
+        "the status publisher"
+    });
     if let Some(at) = config.analysis.schedule {
-        tracker.spawn(schedule::run(
+        let schedule_task = schedule::run(
             at,
             config.analysis.timezone.clone(),
             triggers.clone(),
             cancel.clone(),
-        ));
+        );
+        tasks.spawn(async move {
+            schedule_task.await;
+            "the schedule"
+        });
     }
-    tracker.close();
     tracing::info!(database = %db.path().display(), "habitd is running");
 
     tokio::pin!(shutdown);
-    loop {
+    let mut failure = None;
+    'serve: loop {
         let delivery = tokio::select! {
             () = &mut shutdown => break,
+            Some(ended) = tasks.join_next() => {
+                let what = match ended {
+                    Ok(name) => format!("{name} ended unexpectedly"),
+                    Err(e) => format!("a task failed: {e}"),
+                };
+                tracing::error!("{what}; stopping");
+                failure = Some(what);
+                break;
+            }
             delivery = deliveries.recv() => delivery,
         };
         match delivery {
@@ -133,13 +161,17 @@ pub async fn run(config: Config, shutdown: impl Future<Output = ()>) -> anyhow::
                     // Waiting here when the writer is behind is the
                     // backpressure: MQTT reading pauses until it catches up.
                     if records.send(record).await.is_err() {
-                        tracing::error!("the event writer stopped; stopping");
-                        break;
+                        let what = "the event writer stopped";
+                        tracing::error!("{what}; stopping");
+                        failure = Some(what.to_owned());
+                        break 'serve;
                     }
                 }
             }
             None => {
-                tracing::error!("the MQTT connection task ended unexpectedly; stopping");
+                let what = "the MQTT connection task ended unexpectedly";
+                tracing::error!("{what}; stopping");
+                failure = Some(what.to_owned());
                 break;
             }
         }
@@ -147,7 +179,11 @@ pub async fn run(config: Config, shutdown: impl Future<Output = ()>) -> anyhow::
 
     tracing::info!("shutting down");
     cancel.cancel();
-    tracker.wait().await;
+    while let Some(ended) = tasks.join_next().await {
+        if let Err(e) = ended {
+            tracing::error!(error = %e, "a task failed while stopping");
+        }
+    }
     // Nothing reads deliveries from here on; dropping the receiver lets the
     // connection task drop them instead of waiting for room.
     drop(deliveries);
@@ -174,7 +210,10 @@ pub async fn run(config: Config, shutdown: impl Future<Output = ()>) -> anyhow::
     connection.close(MQTT_GRACE).await;
     drop(db);
     tracing::info!("habitd stopped");
-    Ok(())
+    match failure {
+        Some(what) => Err(anyhow::anyhow!("{what}")),
+        None => Ok(()),
+    }
 }
 
 /// What `habitd analyze` reports.

@@ -12,9 +12,11 @@
 //! never hold up a job; the retained topic always ends on the latest state.
 
 use std::collections::BTreeMap;
+use std::panic::AssertUnwindSafe;
 use std::path::PathBuf;
 use std::time::Instant;
 
+use futures_util::FutureExt;
 use jiff::Timestamp;
 use tokio::sync::{mpsc, watch};
 use tokio_util::sync::CancellationToken;
@@ -152,7 +154,7 @@ impl Runner {
                     status.error = Some(format!("interrupted by shutdown during the {phase} phase"));
                     return Ok(self.finish(status, JobState::Failed).await);
                 }
-                outcome = pipeline.run_phase(phase) => outcome,
+                outcome = guarded(pipeline.run_phase(phase)) => outcome,
             };
             let elapsed = u64::try_from(started.elapsed().as_millis()).unwrap_or(u64::MAX);
             status.phase_durations_ms.insert(phase, elapsed);
@@ -211,6 +213,26 @@ impl Runner {
             );
         }
         self.status.send_replace(Some(status.clone()));
+    }
+}
+
+/// Runs one phase; a panic in it (a bug, perhaps met only with one home's
+/// data) becomes that job's error instead of ending the runner, so the job
+/// is reported as failed and the daemon keeps recording and serving. This is
+/// why the release profile keeps unwinding rather than `panic = "abort"`.
+async fn guarded<T>(phase: impl Future<Output = anyhow::Result<T>>) -> anyhow::Result<T> {
+    match AssertUnwindSafe(phase).catch_unwind().await {
+        Ok(result) => result,
+        Err(panic) => {
+            let message = panic
+                .downcast_ref::<&str>()
+                .copied()
+                .or_else(|| panic.downcast_ref::<String>().map(String::as_str))
+                .unwrap_or("no message");
+            Err(anyhow::anyhow!(
+                "internal error, a bug in habitd (please report it): {message}"
+            ))
+        }
     }
 }
 

@@ -166,3 +166,28 @@ async fn serve_runs_queued_requests_until_cancelled() {
         (Trigger::Command, JobState::Succeeded)
     );
 }
+
+#[tokio::test]
+async fn a_panicking_phase_fails_the_job_not_the_runner() {
+    let direct: anyhow::Result<()> = guarded(async { panic!("index 7 out of range") }).await;
+    let error = format!("{:#}", direct.unwrap_err());
+    assert!(
+        error.contains("a bug in habitd") && error.contains("index 7 out of range"),
+        "{error}"
+    );
+
+    // Phases do their work on blocking threads, and `Db::run` resumes a
+    // panic from there in the calling task; that must be caught too.
+    let blocking = guarded(async {
+        match tokio::task::spawn_blocking(|| -> anyhow::Result<u32> { panic!("{} rows", 3) }).await
+        {
+            Ok(result) => result,
+            Err(e) if e.is_panic() => std::panic::resume_unwind(e.into_panic()),
+            Err(e) => Err(e.into()),
+        }
+    })
+    .await;
+    assert!(format!("{:#}", blocking.unwrap_err()).contains("3 rows"));
+
+    assert_eq!(guarded(async { Ok(5) }).await.unwrap(), 5);
+}
