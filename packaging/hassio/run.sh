@@ -81,11 +81,11 @@ else
   fi
   mqtt() { jq -r --arg k "$1" '.data[$k] // empty | tostring' <<<"$service"; }
   HABITD__MQTT__HOST="$(mqtt host)"
-  [ -n "$HABITD__MQTT__HOST" ] || fail "the Supervisor's MQTT service names no host: $service"
-  export HABITD__MQTT__HOST
-  export HABITD__MQTT__PORT="$(mqtt port)"
-  export HABITD__MQTT__USERNAME="$(mqtt username)"
-  export HABITD__MQTT__PASSWORD="$(mqtt password)"
+  [ -n "$HABITD__MQTT__HOST" ] || fail "the Supervisor's MQTT service names no host"
+  HABITD__MQTT__PORT="$(mqtt port)"
+  HABITD__MQTT__USERNAME="$(mqtt username)"
+  HABITD__MQTT__PASSWORD="$(mqtt password)"
+  export HABITD__MQTT__HOST HABITD__MQTT__PORT HABITD__MQTT__USERNAME HABITD__MQTT__PASSWORD
   if [ "$(mqtt ssl)" = "true" ]; then
     export HABITD__MQTT__TLS__ENABLED=true
   fi
