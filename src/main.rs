@@ -12,6 +12,22 @@ use habitd::cli::{Cli, Command};
 use habitd::{app, config, shutdown};
 use tracing_subscriber::EnvFilter;
 
+/// `println!` for the commands' output, except that a reader who stops
+/// reading (`habitd suggestions list | head`) ends habitd quietly, as it
+/// would any Unix tool, instead of a panic about a broken pipe.
+macro_rules! out {
+    ($($arg:tt)*) => {{
+        use std::io::Write as _;
+        if let Err(e) = writeln!(std::io::stdout(), $($arg)*) {
+            if e.kind() == std::io::ErrorKind::BrokenPipe {
+                std::process::exit(0);
+            }
+            eprintln!("habitd: cannot write the output: {e}");
+            std::process::exit(1);
+        }
+    }};
+}
+
 /// sysexits' EX_CONFIG: the packaged systemd unit does not restart on it,
 /// because a bad configuration stays bad until someone edits it.
 const EXIT_CONFIG: u8 = 78;
@@ -34,7 +50,7 @@ fn main() -> ExitCode {
     if let Command::CheckConfig = cli.command {
         return match toml::to_string_pretty(&config) {
             Ok(text) => {
-                println!("# habitd: configuration is valid; effective values:\n{text}");
+                out!("# habitd: configuration is valid; effective values:\n{text}");
                 ExitCode::SUCCESS
             }
             Err(e) => {
@@ -112,9 +128,9 @@ fn suggestions(
             C::List { status, json } => {
                 let list = suggestions::list(&conn, status.as_deref())?;
                 if *json {
-                    println!("{}", serde_json::to_string_pretty(&list)?);
+                    out!("{}", serde_json::to_string_pretty(&list)?);
                 } else if list.is_empty() {
-                    println!(
+                    out!(
                         "no suggestions{}",
                         status
                             .as_ref()
@@ -124,7 +140,7 @@ fn suggestions(
                 }
                 if !*json {
                     for s in &list {
-                        println!(
+                        out!(
                             "{:<9} {:>4.0} %  {}  {}",
                             s.status,
                             s.confidence * 100.0,
@@ -139,9 +155,9 @@ fn suggestions(
                     anyhow::bail!("no suggestion {id:?} (habitd suggestions list shows them)");
                 };
                 if *json {
-                    println!("{}", serde_json::to_string_pretty(&s)?);
+                    out!("{}", serde_json::to_string_pretty(&s)?);
                 } else {
-                    println!(
+                    out!(
                         "{}\n{}\n\nstatus: {}   confidence: {:.0} %   kind: {}   worded by: {}",
                         s.title,
                         s.description,
@@ -151,13 +167,13 @@ fn suggestions(
                         s.worded_by
                     );
                     if let Some(error) = &s.error {
-                        println!("last deploy error: {error}");
+                        out!("last deploy error: {error}");
                     }
                     match &s.automation_yaml {
-                        Some(yaml) => println!("\nautomation:\n{yaml}"),
-                        None => println!("\n(advice: no automation)"),
+                        Some(yaml) => out!("\nautomation:\n{yaml}"),
+                        None => out!("\n(advice: no automation)"),
                     }
-                    println!("evidence: {}", serde_json::to_string(&s.evidence)?);
+                    out!("evidence: {}", serde_json::to_string(&s.evidence)?);
                 }
             }
             C::Deploy { id } | C::Undeploy { id } => {
@@ -167,10 +183,10 @@ fn suggestions(
                 let ha = config.homeassistant.as_ref();
                 if let C::Deploy { .. } = command {
                     let s = runtime.block_on(habitd::deploy::deploy(&db, ha, id))?;
-                    println!("{} is deployed to Home Assistant", s.id);
+                    out!("{} is deployed to Home Assistant", s.id);
                 } else {
                     runtime.block_on(habitd::deploy::undeploy(&db, ha, id))?;
-                    println!("{id} was removed from Home Assistant");
+                    out!("{id} was removed from Home Assistant");
                 }
             }
             C::Approve { id } | C::Reject { id } | C::Dismiss { id } => {
@@ -180,7 +196,7 @@ fn suggestions(
                     _ => Decision::Dismiss,
                 };
                 let s = suggestions::decide(&conn, id, decision)?;
-                println!("{} is now {}", s.id, s.status);
+                out!("{} is now {}", s.id, s.status);
             }
         }
         Ok(())
@@ -220,10 +236,14 @@ fn import(
     match outcome {
         Ok(r) => {
             let seconds = started.elapsed().as_secs_f64();
-            println!(
+            out!(
                 "imported in {seconds:.1} s: {} state changes read, {} new, {} already stored, \
                  {} filtered out, {} unreadable",
-                r.read, r.stored, r.duplicates, r.filtered, r.malformed
+                r.read,
+                r.stored,
+                r.duplicates,
+                r.filtered,
+                r.malformed
             );
             ExitCode::SUCCESS
         }
@@ -235,11 +255,11 @@ fn import(
 }
 
 fn print_demo(report: &app::DemoReport) -> anyhow::Result<()> {
-    println!("habitd demo: a sample home in Berlin, four weeks of history, analysed.\n");
+    out!("habitd demo: a sample home in Berlin, four weeks of history, analysed.\n");
     print_analysis(&report.analysis, false)?;
-    println!("\n{} suggestions:", report.suggestions.len());
+    out!("\n{} suggestions:", report.suggestions.len());
     for s in &report.suggestions {
-        println!(
+        out!(
             "\n### {}  ({:.0} % confident, {})\n{}",
             s.title,
             s.confidence * 100.0,
@@ -247,19 +267,19 @@ fn print_demo(report: &app::DemoReport) -> anyhow::Result<()> {
             s.description
         );
         if let Some(yaml) = &s.automation_yaml {
-            println!("\n{yaml}");
+            out!("\n{yaml}");
         }
     }
-    println!("\nThe demo's database: {}", report.database.display());
+    out!("\nThe demo's database: {}", report.database.display());
     match &report.published_under {
-        Some(base) => println!(
+        Some(base) => out!(
             "Published to your MQTT broker under {base}/: Home Assistant shows a \"habitd\" device with these suggestions."
         ),
-        None => println!(
+        None => out!(
             "No MQTT broker answered, so nothing was published; set HABITD__MQTT__HOST to see them in Home Assistant."
         ),
     }
-    println!("Next: point habitd at your own home (README: Configure) and run `habitd run`.");
+    out!("Next: point habitd at your own home (README: Configure) and run `habitd run`.");
     Ok(())
 }
 
@@ -283,30 +303,30 @@ fn print_analysis(report: &app::AnalyzeReport, json: bool) -> anyhow::Result<()>
             .map(|(kind, evidence)| serde_json::json!({ "kind": kind, "evidence": evidence }))
             .collect();
         value["findings"] = serde_json::Value::Array(findings);
-        println!("{}", serde_json::to_string_pretty(&value)?);
+        out!("{}", serde_json::to_string_pretty(&value)?);
         return Ok(());
     }
-    println!("job {}: {}", status.job_id, status.state);
+    out!("job {}: {}", status.job_id, status.state);
     if let Some(duration) = status.duration() {
-        println!("  took {} ms", duration.as_millis());
+        out!("  took {} ms", duration.as_millis());
     }
     for (phase, ms) in &status.phase_durations_ms {
-        println!("  {phase:<12} {ms} ms");
+        out!("  {phase:<12} {ms} ms");
     }
     for (what, n) in &status.counts {
-        println!("  {what}: {n}");
+        out!("  {what}: {n}");
     }
     if let Some(error) = &status.error {
-        println!("  error: {error}");
+        out!("  error: {error}");
     }
     if !report.published {
-        println!("  (no MQTT broker reachable: status not published)");
+        out!("  (no MQTT broker reachable: status not published)");
     }
     if !report.findings.is_empty() {
-        println!("\nfound:");
+        out!("\nfound:");
     }
     for (kind, e) in &report.findings {
-        println!("  {}", describe(kind, e));
+        out!("  {}", describe(kind, e));
     }
     Ok(())
 }

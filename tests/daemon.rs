@@ -263,6 +263,24 @@ fn a_bad_config_value_stops_the_start_and_names_the_key() {
 }
 
 #[test]
+fn output_into_a_closed_pipe_ends_quietly() {
+    // `habitd check-config | head -1`: the reader is gone before habitd
+    // writes. A pipe whose reading end is already closed makes that certain.
+    let dir = tempfile::tempdir().unwrap();
+    let (reader, writer) = std::io::pipe().unwrap();
+    drop(reader);
+    let out = habitd(&base_env(1, dir.path()))
+        .arg("check-config")
+        .stdout(writer)
+        .stderr(std::process::Stdio::piped())
+        .output()
+        .unwrap();
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert!(!stderr.contains("panicked"), "{stderr}");
+    assert_eq!(out.status.code(), Some(0), "{stderr}");
+}
+
+#[test]
 fn analyze_runs_without_a_broker_and_says_so() {
     let dir = tempfile::tempdir().unwrap();
     // Port 1 on loopback: nothing listens there.
