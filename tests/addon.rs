@@ -512,6 +512,18 @@ fn effective(stdout: &str) -> toml::Table {
         .unwrap_or_else(|e| panic!("check-config printed no TOML: {e}\n{stdout}"))
 }
 
+/// The broker habitd would connect to, as `check-config` printed it.
+fn assert_broker(config: &toml::Table, host: &str, port: i64, username: &str) {
+    let mqtt = &config["mqtt"];
+    assert_eq!(mqtt["host"].as_str(), Some(host), "{mqtt}");
+    assert_eq!(mqtt["port"].as_integer(), Some(port), "{mqtt}");
+    assert_eq!(
+        mqtt["credentials"]["username"].as_str(),
+        Some(username),
+        "{mqtt}"
+    );
+}
+
 fn mosquitto_service() -> Value {
     json!({"result": "ok", "data": {
         "addon": "core_mosquitto", "host": "core-mosquitto", "port": 1883, "ssl": false,
@@ -539,12 +551,7 @@ fn run_sh_gives_habitd_the_options_and_the_supervisors_broker() {
     let config = effective(&stdout);
 
     // The broker the Supervisor named, its password never printed.
-    assert_eq!(config["mqtt"]["host"].as_str(), Some("core-mosquitto"));
-    assert_eq!(config["mqtt"]["port"].as_integer(), Some(1883));
-    assert_eq!(
-        config["mqtt"]["credentials"]["username"].as_str(),
-        Some("addons")
-    );
+    assert_broker(&config, "core-mosquitto", 1883, "addons");
     assert!(config["mqtt"].get("tls").is_none());
     assert_eq!(
         seen.lock().unwrap().as_slice(),
@@ -625,12 +632,7 @@ fn run_sh_prefers_a_broker_named_in_the_options() {
     let (code, stdout, stderr) = run_addon(dir.path(), &options, &supervisor);
     assert_eq!(code, Some(0), "{stderr}");
     let config = effective(&stdout);
-    assert_eq!(config["mqtt"]["host"].as_str(), Some("broker.lan"));
-    assert_eq!(config["mqtt"]["port"].as_integer(), Some(8883));
-    assert_eq!(
-        config["mqtt"]["credentials"]["username"].as_str(),
-        Some("habitd")
-    );
+    assert_broker(&config, "broker.lan", 8883, "habitd");
     assert_eq!(config["mqtt"]["tls"]["ca_file"].as_str(), ca.to_str());
     assert!(!stdout.contains("hunter2hunter2"));
     assert!(
@@ -698,12 +700,7 @@ async fn the_addon_runs_habitd_on_the_supervisors_broker() {
     let pid = child.id().unwrap();
     let comm = std::fs::read_to_string(format!("/proc/{pid}/comm")).unwrap();
     assert_eq!(comm.trim(), "habitd");
-    let killed = Command::new("kill")
-        .arg("-TERM")
-        .arg(pid.to_string())
-        .status()
-        .unwrap();
-    assert!(killed.success());
+    common::sigterm(pid);
     watcher
         .wait_for_text("habitd/availability", "offline")
         .await;

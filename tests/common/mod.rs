@@ -266,13 +266,7 @@ impl Daemon {
 
     /// Sends SIGTERM, as systemd does.
     pub fn terminate(&self) {
-        let pid = self.child.id().expect("habitd has already exited");
-        let status = Command::new("kill")
-            .arg("-TERM")
-            .arg(pid.to_string())
-            .status()
-            .unwrap();
-        assert!(status.success());
+        sigterm(self.child.id().expect("habitd has already exited"));
     }
 
     /// Waits for the process to exit and returns its exit code.
@@ -282,6 +276,16 @@ impl Daemon {
             Err(_) => panic!("habitd did not exit:\n{}", self.log()),
         }
     }
+}
+
+/// Sends SIGTERM to `pid`, as systemd or the Supervisor does.
+pub fn sigterm(pid: u32) {
+    let status = Command::new("kill")
+        .arg("-TERM")
+        .arg(pid.to_string())
+        .status()
+        .unwrap();
+    assert!(status.success());
 }
 
 /// The environment every test daemon gets: its own broker port, database
