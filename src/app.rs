@@ -305,11 +305,11 @@ pub fn import(
         &filter,
         &config.analysis.timezone,
         config.ingest.batch_size.max(5000),
-    );
+    )?;
     for file in files {
         importer.file(file, progress)?;
     }
-    Ok(importer.report)
+    importer.finish(progress)
 }
 
 /// `habitd backfill --days N`: Home Assistant's history of every recorded
@@ -341,7 +341,7 @@ pub fn backfill(
         &filter,
         &config.analysis.timezone,
         config.ingest.batch_size.max(5000),
-    );
+    )?;
     let now = Timestamp::now();
     for day in (0..days).rev() {
         let end = now.checked_sub(jiff::SignedDuration::from_hours(24 * i64::from(day)))?;
@@ -352,7 +352,7 @@ pub fn backfill(
                 .with_context(|| format!("while importing the history from {start}"))?;
         }
     }
-    Ok(importer.report)
+    importer.finish(progress)
 }
 
 fn settings(config: &Config) -> crate::pipeline::Settings {

@@ -99,3 +99,59 @@ async fn run_propagates_results_and_panics() {
             .unwrap_err();
     assert!(panicked.is_panic());
 }
+
+#[test]
+fn staging_gives_changes_back_in_time_order_and_cleans_up() {
+    use crate::event::{Origin, StateChange};
+    let dir = tempfile::tempdir().unwrap();
+    let database = dir.path().join("habitd.db");
+    let leftover = dir.path().join("habitd.db.import");
+    std::fs::write(&leftover, "left behind by a crash").unwrap();
+
+    let change = |entity: &str, ms: i64, state: &str| StateChange {
+        entity_id: entity.into(),
+        at: jiff::Timestamp::from_millisecond(ms).unwrap(),
+        state: state.into(),
+        old_state: None,
+        origin: Origin::User,
+    };
+    let mut staging = staging::Staging::create(&database).unwrap();
+    // As a history answer lists them: one entity's period, then the next's.
+    staging
+        .add(&[
+            change("light.a", 3_000, "on"),
+            change("light.a", 9_000, "off"),
+        ])
+        .unwrap();
+    staging
+        .add(&[
+            change("light.b", 1_000, "on"),
+            change("light.b", 3_000, "off"),
+        ])
+        .unwrap();
+    let mut order = Vec::new();
+    staging
+        .in_time_order(|c| {
+            order.push((c.at.as_millisecond(), c.entity_id, c.state));
+            Ok(())
+        })
+        .unwrap();
+    let expected = [
+        (1_000, "light.b", "on"),
+        (3_000, "light.a", "on"), // same millisecond: the order added
+        (3_000, "light.b", "off"),
+        (9_000, "light.a", "off"),
+    ];
+    let order: Vec<_> = order
+        .iter()
+        .map(|(t, e, s)| (*t, e.as_str(), s.as_str()))
+        .collect();
+    assert_eq!(order, expected);
+
+    assert!(leftover.exists(), "the staging file is beside the database");
+    drop(staging);
+    assert!(
+        !leftover.exists(),
+        "the staging file goes when the import ends"
+    );
+}

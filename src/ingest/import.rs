@@ -5,8 +5,10 @@
 //! `GET /api/history/period`) and eventstream JSON lines (one
 //! `{"event_type": …}` per line, as `mosquitto_sub -t ha_events` prints them,
 //! or a capture wrapping each in `{"payload": …}`). Both stream: memory does
-//! not grow with the file. Events already stored are skipped, so importing a
-//! file twice, or one that overlaps live data, adds nothing twice.
+//! not grow with the file. Changes are collected in a staging file and stored
+//! in time order at the end ([`Importer::finish`]; see `db::staging` for
+//! why). Events already stored are skipped, so importing a file twice, or one
+//! that overlaps live data, adds nothing twice.
 
 use std::collections::HashSet;
 use std::fs::File;
@@ -19,6 +21,7 @@ use rusqlite::Connection;
 
 use super::{Filter, Record};
 use crate::db::events::{EntityIds, write_batch};
+use crate::db::staging::Staging;
 use crate::event::{EntityInfo, StateChange};
 use crate::ha::{eventstream, history};
 
@@ -38,7 +41,8 @@ pub struct ImportReport {
     pub malformed: u64,
 }
 
-/// Imports into `conn`, calling `progress` with the running report now and then.
+/// Imports into `conn`, calling `progress` with the running report now and
+/// then. Nothing is stored until [`Importer::finish`].
 pub struct Importer<'a> {
     conn: &'a mut Connection,
     filter: &'a Filter,
@@ -46,8 +50,12 @@ pub struct Importer<'a> {
     batch_size: usize,
     ids: EntityIds,
     seen_entities: HashSet<String>,
-    batch: Vec<Record>,
-    pub report: ImportReport,
+    /// Entity names and areas, stored with the first staged batch.
+    entities: Vec<Record>,
+    /// Changes read and not yet staged.
+    pending: Vec<StateChange>,
+    staging: Staging,
+    report: ImportReport,
 }
 
 impl<'a> Importer<'a> {
@@ -56,17 +64,65 @@ impl<'a> Importer<'a> {
         filter: &'a Filter,
         tz: &'a TimeZone,
         batch_size: usize,
-    ) -> Self {
-        Importer {
+    ) -> anyhow::Result<Self> {
+        let database = conn
+            .path()
+            .filter(|p| !p.is_empty())
+            .map(std::path::PathBuf::from)
+            .context("import needs a database file")?;
+        Ok(Importer {
             conn,
             filter,
             tz,
             batch_size,
             ids: EntityIds::new(),
             seen_entities: HashSet::new(),
-            batch: Vec::with_capacity(batch_size),
+            entities: Vec::new(),
+            pending: Vec::with_capacity(batch_size),
+            staging: Staging::create(&database)?,
             report: ImportReport::default(),
+        })
+    }
+
+    /// Stores everything read, oldest first, and returns the report.
+    pub fn finish(
+        mut self,
+        progress: &mut dyn FnMut(&ImportReport),
+    ) -> anyhow::Result<ImportReport> {
+        self.stage()?;
+        if !self.entities.is_empty() {
+            let entities = std::mem::take(&mut self.entities);
+            write_batch(self.conn, &mut self.ids, &entities, self.tz)?;
         }
+        let mut batch = Vec::with_capacity(self.batch_size);
+        let Importer {
+            conn,
+            tz,
+            ids,
+            staging,
+            report,
+            batch_size,
+            ..
+        } = &mut self;
+        let mut store = |batch: &mut Vec<Record>, report: &mut ImportReport| {
+            let outcome = write_batch(conn, ids, batch, tz)?;
+            batch.clear();
+            report.stored += outcome.stored;
+            report.duplicates += outcome.duplicates;
+            progress(report);
+            anyhow::Ok(())
+        };
+        staging.in_time_order(|change| {
+            batch.push(Record::Event(change));
+            if batch.len() >= *batch_size {
+                store(&mut batch, report)?;
+            }
+            Ok(())
+        })?;
+        if !batch.is_empty() {
+            store(&mut batch, report)?;
+        }
+        Ok(self.report)
     }
 
     /// Imports one file; `progress` is called after every batch.
@@ -98,7 +154,7 @@ impl<'a> Importer<'a> {
                         Err(_) => self.report.malformed += 1,
                     }
                 }
-                self.flush(progress)?;
+                self.stage()?;
             }
             None => {}
         }
@@ -132,13 +188,15 @@ impl<'a> Importer<'a> {
         if let Some(e) = failure {
             return Err(e);
         }
-        self.flush(progress)
+        self.stage()?;
+        progress(&self.report);
+        Ok(())
     }
 
     fn entity(&mut self, info: EntityInfo) {
         if self.filter.accepts(&info.entity_id) && self.seen_entities.insert(info.entity_id.clone())
         {
-            self.batch.push(Record::Entity(info));
+            self.entities.push(Record::Entity(info));
         }
     }
 
@@ -152,22 +210,19 @@ impl<'a> Importer<'a> {
             self.report.filtered += 1;
             return Ok(());
         }
-        self.batch.push(Record::Event(change));
-        if self.batch.len() >= self.batch_size {
-            self.flush(progress)?;
+        self.pending.push(change);
+        if self.pending.len() >= self.batch_size {
+            self.stage()?;
+            progress(&self.report);
         }
         Ok(())
     }
 
-    fn flush(&mut self, progress: &mut dyn FnMut(&ImportReport)) -> anyhow::Result<()> {
-        if self.batch.is_empty() {
-            return Ok(());
+    fn stage(&mut self) -> anyhow::Result<()> {
+        if !self.pending.is_empty() {
+            self.staging.add(&self.pending)?;
+            self.pending.clear();
         }
-        let outcome = write_batch(self.conn, &mut self.ids, &self.batch, self.tz)?;
-        self.batch.clear();
-        self.report.stored += outcome.stored;
-        self.report.duplicates += outcome.duplicates;
-        progress(&self.report);
         Ok(())
     }
 }
