@@ -12,11 +12,8 @@
 mod common;
 
 use std::collections::BTreeSet;
-use std::io::{BufRead, BufReader, Write};
-use std::net::TcpListener;
 use std::path::{Path, PathBuf};
 use std::process::Command;
-use std::sync::{Arc, Mutex};
 
 use regex::Regex;
 use serde_json::{Value, json};
@@ -401,56 +398,24 @@ fn build_yaml_and_dockerfile_fit_the_config() {
 }
 
 /// A Supervisor that answers `GET /services/mqtt` with `reply` to requests
-/// carrying the add-on's token, and 401 to others. Returns its URL and the
-/// request lines it saw.
-fn fake_supervisor(status: &'static str, reply: Value) -> (String, Arc<Mutex<Vec<String>>>) {
-    let listener = TcpListener::bind("127.0.0.1:0").unwrap();
-    let url = format!("http://{}", listener.local_addr().unwrap());
-    let seen = Arc::new(Mutex::new(Vec::new()));
-    let log = seen.clone();
-    std::thread::spawn(move || {
-        for stream in listener.incoming() {
-            let Ok(mut stream) = stream else { return };
-            let mut reader = BufReader::new(stream.try_clone().unwrap());
-            let mut request = String::new();
-            reader.read_line(&mut request).ok();
-            let mut authorized = false;
-            loop {
-                let mut header = String::new();
-                if reader.read_line(&mut header).unwrap_or(0) == 0 || header.trim().is_empty() {
-                    break;
-                }
-                if header
-                    .trim()
-                    .eq_ignore_ascii_case(&format!("authorization: bearer {SUPERVISOR_TOKEN}"))
-                {
-                    authorized = true;
-                }
-            }
-            log.lock().unwrap().push(request.trim_end().to_owned());
-            let (status, body) = if !authorized {
-                (
-                    "401 Unauthorized",
-                    json!({"result": "error", "message": "Unauthorized"}),
-                )
-            } else if request.starts_with("GET /services/mqtt ") {
-                (status, reply.clone())
-            } else {
-                (
-                    "404 Not Found",
-                    json!({"result": "error", "message": "not found"}),
-                )
-            };
-            let body = body.to_string();
-            let head = format!(
-                "HTTP/1.1 {status}\r\nContent-Type: application/json\r\nContent-Length: {}\r\nConnection: close\r\n\r\n",
-                body.len()
-            );
-            stream.write_all(head.as_bytes()).ok();
-            stream.write_all(body.as_bytes()).ok();
-        }
-    });
-    (url, seen)
+/// carrying the add-on's token, and 401 to others.
+fn fake_supervisor(status: &'static str, reply: Value) -> common::http::Server {
+    common::http::Server::start(move |request| {
+        let (status, body) = if request.bearer.as_deref() != Some(SUPERVISOR_TOKEN) {
+            (
+                "401 Unauthorized",
+                json!({"result": "error", "message": "Unauthorized"}),
+            )
+        } else if request.method() == "GET" && request.path() == "/services/mqtt" {
+            (status, reply.clone())
+        } else {
+            (
+                "404 Not Found",
+                json!({"result": "error", "message": "not found"}),
+            )
+        };
+        (status, body.to_string().into_bytes())
+    })
 }
 
 /// The options file the Supervisor writes when the user changes nothing.
@@ -534,7 +499,7 @@ fn mosquitto_service() -> Value {
 #[test]
 fn run_sh_gives_habitd_the_options_and_the_supervisors_broker() {
     let dir = tempfile::tempdir().unwrap();
-    let (supervisor, seen) = fake_supervisor("200 OK", mosquitto_service());
+    let supervisor = fake_supervisor("200 OK", mosquitto_service());
     let mut options = default_options();
     options.insert("window_days".into(), json!(45));
     options.insert("exclude_domains".into(), json!([]));
@@ -546,21 +511,18 @@ fn run_sh_gives_habitd_the_options_and_the_supervisors_broker() {
     options.insert("llm_model".into(), json!("llama3.2"));
     options.insert("llm_api_key".into(), json!("sk-never-printed"));
 
-    let (code, stdout, stderr) = run_addon(dir.path(), &options, &supervisor);
+    let (code, stdout, stderr) = run_addon(dir.path(), &options, &supervisor.url);
     assert_eq!(code, Some(0), "{stderr}");
     let config = effective(&stdout);
 
     // The broker the Supervisor named, its password never printed.
     assert_broker(&config, "core-mosquitto", 1883, "addons");
     assert!(config["mqtt"].get("tls").is_none());
-    assert_eq!(
-        seen.lock().unwrap().as_slice(),
-        ["GET /services/mqtt HTTP/1.1"]
-    );
+    assert_eq!(supervisor.requests(), ["GET /services/mqtt HTTP/1.1"]);
     // Home Assistant through the Supervisor's proxy.
     assert_eq!(
         config["homeassistant"]["url"].as_str(),
-        Some(format!("{supervisor}/core").as_str())
+        Some(format!("{}/core", supervisor.url).as_str())
     );
     assert_eq!(
         config["homeassistant"]["deploy_disabled"].as_bool(),
@@ -619,7 +581,7 @@ fn run_sh_gives_habitd_the_options_and_the_supervisors_broker() {
 #[test]
 fn run_sh_prefers_a_broker_named_in_the_options() {
     let dir = tempfile::tempdir().unwrap();
-    let (supervisor, seen) = fake_supervisor("200 OK", mosquitto_service());
+    let supervisor = fake_supervisor("200 OK", mosquitto_service());
     let ca = dir.path().join("ca.pem");
     std::fs::write(&ca, "not checked until habitd connects").unwrap();
     let mut options = default_options();
@@ -629,14 +591,14 @@ fn run_sh_prefers_a_broker_named_in_the_options() {
     options.insert("mqtt_password".into(), json!("hunter2hunter2"));
     options.insert("mqtt_ca_file".into(), json!(ca));
 
-    let (code, stdout, stderr) = run_addon(dir.path(), &options, &supervisor);
+    let (code, stdout, stderr) = run_addon(dir.path(), &options, &supervisor.url);
     assert_eq!(code, Some(0), "{stderr}");
     let config = effective(&stdout);
     assert_broker(&config, "broker.lan", 8883, "habitd");
     assert_eq!(config["mqtt"]["tls"]["ca_file"].as_str(), ca.to_str());
     assert!(!stdout.contains("hunter2hunter2"));
     assert!(
-        seen.lock().unwrap().is_empty(),
+        supervisor.requests().is_empty(),
         "the Supervisor was asked for a broker"
     );
 }
@@ -644,11 +606,11 @@ fn run_sh_prefers_a_broker_named_in_the_options() {
 #[test]
 fn run_sh_without_a_broker_says_what_to_install() {
     let dir = tempfile::tempdir().unwrap();
-    let (supervisor, _) = fake_supervisor(
+    let supervisor = fake_supervisor(
         "400 Bad Request",
         json!({"result": "error", "message": "No mqtt service"}),
     );
-    let (code, stdout, stderr) = run_addon(dir.path(), &default_options(), &supervisor);
+    let (code, stdout, stderr) = run_addon(dir.path(), &default_options(), &supervisor.url);
     assert_eq!(code, Some(78), "{stdout}{stderr}");
     assert!(
         stderr.contains("install and start the Mosquitto broker add-on"),
@@ -661,10 +623,10 @@ fn run_sh_passes_on_habitds_own_refusal() {
     // The schema takes any string as a topic; habitd refuses a wildcard and
     // names the key, and that reaches the add-on log unchanged.
     let dir = tempfile::tempdir().unwrap();
-    let (supervisor, _) = fake_supervisor("200 OK", mosquitto_service());
+    let supervisor = fake_supervisor("200 OK", mosquitto_service());
     let mut options = default_options();
     options.insert("eventstream_topic".into(), json!("ha/#"));
-    let (code, _, stderr) = run_addon(dir.path(), &options, &supervisor);
+    let (code, _, stderr) = run_addon(dir.path(), &options, &supervisor.url);
     assert_eq!(code, Some(78), "{stderr}");
     assert!(stderr.contains("sources.eventstream_topic"), "{stderr}");
 }
@@ -676,7 +638,7 @@ fn run_sh_passes_on_habitds_own_refusal() {
 async fn the_addon_runs_habitd_on_the_supervisors_broker() {
     let broker = common::Broker::start();
     let mut watcher = common::Watcher::connect(broker.port, "habitd/availability").await;
-    let (supervisor, _) = fake_supervisor(
+    let supervisor = fake_supervisor(
         "200 OK",
         json!({"result": "ok", "data": {
             "addon": "core_mosquitto", "host": "127.0.0.1", "port": broker.port,
@@ -685,7 +647,7 @@ async fn the_addon_runs_habitd_on_the_supervisors_broker() {
     );
     let dir = tempfile::tempdir().unwrap();
     let log = std::fs::File::create(dir.path().join("addon.log")).unwrap();
-    let mut command = addon(dir.path(), &default_options(), &supervisor);
+    let mut command = addon(dir.path(), &default_options(), &supervisor.url);
     command.stdout(std::process::Stdio::null()).stderr(log);
     let mut child = tokio::process::Command::from(command)
         .kill_on_drop(true)
@@ -718,8 +680,8 @@ async fn the_addon_runs_habitd_on_the_supervisors_broker() {
 #[test]
 fn the_addons_defaults_are_habitds_defaults() {
     let dir = tempfile::tempdir().unwrap();
-    let (supervisor, _) = fake_supervisor("200 OK", mosquitto_service());
-    let (code, addon_stdout, stderr) = run_addon(dir.path(), &default_options(), &supervisor);
+    let supervisor = fake_supervisor("200 OK", mosquitto_service());
+    let (code, addon_stdout, stderr) = run_addon(dir.path(), &default_options(), &supervisor.url);
     assert_eq!(code, Some(0), "{stderr}");
     let output = Command::new(env!("CARGO_BIN_EXE_habitd"))
         .arg("check-config")

@@ -3,8 +3,6 @@
 
 mod common;
 
-use std::io::{BufRead, BufReader, Read, Write};
-use std::net::TcpListener;
 use std::sync::{Arc, Mutex};
 
 use common::{base_env, habitd};
@@ -12,13 +10,13 @@ use rusqlite::Connection;
 
 const TOKEN: &str = "test-token";
 
-/// A one-thread HTTP/1.1 server answering Home Assistant's endpoints. It
-/// records every request line and refuses any without the bearer token.
+/// Home Assistant's endpoints on a local server. It refuses any request
+/// without the bearer token, and keeps automations written through the
+/// config API, by id.
 struct FakeHomeAssistant {
+    server: common::http::Server,
     url: String,
-    requests: Arc<Mutex<Vec<String>>>,
-    /// Automations written through the config API, by id.
-    automations: Arc<Mutex<std::collections::HashMap<String, serde_json::Value>>>,
+    automations: Arc<Stored>,
 }
 
 fn history_fixture() -> Vec<u8> {
@@ -30,61 +28,24 @@ fn history_fixture() -> Vec<u8> {
 
 impl FakeHomeAssistant {
     fn start() -> FakeHomeAssistant {
-        let listener = TcpListener::bind("127.0.0.1:0").unwrap();
-        let url = format!("http://{}", listener.local_addr().unwrap());
-        let requests = Arc::new(Mutex::new(Vec::new()));
-        let log = requests.clone();
-        let automations = Arc::new(Mutex::new(std::collections::HashMap::new()));
+        let automations: Arc<Stored> = Arc::default();
         let stored = automations.clone();
-        std::thread::spawn(move || {
-            for stream in listener.incoming() {
-                let Ok(mut stream) = stream else { return };
-                let mut reader = BufReader::new(stream.try_clone().unwrap());
-                let mut request_line = String::new();
-                if reader.read_line(&mut request_line).is_err() {
-                    continue;
-                }
-                let (mut authorized, mut length) = (false, 0usize);
-                loop {
-                    let mut header = String::new();
-                    reader.read_line(&mut header).unwrap_or(0);
-                    let header = header.trim_end();
-                    if header.is_empty() {
-                        break;
-                    }
-                    let lower = header.to_ascii_lowercase();
-                    if lower == format!("authorization: bearer {TOKEN}") {
-                        authorized = true;
-                    }
-                    if let Some(n) = lower.strip_prefix("content-length: ") {
-                        length = n.parse().unwrap_or(0);
-                    }
-                }
-                let mut body = vec![0; length];
-                reader.read_exact(&mut body).ok();
-                log.lock().unwrap().push(request_line.trim_end().to_owned());
-                let (status, reply) = if !authorized {
-                    ("401 Unauthorized", b"401: Unauthorized".to_vec())
-                } else {
-                    answer(&request_line, &body, &stored)
-                };
-                let head = format!(
-                    "HTTP/1.1 {status}\r\nContent-Type: application/json\r\nContent-Length: {}\r\nConnection: close\r\n\r\n",
-                    reply.len()
-                );
-                stream.write_all(head.as_bytes()).ok();
-                stream.write_all(&reply).ok();
+        let server = common::http::Server::start(move |request| {
+            if request.bearer.as_deref() != Some(TOKEN) {
+                return ("401 Unauthorized", b"401: Unauthorized".to_vec());
             }
+            answer(&request.line, &request.body, &stored)
         });
+        let url = server.url.clone();
         FakeHomeAssistant {
+            server,
             url,
-            requests,
             automations,
         }
     }
 
     fn requests(&self) -> Vec<String> {
-        self.requests.lock().unwrap().clone()
+        self.server.requests()
     }
 }
 

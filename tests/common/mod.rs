@@ -8,6 +8,7 @@
 
 #![allow(dead_code)] // each test file uses its own subset
 
+pub mod http;
 pub mod openai;
 
 use std::io::{BufRead, BufReader};
