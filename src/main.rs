@@ -222,11 +222,18 @@ fn import(
     let mut progress = |report: &habitd::ingest::import::ImportReport| {
         if terminal && last_shown.elapsed().as_millis() >= 250 {
             last_shown = std::time::Instant::now();
-            let rate = report.read as f64 / started.elapsed().as_secs_f64().max(1e-3);
-            eprint!(
-                "\rimporting: {} changes read, {} new ({rate:.0}/s)   ",
-                report.read, report.stored
-            );
+            // Everything is read first, then stored in time order.
+            let stored = report.stored + report.duplicates;
+            if stored == 0 {
+                let rate = report.read as f64 / started.elapsed().as_secs_f64().max(1e-3);
+                eprint!("\rreading: {} changes ({rate:.0}/s)   ", report.read);
+            } else {
+                eprint!(
+                    "\rstoring in time order: {stored} of {} ({} new)   ",
+                    report.read - report.filtered,
+                    report.stored
+                );
+            }
         }
     };
     let outcome = run(&mut progress);
