@@ -383,7 +383,28 @@ fn build_yaml_and_dockerfile_fit_the_config() {
         dockerfile.contains("COPY bin/habitd-${BUILD_ARCH} /usr/bin/habitd"),
         "{dockerfile}"
     );
+    // The Supervisor shows the changelog when an update is offered.
+    let changelog = std::fs::read_to_string(addon_dir().join("CHANGELOG.md")).unwrap();
+    let version = config["version"].as_str().unwrap();
+    assert!(
+        changelog.contains(&format!("## {version}\n")),
+        "CHANGELOG.md has no entry for {version}"
+    );
     let bundle = std::fs::read_to_string(addon_dir().join("bundle.sh")).unwrap();
+    for file in [
+        "config.yaml",
+        "build.yaml",
+        "Dockerfile",
+        "run.sh",
+        "DOCS.md",
+        "CHANGELOG.md",
+        "translations",
+    ] {
+        assert!(
+            bundle.contains(&format!("$here/{file}")),
+            "bundle.sh leaves out {file}"
+        );
+    }
     for arch in &arch {
         assert!(
             bundle.contains(&format!("[{arch}]=")),

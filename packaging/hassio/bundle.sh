@@ -36,5 +36,5 @@ for arch in aarch64 amd64; do
   cp "$root/target/$target/release/habitd" "$dest/bin/habitd-$arch"
 done
 cp -r "$here/config.yaml" "$here/build.yaml" "$here/Dockerfile" "$here/run.sh" \
-  "$here/DOCS.md" "$here/translations" "$dest/"
+  "$here/DOCS.md" "$here/CHANGELOG.md" "$here/translations" "$dest/"
 echo "add-on ready in $dest" >&2
