@@ -90,39 +90,39 @@ impl<'a> Importer<'a> {
         progress: &mut dyn FnMut(&ImportReport),
     ) -> anyhow::Result<ImportReport> {
         self.stage()?;
-        if !self.entities.is_empty() {
-            let entities = std::mem::take(&mut self.entities);
-            write_batch(self.conn, &mut self.ids, &entities, self.tz)?;
-        }
-        let mut batch = Vec::with_capacity(self.batch_size);
         let Importer {
             conn,
             tz,
-            ids,
-            staging,
-            report,
             batch_size,
+            mut ids,
+            entities,
+            staging,
+            mut report,
             ..
-        } = &mut self;
-        let mut store = |batch: &mut Vec<Record>, report: &mut ImportReport| {
-            let outcome = write_batch(conn, ids, batch, tz)?;
+        } = self;
+        if !entities.is_empty() {
+            write_batch(conn, &mut ids, &entities, tz)?;
+        }
+        let mut batch = Vec::with_capacity(batch_size);
+        let mut store = |batch: &mut Vec<Record>| -> anyhow::Result<()> {
+            let outcome = write_batch(conn, &mut ids, batch, tz)?;
             batch.clear();
             report.stored += outcome.stored;
             report.duplicates += outcome.duplicates;
-            progress(report);
-            anyhow::Ok(())
+            progress(&report);
+            Ok(())
         };
         staging.in_time_order(|change| {
             batch.push(Record::Event(change));
-            if batch.len() >= *batch_size {
-                store(&mut batch, report)?;
+            if batch.len() >= batch_size {
+                store(&mut batch)?;
             }
             Ok(())
         })?;
         if !batch.is_empty() {
-            store(&mut batch, report)?;
+            store(&mut batch)?;
         }
-        Ok(self.report)
+        Ok(report)
     }
 
     /// Imports one file; `progress` is called after every batch.
