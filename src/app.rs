@@ -25,6 +25,7 @@ use tokio_util::sync::CancellationToken;
 
 use crate::config::Config;
 use crate::db::{self, Db};
+use crate::ingest::import::{ImportReport, Importer};
 use crate::ingest::writer::Writer;
 use crate::ingest::{Filter, Ingest};
 use crate::job::lock::{self, JobLock};
@@ -294,21 +295,35 @@ pub async fn analyze(
 pub fn import(
     config: &Config,
     files: &[std::path::PathBuf],
-    progress: &mut dyn FnMut(&crate::ingest::import::ImportReport),
-) -> anyhow::Result<crate::ingest::import::ImportReport> {
+    progress: &mut dyn FnMut(&ImportReport),
+) -> anyhow::Result<ImportReport> {
+    let filter = Filter::new(&config.ingest);
+    importing(config, &filter, progress, |importer, progress| {
+        for file in files {
+            importer.file(file, progress)?;
+        }
+        Ok(())
+    })
+}
+
+/// Opens the database for an import, lets `read` feed the importer, then
+/// stores what it read.
+fn importing(
+    config: &Config,
+    filter: &Filter,
+    progress: &mut dyn FnMut(&ImportReport),
+    read: impl FnOnce(&mut Importer<'_>, &mut dyn FnMut(&ImportReport)) -> anyhow::Result<()>,
+) -> anyhow::Result<ImportReport> {
     let db = Db::open(&config.database).context("while opening the database")?;
     let mut conn = db.get().context("while opening the database")?;
     db::events::ensure_activity_time_zone(&mut conn, &config.analysis.timezone)?;
-    let filter = Filter::new(&config.ingest);
-    let mut importer = crate::ingest::import::Importer::new(
+    let mut importer = Importer::new(
         &mut conn,
-        &filter,
+        filter,
         &config.analysis.timezone,
         config.ingest.batch_size.max(5000),
     )?;
-    for file in files {
-        importer.file(file, progress)?;
-    }
+    read(&mut importer, progress)?;
     importer.finish(progress)
 }
 
@@ -317,8 +332,8 @@ pub fn import(
 pub fn backfill(
     config: &Config,
     days: u32,
-    progress: &mut dyn FnMut(&crate::ingest::import::ImportReport),
-) -> anyhow::Result<crate::ingest::import::ImportReport> {
+    progress: &mut dyn FnMut(&ImportReport),
+) -> anyhow::Result<ImportReport> {
     let Some(ha) = &config.homeassistant else {
         anyhow::bail!("backfill needs homeassistant.url and homeassistant.token");
     };
@@ -333,26 +348,19 @@ pub fn backfill(
         .map(|e| e.info.entity_id)
         .filter(|id| filter.accepts(id))
         .collect();
-    let db = Db::open(&config.database).context("while opening the database")?;
-    let mut conn = db.get().context("while opening the database")?;
-    db::events::ensure_activity_time_zone(&mut conn, &config.analysis.timezone)?;
-    let mut importer = crate::ingest::import::Importer::new(
-        &mut conn,
-        &filter,
-        &config.analysis.timezone,
-        config.ingest.batch_size.max(5000),
-    )?;
     let now = Timestamp::now();
-    for day in (0..days).rev() {
-        let end = now.checked_sub(jiff::SignedDuration::from_hours(24 * i64::from(day)))?;
-        let start = end.checked_sub(jiff::SignedDuration::from_hours(24))?;
-        for answer in runtime.block_on(client.history(start, end, &entities))? {
-            importer
-                .history(&answer[..], progress)
-                .with_context(|| format!("while importing the history from {start}"))?;
+    importing(config, &filter, progress, |importer, progress| {
+        for day in (0..days).rev() {
+            let end = now.checked_sub(jiff::SignedDuration::from_hours(24 * i64::from(day)))?;
+            let start = end.checked_sub(jiff::SignedDuration::from_hours(24))?;
+            for answer in runtime.block_on(client.history(start, end, &entities))? {
+                importer
+                    .history(&answer[..], progress)
+                    .with_context(|| format!("while importing the history from {start}"))?;
+            }
         }
-    }
-    importer.finish(progress)
+        Ok(())
+    })
 }
 
 fn settings(config: &Config) -> crate::pipeline::Settings {
