@@ -65,58 +65,56 @@ pub async fn run(config: Config, shutdown: impl Future<Output = ()>) -> anyhow::
     let publisher = Publisher::new(connection.client().clone(), topics);
 
     let cancel = CancellationToken::new();
-    // Each task ends with its name, to say which one ended.
-    let mut tasks: JoinSet<&'static str> = JoinSet::new();
+    let mut tasks = JoinSet::new();
     let (status_tx, status_rx) = watch::channel(latest);
     let (triggers, requests) = Triggers::channel();
     let connected = Arc::new(Notify::new());
     let (surface, surface_events) = mpsc::channel(64);
-    let surface_task = crate::surface::run(
-        publisher.clone(),
-        db.clone(),
-        config.homeassistant.clone(),
-        surface_events,
-        status_rx.clone(),
-        cancel.clone(),
+    supervise(
+        &mut tasks,
+        "the Home Assistant surface",
+        crate::surface::run(
+            publisher.clone(),
+            db.clone(),
+            config.homeassistant.clone(),
+            surface_events,
+            status_rx.clone(),
+            cancel.clone(),
+        ),
     );
-    tasks.spawn(async move {
-        surface_task.await;
-        "the Home Assistant surface"
-    });
     let tell_surface = |event: crate::surface::Event| {
         if surface.try_send(event).is_err() {
             tracing::warn!("Home Assistant updates are behind; a command was dropped");
         }
     };
 
-    let runner =
-        Runner::new(db.clone(), status_tx, settings(&config)).serve(requests, cancel.clone());
-    tasks.spawn(async move {
-        runner.await;
-        "the job runner"
-    });
-    let status_task = mqtt::forward_status(
-        publisher.clone(),
-        Role::Daemon,
-        status_rx.clone(),
-        connected.clone(),
-        cancel.clone(),
+    supervise(
+        &mut tasks,
+        "the job runner",
+        Runner::new(db.clone(), status_tx, settings(&config)).serve(requests, cancel.clone()),
     );
-    tasks.spawn(async move {
-        status_task.await;
-        "the status publisher"
-    });
-    if let Some(at) = config.analysis.schedule {
-        let schedule_task = schedule::run(
-            at,
-            config.analysis.timezone.clone(),
-            triggers.clone(),
+    supervise(
+        &mut tasks,
+        "the status publisher",
+        mqtt::forward_status(
+            publisher.clone(),
+            Role::Daemon,
+            status_rx.clone(),
+            connected.clone(),
             cancel.clone(),
+        ),
+    );
+    if let Some(at) = config.analysis.schedule {
+        supervise(
+            &mut tasks,
+            "the schedule",
+            schedule::run(
+                at,
+                config.analysis.timezone.clone(),
+                triggers.clone(),
+                cancel.clone(),
+            ),
         );
-        tasks.spawn(async move {
-            schedule_task.await;
-            "the schedule"
-        });
     }
     tracing::info!(database = %db.path().display(), "habitd is running");
 
@@ -215,6 +213,19 @@ pub async fn run(config: Config, shutdown: impl Future<Output = ()>) -> anyhow::
         Some(what) => Err(anyhow::anyhow!("{what}")),
         None => Ok(()),
     }
+}
+
+/// Spawns one of the daemon's long-lived tasks into `tasks`, where it ends
+/// with its name, so the main loop can say which one ended.
+fn supervise(
+    tasks: &mut JoinSet<&'static str>,
+    name: &'static str,
+    task: impl Future<Output = ()> + Send + 'static,
+) {
+    tasks.spawn(async move {
+        task.await;
+        name
+    });
 }
 
 /// What `habitd analyze` reports.
