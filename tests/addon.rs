@@ -448,16 +448,19 @@ fn default_options() -> serde_json::Map<String, Value> {
 /// file, the Supervisor's address and token, Home Assistant's time zone, and
 /// nothing else in the environment.
 fn addon(dir: &Path, options: &serde_json::Map<String, Value>, supervisor: &str) -> Command {
-    for tool in ["bash", "jq", "curl"] {
-        let found = Command::new(tool)
-            .arg("--version")
-            .output()
-            .is_ok_and(|o| o.status.success());
-        assert!(
-            found,
-            "run.sh needs {tool} (as in Home Assistant's base images): apt-get install {tool}"
-        );
-    }
+    static TOOLS: std::sync::Once = std::sync::Once::new();
+    TOOLS.call_once(|| {
+        for tool in ["bash", "jq", "curl"] {
+            let found = Command::new(tool)
+                .arg("--version")
+                .output()
+                .is_ok_and(|o| o.status.success());
+            assert!(
+                found,
+                "run.sh needs {tool} (as in Home Assistant's base images): apt-get install {tool}"
+            );
+        }
+    });
     let options_file = dir.join("options.json");
     std::fs::write(&options_file, serde_json::to_vec(options).unwrap()).unwrap();
     let mut command = Command::new("bash");
