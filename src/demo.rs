@@ -76,6 +76,12 @@ impl Home {
         }));
     }
 
+    /// `entity` on at `on` and off at `off` minutes into `day`.
+    fn on_off(&mut self, entity: &str, day: Date, on: f64, off: f64, origin: Origin) {
+        self.change(entity, self.at(day, on), "on", origin);
+        self.change(entity, self.at(day, off), "off", origin);
+    }
+
     fn entity(&mut self, entity: &str, device_class: Option<&str>, unit: Option<&str>) {
         let object = entity.split_once('.').map_or(entity, |(_, o)| o);
         let mut name = object.replace('_', " ");
@@ -182,59 +188,36 @@ pub fn household(seed: u64, start: Date) -> Home {
         );
         // Planted: the porch light goes off at 23:55 ± 7 min, across midnight.
         let on = rng.uniform(18.0 * 60.0, 20.0 * 60.0);
-        home.change("light.porch", home.at(day, on), "on", Origin::Device);
         let off = m(&mut rng, 23.0 * 60.0 + 55.0, 7.0);
-        home.change("light.porch", home.at(day, off), "off", Origin::Device);
+        home.on_off("light.porch", day, on, off, Origin::Device);
 
         // Planted: hallway motion switches the hallway light on within
         // seconds, in the evening only (18:00–23:00).
         for _ in 0..24 {
             let t = rng.uniform(7.0 * 60.0, 23.9 * 60.0);
-            home.change(
+            home.on_off(
                 "binary_sensor.hallway_motion",
-                home.at(day, t),
-                "on",
-                Origin::Device,
-            );
-            home.change(
-                "binary_sensor.hallway_motion",
-                home.at(day, t + 1.5),
-                "off",
+                day,
+                t,
+                t + 1.5,
                 Origin::Device,
             );
             if (18.0 * 60.0..23.0 * 60.0).contains(&t) && rng.chance(0.9) {
                 let delay = rng.uniform(2.0, 8.0) / 60.0;
-                home.change(
-                    "light.hallway",
-                    home.at(day, t + delay),
-                    "on",
-                    Origin::Device,
-                );
-                home.change(
-                    "light.hallway",
-                    home.at(day, t + 5.0),
-                    "off",
-                    Origin::Device,
-                );
+                home.on_off("light.hallway", day, t + delay, t + 5.0, Origin::Device);
             }
         }
         // Trap: an already automated pair (its automation is stored below).
         for _ in 0..10 {
             let t = rng.uniform(8.0 * 60.0, 22.0 * 60.0);
-            home.change(
+            home.on_off(
                 "binary_sensor.stairs_motion",
-                home.at(day, t),
-                "on",
+                day,
+                t,
+                t + 1.0,
                 Origin::Device,
             );
-            home.change("light.stairs", home.at(day, t + 0.05), "on", Origin::Device);
-            home.change(
-                "binary_sensor.stairs_motion",
-                home.at(day, t + 1.0),
-                "off",
-                Origin::Device,
-            );
-            home.change("light.stairs", home.at(day, t + 2.0), "off", Origin::Device);
+            home.on_off("light.stairs", day, t + 0.05, t + 2.0, Origin::Device);
         }
         // Traps: busy, independent entities.
         let mut t = 0.0;
@@ -264,25 +247,15 @@ pub fn household(seed: u64, start: Date) -> Home {
         // Trap: random daytime use of a light.
         for _ in 0..5 {
             let t = rng.uniform(8.0 * 60.0, 23.0 * 60.0);
-            home.change("light.living_room", home.at(day, t), "on", Origin::User);
-            home.change(
-                "light.living_room",
-                home.at(day, t + rng.uniform(5.0, 60.0)),
-                "off",
-                Origin::User,
-            );
+            let off = t + rng.uniform(5.0, 60.0);
+            home.on_off("light.living_room", day, t, off, Origin::User);
         }
         // Trap: an automation's work.
-        home.change(
+        home.on_off(
             "light.garden",
-            home.at(day, 20.0 * 60.0),
-            "on",
-            Origin::Automation,
-        );
-        home.change(
-            "light.garden",
-            home.at(day, 23.0 * 60.0),
-            "off",
+            day,
+            20.0 * 60.0,
+            23.0 * 60.0,
             Origin::Automation,
         );
         // Trap: a measurement every 10 minutes.
@@ -298,13 +271,7 @@ pub fn household(seed: u64, start: Date) -> Home {
         // An office light that is used but never linked (a synergy).
         for _ in 0..4 {
             let t = rng.uniform(8.0 * 60.0, 18.0 * 60.0);
-            home.change("light.office_desk", home.at(day, t), "on", Origin::User);
-            home.change(
-                "light.office_desk",
-                home.at(day, t + 30.0),
-                "off",
-                Origin::User,
-            );
+            home.on_off("light.office_desk", day, t, t + 30.0, Origin::User);
         }
     }
     home
