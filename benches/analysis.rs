@@ -129,7 +129,7 @@ fn main() {
         let conn = db.get().expect("conn");
         let since = Timestamp::from_millisecond(start - 1).expect("since");
         let t0 = Instant::now();
-        let window = db::window::read(&conn, since, &tz).expect("read");
+        let window = db::window::read(&conn, since, end, &tz).expect("read");
         let fetch = t0.elapsed();
         let t1 = Instant::now();
         let r = routines::detect(&window, &th);

@@ -340,14 +340,14 @@ impl Pipeline {
     async fn events(&mut self) -> anyhow::Result<PhaseOutcome> {
         let cutoff = Timestamp::now()
             .checked_sub(jiff::SignedDuration::try_from(self.settings.retention)?)?;
-        let since =
-            Timestamp::now().checked_sub(jiff::SignedDuration::try_from(self.settings.window)?)?;
+        let now = Timestamp::now();
+        let since = now.checked_sub(jiff::SignedDuration::try_from(self.settings.window)?)?;
         let tz = self.settings.timezone.clone();
         let (pruned, window) = self
             .db
             .run(move |conn| {
                 let pruned = db::events::prune(conn, cutoff, &tz)?;
-                Ok((pruned, db::window::read(conn, since, &tz)?))
+                Ok((pruned, db::window::read(conn, since, now, &tz)?))
             })
             .await?;
         if pruned > 0 {

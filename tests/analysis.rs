@@ -43,7 +43,18 @@ fn analyse(home: &Home) -> Findings {
     )
     .unwrap();
     let since: Timestamp = "2026-03-15T00:00:00Z".parse().unwrap();
-    let window = db::window::read(&conn, since, &home.tz).unwrap();
+    // The simulated month's end, not today: the result must not depend on
+    // the day the test runs.
+    let until = home
+        .records
+        .iter()
+        .filter_map(|r| match r {
+            habitd::ingest::Record::Event(change) => Some(change.at),
+            _ => None,
+        })
+        .max()
+        .unwrap();
+    let window = db::window::read(&conn, since, until, &home.tz).unwrap();
     let config = habitd::config::load_from(
         None,
         [("HABITD__ANALYSIS__TIMEZONE".into(), "Europe/Berlin".into())],
@@ -176,7 +187,8 @@ fn a_simulated_home_yields_exactly_its_planted_habits() {
 /// Sixty households drawn the same way. Four weeks hold only eight weekend
 /// days, so chance sometimes wins: a light used at random between 18:00 and
 /// 20:00 can fall within ± 11 min on all eight (seeds 10, 17), and a planted
-/// weekend routine can be missed. Measured: 54 of 60 exactly right, and none
+/// weekend routine can be missed. Measured: 55 of 60 exactly right (misses:
+/// seeds 10, 17, 28, 53, 59), and none
 /// of the misses touches the busy entities, the automation or the
 /// measurement. This fails if accuracy drops below 90 %. (Seed 4 once showed
 /// the porch light "missed" on nights it went off after midnight: fixed.)

@@ -16,8 +16,16 @@ use crate::analysis::features::CapabilityInfo;
 use crate::analysis::{Activity, Automation, EntityMeta, Interner, Window};
 use crate::event::Origin;
 
-/// Reads everything from `since` on.
-pub fn read(conn: &Connection, since: Timestamp, tz: &TimeZone) -> anyhow::Result<Window> {
+/// Reads everything from `since` on, for a window whose days run from
+/// `since`'s local day to `until`'s (the daily job passes now; a test of a
+/// simulated month passes that month's end, so its result does not depend on
+/// the day it runs).
+pub fn read(
+    conn: &Connection,
+    since: Timestamp,
+    until: Timestamp,
+    tz: &TimeZone,
+) -> anyhow::Result<Window> {
     let mut window = Window::default();
     let mut dense: HashMap<i64, u32> = HashMap::new();
     {
@@ -56,7 +64,7 @@ pub fn read(conn: &Connection, since: Timestamp, tz: &TimeZone) -> anyhow::Resul
         }
     }
     let (first_day, _) = local_day_and_slot(since, tz);
-    let (last_day, _) = local_day_and_slot(Timestamp::now(), tz);
+    let (last_day, _) = local_day_and_slot(until, tz);
     window.first_day = first_day;
     window.last_day = last_day;
     {
