@@ -338,9 +338,8 @@ impl Pipeline {
     }
 
     async fn events(&mut self) -> anyhow::Result<PhaseOutcome> {
-        let cutoff = Timestamp::now()
-            .checked_sub(jiff::SignedDuration::try_from(self.settings.retention)?)?;
         let now = Timestamp::now();
+        let cutoff = now.checked_sub(jiff::SignedDuration::try_from(self.settings.retention)?)?;
         let since = now.checked_sub(jiff::SignedDuration::try_from(self.settings.window)?)?;
         let tz = self.settings.timezone.clone();
         let (pruned, window) = self
