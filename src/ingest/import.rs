@@ -89,7 +89,7 @@ impl<'a> Importer<'a> {
         mut self,
         progress: &mut dyn FnMut(&ImportReport),
     ) -> anyhow::Result<ImportReport> {
-        self.stage()?;
+        self.stage(progress)?;
         let Importer {
             conn,
             tz,
@@ -154,7 +154,7 @@ impl<'a> Importer<'a> {
                         Err(_) => self.report.malformed += 1,
                     }
                 }
-                self.stage()?;
+                self.stage(progress)?;
             }
             None => {}
         }
@@ -188,8 +188,7 @@ impl<'a> Importer<'a> {
         if let Some(e) = failure {
             return Err(e);
         }
-        self.stage()?;
-        progress(&self.report);
+        self.stage(progress)?;
         Ok(())
     }
 
@@ -212,16 +211,17 @@ impl<'a> Importer<'a> {
         }
         self.pending.push(change);
         if self.pending.len() >= self.batch_size {
-            self.stage()?;
-            progress(&self.report);
+            self.stage(progress)?;
         }
         Ok(())
     }
 
-    fn stage(&mut self) -> anyhow::Result<()> {
+    /// Moves the changes read so far to the staging file and reports.
+    fn stage(&mut self, progress: &mut dyn FnMut(&ImportReport)) -> anyhow::Result<()> {
         if !self.pending.is_empty() {
             self.staging.add(&self.pending)?;
             self.pending.clear();
+            progress(&self.report);
         }
         Ok(())
     }
