@@ -10,8 +10,8 @@ use std::time::{Duration, Instant};
 use habitd::analysis::{routines, sequences, synergies};
 use habitd::config::{self, DatabaseConfig};
 use habitd::db::{self, Db};
-use habitd::event::{EntityInfo, Origin, StateChange};
-use habitd::ingest::Record;
+use habitd::model::Record;
+use habitd::model::{EntityInfo, Origin, StateChange};
 use jiff::Timestamp;
 use jiff::tz::TimeZone;
 
@@ -129,7 +129,7 @@ fn main() {
         let conn = db.get().expect("conn");
         let since = Timestamp::from_millisecond(start - 1).expect("since");
         let t0 = Instant::now();
-        let window = db::window::read(&conn, since, end, &tz).expect("read");
+        let window = habitd::pipeline::read_window(&conn, since, end, &tz).expect("read");
         let fetch = t0.elapsed();
         let t1 = Instant::now();
         let r = routines::detect(&window, &th);

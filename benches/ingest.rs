@@ -3,7 +3,7 @@
 //! 1. Import: a generated Home Assistant history answer with 1,000,000 state
 //!    changes of 300 entities over 30 days, through `habitd import`'s code.
 //! 2. MQTT: eventstream messages published to a real Mosquitto, read by the
-//!    daemon (the same `app::run` as `habitd run`), until all are in SQLite.
+//!    daemon (the same `daemon::run` as `habitd run`), until all are in SQLite.
 //!
 //! Sizes can be changed: `HABITD_BENCH_IMPORT=100000 HABITD_BENCH_MQTT=20000`.
 
@@ -13,7 +13,8 @@ use std::path::Path;
 use std::process::{Child, Command, Stdio};
 use std::time::{Duration, Instant};
 
-use habitd::{app, config};
+use habitd::commands::import;
+use habitd::{config, daemon};
 use rumqttc::{AsyncClient, MqttOptions, QoS};
 
 fn env_size(name: &str, default: u64) -> u64 {
@@ -107,7 +108,7 @@ fn bench_import(dir: &Path) {
     let rss_before = peak_rss_mib();
     let written_before = written_bytes();
     let started = Instant::now();
-    let report = app::import(&config, &[file], &mut |_| {}).expect("import");
+    let report = import::import(&config, &[file], &mut |_| {}).expect("import");
     let seconds = started.elapsed().as_secs_f64();
     let db_mib =
         std::fs::metadata(dir.join("habitd.db")).map_or(0.0, |m| m.len() as f64 / 1_048_576.0);
@@ -122,7 +123,8 @@ fn bench_import(dir: &Path) {
         (written_bytes() - written_before) as f64 / 1_048_576.0,
     );
     let again = Instant::now();
-    let report = app::import(&config, &[dir.join("history.json")], &mut |_| {}).expect("re-import");
+    let report =
+        import::import(&config, &[dir.join("history.json")], &mut |_| {}).expect("re-import");
     println!(
         "re-import of the same file: {} new, {} already stored, {:.2} s",
         report.stored,
@@ -168,7 +170,7 @@ async fn bench_mqtt(dir: &Path) {
     let config = config_for(dir, port);
     let database = config.database.path.clone();
     let (stop_tx, stop_rx) = tokio::sync::oneshot::channel::<()>();
-    let daemon = tokio::spawn(app::run(config, async {
+    let daemon = tokio::spawn(daemon::run(config, async {
         stop_rx.await.ok();
     }));
 

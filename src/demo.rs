@@ -11,8 +11,8 @@ use jiff::civil::{Date, date};
 use jiff::tz::TimeZone;
 use jiff::{Timestamp, ToSpan};
 
-use crate::event::{EntityInfo, Origin, StateChange};
-use crate::ingest::Record;
+use crate::model::Record;
+use crate::model::{EntityInfo, Origin, StateChange};
 
 /// SplitMix64: deterministic, seeded, no dependency.
 pub struct Rng(u64);

@@ -9,6 +9,7 @@ use anyhow::{Context, bail};
 use crate::config::HomeAssistantConfig;
 use crate::db::{self, Db};
 use crate::ha::rest::{Client, DeployError};
+use crate::model::Decision;
 
 /// Deploys suggestion `id`; returns its new state.
 pub async fn deploy(
@@ -24,8 +25,8 @@ pub async fn deploy(
         .run(move |conn| db::suggestions::get(conn, &key))
         .await?
         .with_context(|| format!("no suggestion {id:?}"))?;
-    if !matches!(suggestion.status.as_str(), "new" | "approved" | "deployed") {
-        bail!("suggestion {id} is {}; approve it first", suggestion.status);
+    if let Err(refused) = suggestion.status.after(Decision::Deploy) {
+        bail!("suggestion {id}: {refused}; approve it first");
     }
     let mut config = suggestion.automation.clone();
     if config.is_null() {

@@ -4,17 +4,18 @@
 #![forbid(unsafe_code)]
 
 pub mod analysis;
-pub mod app;
 pub mod cli;
+pub mod commands;
 pub mod config;
+pub mod daemon;
 pub mod db;
 pub mod demo;
 pub mod deploy;
-pub mod event;
 pub mod ha;
 pub mod ingest;
 pub mod job;
 pub mod llm;
+pub mod model;
 pub mod mqtt;
 pub mod pipeline;
 pub mod shutdown;

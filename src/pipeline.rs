@@ -10,11 +10,10 @@
 //! Assistant when it is configured, and the stored Zigbee2MQTT capabilities;
 //! `events` applies the retention (the daily job is what prunes) and reads the
 //! window; `patterns`, `synergies` and `features` run the pure miners of
-//! [`crate::analysis`] on the blocking pool; `store` replaces the stored
-//! findings in one transaction; `suggestions` turns findings into
-//! automations (reworded by the LLM when one is configured; its failure
-//! degrades the job, never fails it) and `store` writes findings and
-//! suggestions in one transaction.
+//! [`crate::analysis`] on the blocking pool; `suggestions` turns findings
+//! into automations (reworded by the LLM when one is configured; its failure
+//! degrades the job, never fails it); `store` replaces the stored findings
+//! and writes the suggestions in one transaction.
 
 use std::sync::Arc;
 use std::time::Duration;
@@ -24,14 +23,15 @@ use jiff::tz::TimeZone;
 
 use crate::analysis::features::CapabilityInfo;
 use crate::analysis::{self, Findings, Thresholds, Window};
-use crate::config::{HomeAssistantConfig, LlmConfig, SuggestionsConfig};
+use crate::config::{Config, HomeAssistantConfig, LlmConfig, SuggestionsConfig};
 use crate::db::suggestions::Fresh;
 use crate::db::{self, Db};
-use crate::ha::rest;
-use crate::ingest::Record;
-use crate::job::Phase;
+use crate::ha::{self, rest};
 use crate::llm::{Llm, Prompt};
-use crate::suggest::automation::{self, Syntax};
+use crate::model::Phase;
+use crate::model::Record;
+use crate::model::Syntax;
+use crate::suggest::automation;
 use crate::suggest::{self, Context};
 
 /// What a phase reports back to the runner.
@@ -59,6 +59,21 @@ pub struct Settings {
     pub llm: Option<LlmConfig>,
     /// Fallback areas: area → entity id patterns.
     pub areas: Vec<(String, Vec<String>)>,
+}
+
+impl Settings {
+    pub fn new(config: &Config) -> Settings {
+        Settings {
+            timezone: config.analysis.timezone.clone(),
+            retention: config.ingest.retention,
+            homeassistant: config.homeassistant.clone(),
+            window: config.analysis.window,
+            thresholds: config.analysis.thresholds.clone(),
+            suggestions: config.suggestions.clone(),
+            llm: config.llm.clone(),
+            areas: config.areas.clone(),
+        }
+    }
 }
 
 /// One job's pass through the phases.
@@ -167,59 +182,12 @@ impl Pipeline {
             (None, None) => Syntax::Current,
         };
         let mut outcome = PhaseOutcome::default();
-        let mut worded_by = vec!["habitd".to_owned(); drafts.len()];
-        if let Some(config) = &self.settings.llm
-            && !drafts.is_empty()
-        {
-            let prompts: Vec<Prompt> = drafts
-                .iter()
-                .map(|d| Prompt {
-                    kind: d.kind.to_owned(),
-                    title: d.title.clone(),
-                    description: d.description.clone(),
-                    entities: d
-                        .plan
-                        .iter()
-                        .flat_map(|p| p.entities())
-                        .map(|e| {
-                            context
-                                .names
-                                .get(e)
-                                .cloned()
-                                .unwrap_or_else(|| e.to_owned())
-                        })
-                        .collect(),
-                })
-                .collect();
-            let (results, usage) = Llm::new(config)?.word_all(prompts).await;
-            let mut first_error = None;
-            for ((draft, by), result) in drafts.iter_mut().zip(&mut worded_by).zip(results) {
-                match result {
-                    Ok(wording) => {
-                        draft.title = wording.title;
-                        draft.description = wording.description;
-                        *by = config.model.clone();
-                    }
-                    Err(e) => {
-                        first_error.get_or_insert(e);
-                    }
-                }
+        let worded_by = match &self.settings.llm {
+            Some(config) if !drafts.is_empty() => {
+                word(config, &mut drafts, &context, &mut outcome).await?
             }
-            outcome.counts.extend([
-                ("llm_requests", usage.requests),
-                ("llm_retries", usage.retries),
-                ("llm_prompt_tokens", usage.prompt_tokens),
-                ("llm_completion_tokens", usage.completion_tokens),
-                ("llm_failed", usage.failed),
-            ]);
-            if let Some(e) = first_error {
-                outcome.degraded = Some(format!(
-                    "the LLM could not word {} of {} suggestions (habitd's own wording is kept): {e}",
-                    usage.failed,
-                    drafts.len()
-                ));
-            }
-        }
+            _ => vec!["habitd".to_owned(); drafts.len()],
+        };
         self.fresh = drafts
             .into_iter()
             .zip(worded_by)
@@ -231,7 +199,11 @@ impl Pipeline {
                 Fresh {
                     automation_yaml: config.as_ref().map(automation::yaml),
                     automation: config,
-                    draft: d,
+                    id: d.id,
+                    title: d.title,
+                    description: d.description,
+                    confidence: d.confidence,
+                    finding: d.finding,
                     worded_by,
                 }
             })
@@ -346,7 +318,7 @@ impl Pipeline {
             .db
             .run(move |conn| {
                 let pruned = db::events::prune(conn, cutoff, &tz)?;
-                Ok((pruned, db::window::read(conn, since, now, &tz)?))
+                Ok((pruned, read_window(conn, since, now, &tz)?))
             })
             .await?;
         if pruned > 0 {
@@ -363,6 +335,83 @@ impl Pipeline {
             degraded: None,
         })
     }
+}
+
+/// Has the LLM word title and description of every draft, keeping habitd's
+/// own words where it fails (which degrades the job); returns who worded
+/// each draft and adds the LLM's counts to `outcome`.
+async fn word(
+    config: &LlmConfig,
+    drafts: &mut [suggest::Draft],
+    context: &Context,
+    outcome: &mut PhaseOutcome,
+) -> anyhow::Result<Vec<String>> {
+    let mut worded_by = vec!["habitd".to_owned(); drafts.len()];
+    let prompts: Vec<Prompt> = drafts
+        .iter()
+        .map(|d| Prompt {
+            kind: d.finding.kind().to_string(),
+            title: d.title.clone(),
+            description: d.description.clone(),
+            entities: d
+                .plan
+                .iter()
+                .flat_map(|p| p.entities())
+                .map(|e| {
+                    context
+                        .names
+                        .get(e)
+                        .cloned()
+                        .unwrap_or_else(|| e.to_owned())
+                })
+                .collect(),
+        })
+        .collect();
+    let (results, usage) = Llm::new(config)?.word_all(prompts).await;
+    let mut first_error = None;
+    for ((draft, by), result) in drafts.iter_mut().zip(&mut worded_by).zip(results) {
+        match result {
+            Ok(wording) => {
+                draft.title = wording.title;
+                draft.description = wording.description;
+                *by = config.model.clone();
+            }
+            Err(e) => {
+                first_error.get_or_insert(e);
+            }
+        }
+    }
+    outcome.counts.extend([
+        ("llm_requests", usage.requests),
+        ("llm_retries", usage.retries),
+        ("llm_prompt_tokens", usage.prompt_tokens),
+        ("llm_completion_tokens", usage.completion_tokens),
+        ("llm_failed", usage.failed),
+    ]);
+    if let Some(e) = first_error {
+        outcome.degraded = Some(format!(
+            "the LLM could not word {} of {} suggestions (habitd's own wording is kept): {e}",
+            usage.failed,
+            drafts.len()
+        ));
+    }
+    Ok(worded_by)
+}
+
+/// Reads the analysis window from `since` to `until` with what the existing
+/// automations do. Blocking.
+pub fn read_window(
+    conn: &rusqlite::Connection,
+    since: Timestamp,
+    until: Timestamp,
+    tz: &TimeZone,
+) -> anyhow::Result<Window> {
+    let mut window = db::window::read(conn, since, until, tz)?;
+    window.automations = db::window::automation_configs(conn)?
+        .into_iter()
+        .map(|(entity_id, config)| ha::automation::summarize(entity_id, &config))
+        .collect();
+    Ok(window)
 }
 
 /// Runs CPU-bound analysis on the blocking pool, so the async threads (and

@@ -21,8 +21,9 @@ use tokio_util::sync::CancellationToken;
 use crate::config::HomeAssistantConfig;
 use crate::db::suggestions::{self as stored, Suggestion};
 use crate::db::{self, Db};
-use crate::job::JobStatus;
-use crate::mqtt::{Decision, Publisher};
+use crate::model::JobStatus;
+use crate::model::{Decision, SuggestionStatus};
+use crate::mqtt::Publisher;
 
 /// What the surface task reacts to.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -117,10 +118,7 @@ impl Surface {
     /// Publishes the suggestions (and discovery, whose select lists them).
     async fn publish(&mut self, discovery: bool) -> anyhow::Result<()> {
         let all = self.db.run(|conn| stored::list(conn, None)).await?;
-        let pending: Vec<&Suggestion> = all
-            .iter()
-            .filter(|s| matches!(s.status.as_str(), "new" | "approved"))
-            .collect();
+        let pending: Vec<&Suggestion> = all.iter().filter(|s| s.status.is_pending()).collect();
         self.options = options(&pending);
         if self
             .selected
@@ -142,7 +140,7 @@ impl Surface {
             "pending": pending.len(),
             "total": all.len(),
             "top": pending.iter().take(TOP_TITLES).map(|s| s.title.clone()).collect::<Vec<_>>(),
-            "suggestions": all.iter().filter(|s| s.status != "expired").take(SUMMARY_LIMIT)
+            "suggestions": all.iter().filter(|s| s.status != SuggestionStatus::Expired).take(SUMMARY_LIMIT)
                 .map(|s| json!({ "id": s.id, "title": s.title, "status": s.status, "confidence": s.confidence }))
                 .collect::<Vec<_>>(),
         });
@@ -151,7 +149,7 @@ impl Surface {
             .await?;
         for s in &all {
             let topic = topics.suggestion(&s.id);
-            if s.status == "expired" {
+            if s.status == SuggestionStatus::Expired {
                 self.publisher.clear(&topic).await?;
             } else {
                 self.publisher
@@ -211,12 +209,7 @@ impl Surface {
             Decision::Deploy => crate::deploy::deploy(&self.db, self.ha.as_ref(), &id)
                 .await
                 .map(drop),
-            other => {
-                let decision = match other {
-                    Decision::Approve => stored::Decision::Approve,
-                    Decision::Reject => stored::Decision::Reject,
-                    _ => stored::Decision::Dismiss,
-                };
+            decision => {
                 let key = id.clone();
                 self.db
                     .run(move |conn| db::suggestions::decide(conn, &key, decision))

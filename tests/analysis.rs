@@ -49,12 +49,12 @@ fn analyse(home: &Home) -> Findings {
         .records
         .iter()
         .filter_map(|r| match r {
-            habitd::ingest::Record::Event(change) => Some(change.at),
+            habitd::model::Record::Event(change) => Some(change.at),
             _ => None,
         })
         .max()
         .unwrap();
-    let window = db::window::read(&conn, since, until, &home.tz).unwrap();
+    let window = habitd::pipeline::read_window(&conn, since, until, &home.tz).unwrap();
     let config = habitd::config::load_from(
         None,
         [("HABITD__ANALYSIS__TIMEZONE".into(), "Europe/Berlin".into())],

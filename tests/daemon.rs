@@ -6,11 +6,11 @@ mod common;
 use common::{Broker, Watcher, base_env, habitd, start_daemon, start_daemon_in};
 use habitd::config::DatabaseConfig;
 use habitd::db::{self, Db};
-use habitd::job::{JobState, Phase, Trigger};
+use habitd::model::{JobState, Phase, Trigger};
 
 const AVAILABILITY: &str = "habitd/availability";
 
-fn job_from_db(path: &std::path::Path, id: i64) -> habitd::job::JobStatus {
+fn job_from_db(path: &std::path::Path, id: i64) -> habitd::model::JobStatus {
     let db = Db::open(&DatabaseConfig {
         path: path.to_path_buf(),
         pool_size: 1,

@@ -8,10 +8,10 @@
 
 use std::collections::HashMap;
 
-use serde::Serialize;
+use serde::{Deserialize, Serialize};
 
 use super::Window;
-use crate::ha::discovery::slugify;
+use crate::model::slugify;
 
 /// A capability as the analysis needs it.
 #[derive(Debug, Clone, PartialEq)]
@@ -27,7 +27,7 @@ pub struct CapabilityInfo {
     pub entity_id: Option<String>,
 }
 
-#[derive(Debug, Clone, PartialEq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct UnusedFeature {
     pub id: String,
     pub device: String,

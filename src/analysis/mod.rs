@@ -20,7 +20,7 @@ use std::collections::HashSet;
 
 use serde::Serialize;
 
-use crate::event::{Origin, domain};
+use crate::model::{FindingKind, Origin, domain};
 
 /// Thresholds of the miners; the defaults live in `config/default.toml`.
 #[derive(Debug, Clone, Serialize)]
@@ -224,6 +224,63 @@ pub struct Findings {
     pub sequences: Vec<sequences::Sequence>,
     pub synergies: Vec<synergies::Synergy>,
     pub unused_features: Vec<features::UnusedFeature>,
+}
+
+impl Findings {
+    /// Every finding, routines first, as its own typed value.
+    pub fn all(&self) -> impl Iterator<Item = Finding> + '_ {
+        let routines = self.routines.iter().cloned().map(Finding::Routine);
+        let sequences = self.sequences.iter().cloned().map(Finding::Sequence);
+        let synergies = self.synergies.iter().cloned().map(Finding::Synergy);
+        let features = self.unused_features.iter().cloned();
+        routines
+            .chain(sequences)
+            .chain(synergies)
+            .chain(features.map(Finding::UnusedFeature))
+    }
+}
+
+/// One finding with its evidence: what the CLI, the surface and the
+/// suggestions render from. Stored as the inner value's JSON, with its
+/// [`FindingKind`] beside it, so it reads back with [`Finding::from_json`].
+#[derive(Debug, Clone, PartialEq, Serialize)]
+#[serde(untagged)]
+pub enum Finding {
+    Routine(routines::Routine),
+    Sequence(sequences::Sequence),
+    Synergy(synergies::Synergy),
+    UnusedFeature(features::UnusedFeature),
+}
+
+impl Finding {
+    pub fn kind(&self) -> FindingKind {
+        match self {
+            Finding::Routine(_) => FindingKind::Routine,
+            Finding::Sequence(_) => FindingKind::Sequence,
+            Finding::Synergy(_) => FindingKind::Synergy,
+            Finding::UnusedFeature(_) => FindingKind::UnusedFeature,
+        }
+    }
+
+    /// Stable across runs.
+    pub fn id(&self) -> &str {
+        match self {
+            Finding::Routine(r) => &r.id,
+            Finding::Sequence(s) => &s.id,
+            Finding::Synergy(y) => &y.id,
+            Finding::UnusedFeature(f) => &f.id,
+        }
+    }
+
+    /// Reads a stored finding of `kind` back.
+    pub fn from_json(kind: FindingKind, json: &str) -> serde_json::Result<Finding> {
+        Ok(match kind {
+            FindingKind::Routine => Finding::Routine(serde_json::from_str(json)?),
+            FindingKind::Sequence => Finding::Sequence(serde_json::from_str(json)?),
+            FindingKind::Synergy => Finding::Synergy(serde_json::from_str(json)?),
+            FindingKind::UnusedFeature => Finding::UnusedFeature(serde_json::from_str(json)?),
+        })
+    }
 }
 
 #[cfg(test)]

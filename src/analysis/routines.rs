@@ -26,7 +26,7 @@
 
 use rustc_hash::FxHashMap as HashMap;
 
-use serde::Serialize;
+use serde::{Deserialize, Serialize};
 
 use super::stats::{self, MINUTES_PER_DAY};
 use super::{Thresholds, Window, is_action_domain};
@@ -37,7 +37,7 @@ const SLOT_MINUTES: f64 = 5.0;
 /// candidate centres is picked, so a plain 2 would be found in noise.
 const MIN_Z: f64 = 4.0;
 
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
 #[serde(rename_all = "snake_case")]
 pub enum DayClass {
     All,
@@ -66,7 +66,7 @@ impl DayClass {
 }
 
 /// A routine and its evidence.
-#[derive(Debug, Clone, PartialEq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct Routine {
     /// Stable across runs: the same routine tomorrow has the same id.
     pub id: String,

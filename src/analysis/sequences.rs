@@ -24,14 +24,14 @@ use rustc_hash::FxHashMap as HashMap;
 
 use jiff::Timestamp;
 use jiff::tz::TimeZone;
-use serde::Serialize;
+use serde::{Deserialize, Serialize};
 
 use super::stats;
 use super::{Thresholds, Window, is_action_domain, is_measurement, is_trigger_entity};
-use crate::event::{Origin, is_blip};
+use crate::model::{Origin, is_blip};
 
 /// A sequence and its evidence.
-#[derive(Debug, Clone, PartialEq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct Sequence {
     pub id: String,
     pub trigger_entity: String,
@@ -74,11 +74,32 @@ struct Pair {
 /// the end of the sweep (tens of thousands of pairs in a busy home).
 const MAX_DELAYS: usize = 256;
 
+/// What one time-ordered sweep over the events counts.
+#[derive(Default)]
+struct Counts {
+    /// Per trigger (entity, state): occurrences, and by local hour.
+    triggers: HashMap<u64, (u32, [u32; 24])>,
+    /// Per action (entity, state): occurrences.
+    actions: HashMap<u64, u32>,
+    pairs: HashMap<(u64, u64), Pair>,
+}
+
+/// An (entity, state) as one number.
+fn key(entity: u32, state: u32) -> u64 {
+    (u64::from(entity) << 32) | u64::from(state)
+}
+
 pub fn detect(window: &Window, tz: &TimeZone, th: &Thresholds) -> Vec<Sequence> {
-    let ev = &window.events;
-    if ev.is_empty() {
+    if window.events.is_empty() {
         return Vec::new();
     }
+    judge(window, sweep(window, tz, th), th)
+}
+
+/// Counts triggers, actions, and each action following a trigger within the
+/// delay, in one pass with a queue of the triggers still within reach.
+fn sweep(window: &Window, tz: &TimeZone, th: &Thresholds) -> Counts {
+    let ev = &window.events;
     let trigger_ok: Vec<bool> = window
         .entities
         .iter()
@@ -90,12 +111,9 @@ pub fn detect(window: &Window, tz: &TimeZone, th: &Thresholds) -> Vec<Sequence> 
         .map(|m| is_action_domain(&m.entity_id) && !is_measurement(m))
         .collect();
     let blip: Vec<bool> = window.states.iter().map(|s| is_blip(s)).collect();
-    let key = |entity: u32, state: u32| (u64::from(entity) << 32) | u64::from(state);
 
     let mut hours = HourCache::new(tz);
-    let mut trigger_counts: HashMap<u64, (u32, [u32; 24])> = HashMap::default();
-    let mut action_counts: HashMap<u64, u32> = HashMap::default();
-    let mut pairs: HashMap<(u64, u64), Pair> = HashMap::default();
+    let mut counts = Counts::default();
     let mut recent: VecDeque<usize> = VecDeque::new();
     let mut seen_types: Vec<u64> = Vec::new();
 
@@ -112,14 +130,15 @@ pub fn detect(window: &Window, tz: &TimeZone, th: &Thresholds) -> Vec<Sequence> 
         }
         if action_ok[e as usize] {
             let b = key(e, s);
-            *action_counts.entry(b).or_default() += 1;
+            *counts.actions.entry(b).or_default() += 1;
             // Every trigger event in the window is followed by this action
             // (counted once per trigger event and pair) …
             for &j in &recent {
                 if ev.entity[j] == e || ev.ts[j] == t {
                     continue;
                 }
-                let pair = pairs
+                let pair = counts
+                    .pairs
                     .entry((key(ev.entity[j], ev.state[j]), b))
                     .or_default();
                 if pair.last_trigger.is_none_or(|last| j > last) {
@@ -140,7 +159,7 @@ pub fn detect(window: &Window, tz: &TimeZone, th: &Thresholds) -> Vec<Sequence> 
                     continue;
                 }
                 seen_types.push(a);
-                let pair = pairs.entry((a, b)).or_default();
+                let pair = counts.pairs.entry((a, b)).or_default();
                 pair.preceded += 1;
                 if pair.delays.len() < MAX_DELAYS {
                     pair.delays
@@ -149,17 +168,23 @@ pub fn detect(window: &Window, tz: &TimeZone, th: &Thresholds) -> Vec<Sequence> 
             }
         }
         if trigger_ok[e as usize] {
-            let counts = trigger_counts.entry(key(e, s)).or_default();
-            counts.0 += 1;
-            counts.1[usize::from(hours.hour(t))] += 1;
+            let trigger = counts.triggers.entry(key(e, s)).or_default();
+            trigger.0 += 1;
+            trigger.1[usize::from(hours.hour(t))] += 1;
             recent.push_back(i);
         }
     }
+    counts
+}
 
+/// Keeps the pairs that happen far more often than chance, on enough
+/// occasions and in enough of the trigger's hours.
+fn judge(window: &Window, counts: Counts, th: &Thresholds) -> Vec<Sequence> {
+    let ev = &window.events;
     let automated = window.automated_pairs();
     let span_ms = (ev.ts[ev.len() - 1] - ev.ts[0]).max(1) as f64;
     let mut found = Vec::new();
-    for ((a, b), pair) in pairs {
+    for ((a, b), pair) in counts.pairs {
         let (a_entity, a_state) = ((a >> 32) as u32, a as u32);
         let (b_entity, b_state) = ((b >> 32) as u32, b as u32);
         let (trigger_entity, action_entity) =
@@ -169,8 +194,8 @@ pub fn detect(window: &Window, tz: &TimeZone, th: &Thresholds) -> Vec<Sequence> 
         {
             continue;
         }
-        let (n_a, a_by_hour) = trigger_counts.get(&a).copied().unwrap_or_default();
-        let n_b = action_counts.get(&b).copied().unwrap_or_default();
+        let (n_a, a_by_hour) = counts.triggers.get(&a).copied().unwrap_or_default();
+        let n_b = counts.actions.get(&b).copied().unwrap_or_default();
         let rate = f64::from(n_a) / span_ms;
         let p = 1.0 - (-rate * th.sequence_max_delay_ms as f64).exp();
         let expected = f64::from(n_b) * p;

@@ -11,17 +11,18 @@
 
 use std::collections::HashSet;
 
-use serde::Serialize;
+use serde::{Deserialize, Serialize};
 
 use super::sequences::Sequence;
 use super::{EntityMeta, Window};
-use crate::event::domain;
+use crate::model::SynergyKind;
+use crate::model::domain;
+use crate::model::synergy::Sensor;
 
-#[derive(Debug, Clone, PartialEq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct Synergy {
     pub id: String,
-    /// `motion_light`, `door_lock`, `humidity_fan` …
-    pub kind: &'static str,
+    pub kind: SynergyKind,
     pub trigger_entity: String,
     pub action_entity: String,
     pub area: String,
@@ -30,66 +31,23 @@ pub struct Synergy {
     pub confidence: f64,
 }
 
-/// (kind, sensor test, actor domains)
-type Rule = (
-    &'static str,
-    fn(&EntityMeta) -> bool,
-    &'static [&'static str],
-);
-
-fn class_is(meta: &EntityMeta, domain_name: &str, classes: &[&str]) -> bool {
-    domain(&meta.entity_id) == domain_name
-        && meta
-            .device_class
-            .as_deref()
-            .is_some_and(|c| classes.contains(&c))
+/// Whether `meta` can be the sensor of `kind` (the table is
+/// [`SynergyKind::sensor`]).
+fn is_sensor(kind: SynergyKind, meta: &EntityMeta) -> bool {
+    match kind.sensor() {
+        Sensor::Class { domain: d, classes } => {
+            domain(&meta.entity_id) == d
+                && meta
+                    .device_class
+                    .as_deref()
+                    .is_some_and(|c| classes.contains(&c))
+        }
+        Sensor::RemoteAction => {
+            meta.entity_id.ends_with("_action")
+                && matches!(domain(&meta.entity_id), "sensor" | "event" | "zigbee2mqtt")
+        }
+    }
 }
-
-const RULES: &[Rule] = &[
-    (
-        "motion_light",
-        |m| class_is(m, "binary_sensor", &["motion", "occupancy", "presence"]),
-        &["light"],
-    ),
-    (
-        "door_light",
-        |m| class_is(m, "binary_sensor", &["door", "garage_door", "opening"]),
-        &["light"],
-    ),
-    (
-        "door_lock",
-        |m| class_is(m, "binary_sensor", &["door"]),
-        &["lock"],
-    ),
-    (
-        "window_climate",
-        |m| class_is(m, "binary_sensor", &["window"]),
-        &["climate"],
-    ),
-    (
-        "humidity_fan",
-        |m| class_is(m, "sensor", &["humidity"]),
-        &["fan"],
-    ),
-    (
-        "illuminance_light",
-        |m| class_is(m, "sensor", &["illuminance"]),
-        &["light"],
-    ),
-    (
-        "illuminance_cover",
-        |m| class_is(m, "sensor", &["illuminance"]),
-        &["cover"],
-    ),
-    (
-        "remote_light",
-        |m| {
-            m.entity_id.ends_with("_action")
-                && matches!(domain(&m.entity_id), "sensor" | "event" | "zigbee2mqtt")
-        },
-        &["light", "scene"],
-    ),
-];
 
 /// How many actors one sensor is offered with, at most.
 const PER_TRIGGER: usize = 3;
@@ -105,12 +63,13 @@ pub fn detect(window: &Window, sequences: &[Sequence]) -> Vec<Synergy> {
         .map(|s| (s.trigger_entity.as_str(), s.action_entity.as_str()))
         .collect();
     let mut found = Vec::new();
-    for (kind, is_sensor, actor_domains) in RULES {
+    for &kind in SynergyKind::ALL {
+        let actor_domains = kind.actor_domains();
         for (t, sensor) in window
             .entities
             .iter()
             .enumerate()
-            .filter(|(_, m)| is_sensor(m))
+            .filter(|(_, m)| is_sensor(kind, m))
         {
             let Some(area) = area_of(sensor) else {
                 continue;

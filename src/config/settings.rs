@@ -198,7 +198,7 @@ pub struct SuggestionsConfig {
     #[serde(serialize_with = "friendly_duration")]
     pub expire_after: Duration,
     /// `None`: decide from Home Assistant's version.
-    pub automation_syntax: Option<crate::suggest::automation::Syntax>,
+    pub automation_syntax: Option<crate::model::Syntax>,
 }
 
 #[derive(Debug, Clone, Serialize)]
@@ -425,7 +425,7 @@ fn areas(
 }
 
 fn suggestions(raw: RawSuggestions) -> Result<SuggestionsConfig, ConfigError> {
-    use crate::suggest::automation::Syntax;
+    use crate::model::Syntax;
     let automation_syntax = match raw.automation_syntax.trim() {
         "auto" => None,
         "current" => Some(Syntax::Current),

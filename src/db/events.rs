@@ -12,9 +12,9 @@ use jiff::civil::Date;
 use jiff::tz::TimeZone;
 use rusqlite::{Connection, OptionalExtension, Transaction, params};
 
-use crate::event::{EntityInfo, Origin, StateChange, domain};
-use crate::ingest::Record;
-use crate::z2m::devices::Device;
+use crate::model::Device;
+use crate::model::Record;
+use crate::model::{EntityInfo, Origin, StateChange, domain};
 
 /// What a batch did.
 #[derive(Debug, Default, Clone, Copy, PartialEq, Eq)]

@@ -6,7 +6,7 @@ use anyhow::Context;
 use jiff::Timestamp;
 use rusqlite::{Connection, OptionalExtension, Row, params};
 
-use crate::job::{JobState, JobStatus, Trigger};
+use crate::model::{JobState, JobStatus, Trigger};
 
 /// Records a new job in state `queued` and returns its status.
 pub fn insert_queued(
@@ -19,7 +19,7 @@ pub fn insert_queued(
         params![
             trigger.as_str(),
             JobState::Queued.as_str(),
-            queued_at.to_string()
+            queued_at.as_millisecond()
         ],
     )
     .context("while recording a new job")?;
@@ -43,8 +43,8 @@ pub fn update(conn: &Connection, status: &JobStatus) -> anyhow::Result<()> {
             status.state.as_str(),
             status.phase.map(|p| p.as_str()),
             status.progress,
-            status.started_at.map(|t| t.to_string()),
-            status.finished_at.map(|t| t.to_string()),
+            status.started_at.map(Timestamp::as_millisecond),
+            status.finished_at.map(Timestamp::as_millisecond),
             serde_json::to_string(&status.phase_durations_ms)?,
             serde_json::to_string(&status.counts)?,
             status.error,
@@ -64,9 +64,16 @@ pub fn fail_unfinished(
     except: Option<i64>,
 ) -> anyhow::Result<usize> {
     conn.execute(
-        "UPDATE jobs SET state = 'failed', error = ?1, finished_at = ?2
-         WHERE state IN ('queued', 'running') AND id IS NOT ?3",
-        params![reason, now.to_string(), except],
+        "UPDATE jobs SET state = ?4, error = ?1, finished_at = ?2
+         WHERE state IN (?5, ?6) AND id IS NOT ?3",
+        params![
+            reason,
+            now.as_millisecond(),
+            except,
+            JobState::Failed.as_str(),
+            JobState::Queued.as_str(),
+            JobState::Running.as_str()
+        ],
     )
     .context("while marking interrupted jobs as failed")
 }
@@ -96,9 +103,9 @@ fn from_row(row: &Row<'_>) -> rusqlite::Result<anyhow::Result<JobStatus>> {
     let state: String = row.get(2)?;
     let phase: Option<String> = row.get(3)?;
     let progress: u8 = row.get(4)?;
-    let queued_at: String = row.get(5)?;
-    let started_at: Option<String> = row.get(6)?;
-    let finished_at: Option<String> = row.get(7)?;
+    let queued_at: i64 = row.get(5)?;
+    let started_at: Option<i64> = row.get(6)?;
+    let finished_at: Option<i64> = row.get(7)?;
     let durations: String = row.get(8)?;
     let counts: String = row.get(9)?;
     let error: Option<String> = row.get(10)?;
@@ -109,9 +116,9 @@ fn from_row(row: &Row<'_>) -> rusqlite::Result<anyhow::Result<JobStatus>> {
             state: state.parse()?,
             phase: phase.as_deref().map(str::parse).transpose()?,
             progress,
-            queued_at: queued_at.parse()?,
-            started_at: started_at.as_deref().map(str::parse).transpose()?,
-            finished_at: finished_at.as_deref().map(str::parse).transpose()?,
+            queued_at: Timestamp::from_millisecond(queued_at)?,
+            started_at: started_at.map(Timestamp::from_millisecond).transpose()?,
+            finished_at: finished_at.map(Timestamp::from_millisecond).transpose()?,
             phase_durations_ms: serde_json::from_str(&durations)?,
             counts: serde_json::from_str::<BTreeMap<String, u64>>(&counts)?,
             error,

@@ -32,6 +32,10 @@ const FILES: &[(&str, &str)] = &[
         "0005_suggestions.sql",
         include_str!("../../migrations/0005_suggestions.sql"),
     ),
+    (
+        "0006_job_times_ms.sql",
+        include_str!("../../migrations/0006_job_times_ms.sql"),
+    ),
 ];
 
 fn migrations() -> Migrations<'static> {
@@ -89,6 +93,30 @@ mod tests {
         for (i, name) in embedded.iter().enumerate() {
             assert!(name.starts_with(&format!("{:04}_", i + 1)), "{name}");
         }
+    }
+
+    #[test]
+    fn job_times_become_milliseconds() {
+        let mut conn = Connection::open_in_memory().unwrap();
+        migrations().to_version(&mut conn, 5).unwrap();
+        conn.execute(
+            "INSERT INTO jobs (trigger, state, queued_at, started_at) \
+             VALUES ('cli', 'running', '2026-03-29T01:59:59.123456Z', '2026-03-29T02:00:00.5Z')",
+            [],
+        )
+        .unwrap();
+        migrations().to_latest(&mut conn).unwrap();
+        let (queued, started, finished): (i64, Option<i64>, Option<i64>) = conn
+            .query_row(
+                "SELECT queued_at, started_at, finished_at FROM jobs",
+                [],
+                |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?)),
+            )
+            .unwrap();
+        let ms = |t: &str| t.parse::<jiff::Timestamp>().unwrap().as_millisecond();
+        assert_eq!(queued, ms("2026-03-29T01:59:59.123Z"));
+        assert_eq!(started, Some(ms("2026-03-29T02:00:00.5Z")));
+        assert_eq!(finished, None);
     }
 
     #[test]

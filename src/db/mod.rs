@@ -70,6 +70,16 @@ struct Pragmas {
 }
 
 impl Db {
+    /// [`Db::open`] on the blocking pool, for async callers.
+    pub async fn open_async(config: &DatabaseConfig) -> anyhow::Result<Db> {
+        use anyhow::Context;
+        let config = config.clone();
+        tokio::task::spawn_blocking(move || Db::open(&config))
+            .await
+            .context("while opening the database")?
+            .context("while opening the database")
+    }
+
     /// Opens (creating if needed) and migrates the database, then builds the
     /// pool. Blocking: call it before serving, or from [`tokio::task::spawn_blocking`].
     pub fn open(config: &DatabaseConfig) -> Result<Db, OpenError> {

@@ -15,7 +15,7 @@ use anyhow::Context;
 use jiff::Timestamp;
 use rusqlite::{Connection, params};
 
-use crate::event::{Origin, StateChange};
+use crate::model::{Origin, StateChange};
 
 pub struct Staging {
     conn: Connection,

@@ -1,10 +1,7 @@
-//! The `suggestions` table and its lifecycle.
-//!
-//! `new` → `approved` → `deployed`, or `rejected` (never offered again) /
-//! `dismissed` (not now). A suggestion whose finding has not been seen for
-//! `suggestions.expire_after` becomes `expired`; if its pattern comes back it
-//! is `new` again. Finding a suggestion again never changes what the user
-//! decided about it.
+//! The `suggestions` table: one row per suggestion, with its lifecycle
+//! ([`SuggestionStatus`], whose rules live in the model) and the user's
+//! decisions. Finding a suggestion again never changes what the user decided
+//! about it.
 
 use anyhow::{Context, bail};
 use jiff::Timestamp;
@@ -12,15 +9,23 @@ use rusqlite::{Connection, OptionalExtension, Row, params};
 use serde::Serialize;
 use serde_json::Value;
 
-use crate::analysis::Findings;
+use crate::analysis::{Finding, Findings};
+use crate::model::{Decision, FindingKind, SuggestionStatus};
 
-/// A suggestion as this run produced it: the draft, its automation rendered
-/// for the Home Assistant in use, and who worded it.
+/// A suggestion as this run produced it, its automation rendered for the
+/// Home Assistant in use.
 #[derive(Debug, Clone, PartialEq)]
 pub struct Fresh {
-    pub draft: crate::suggest::Draft,
+    /// `habitd_…`, stable across runs.
+    pub id: String,
+    pub title: String,
+    pub description: String,
+    pub confidence: f64,
+    /// The finding it comes from, with its evidence.
+    pub finding: Finding,
     pub automation: Option<Value>,
     pub automation_yaml: Option<String>,
+    /// `habitd`, or the LLM model that worded title and description.
     pub worded_by: String,
 }
 
@@ -28,12 +33,12 @@ pub struct Fresh {
 #[derive(Debug, Clone, PartialEq, Serialize)]
 pub struct Suggestion {
     pub id: String,
-    pub status: String,
-    pub kind: String,
+    pub status: SuggestionStatus,
+    pub kind: FindingKind,
     pub title: String,
     pub description: String,
     pub confidence: f64,
-    pub evidence: Value,
+    pub evidence: Finding,
     /// The Home Assistant automation, as a JSON object (`null` for advice).
     pub automation: Value,
     pub automation_yaml: Option<String>,
@@ -76,32 +81,47 @@ pub fn store_run(
                 evidence = excluded.evidence, automation = excluded.automation, \
                 automation_yaml = excluded.automation_yaml, worded_by = excluded.worded_by, \
                 last_seen_at = excluded.last_seen_at, updated_at = excluded.updated_at, \
-                status = CASE status WHEN 'expired' THEN 'new' ELSE status END",
+                status = CASE status WHEN ?12 THEN ?13 ELSE status END",
         )?;
         for s in fresh {
-            let d = &s.draft;
+            let evidence = serde_json::to_string(&s.finding)
+                .with_context(|| format!("while storing suggestion {}", s.id))?;
             upsert.execute(params![
-                d.id,
-                d.finding_id,
-                d.kind,
-                d.title,
-                d.description,
-                d.confidence,
-                serde_json::to_string(&d.evidence)?,
+                s.id,
+                s.finding.id(),
+                s.finding.kind().as_str(),
+                s.title,
+                s.description,
+                s.confidence,
+                evidence,
                 s.automation
                     .as_ref()
                     .map(serde_json::to_string)
                     .transpose()?,
                 s.automation_yaml,
                 s.worded_by,
-                now
+                now,
+                SuggestionStatus::Expired.as_str(),
+                SuggestionStatus::Expired.when_found_again().as_str(),
             ])?;
         }
     }
+    let expiring: Vec<String> = SuggestionStatus::ALL
+        .iter()
+        .filter(|s| s.expires())
+        .map(|s| format!("'{s}'"))
+        .collect();
     let expired = tx.execute(
-        "UPDATE suggestions SET status = 'expired', updated_at = ?2 \
-         WHERE status IN ('new', 'approved', 'dismissed') AND last_seen_at < ?1",
-        params![expire_before.as_millisecond(), now],
+        &format!(
+            "UPDATE suggestions SET status = ?3, updated_at = ?2 \
+             WHERE status IN ({}) AND last_seen_at < ?1",
+            expiring.join(", ")
+        ),
+        params![
+            expire_before.as_millisecond(),
+            now,
+            SuggestionStatus::Expired.as_str()
+        ],
     )?;
     tx.commit().context("while storing suggestions")?;
     Ok(Stored {
@@ -120,88 +140,77 @@ fn time(ms: i64) -> String {
         .unwrap_or_default()
 }
 
-fn from_row(row: &Row<'_>) -> rusqlite::Result<Suggestion> {
-    let json = |i: usize| -> rusqlite::Result<Value> {
-        let text: Option<String> = row.get(i)?;
-        Ok(text
-            .and_then(|t| serde_json::from_str(&t).ok())
-            .unwrap_or(Value::Null))
+/// Reads a row; the outer `Result` is SQLite's, the inner one is about what
+/// the row says (a damaged or newer database), with the suggestion's id.
+fn from_row(row: &Row<'_>) -> rusqlite::Result<anyhow::Result<Suggestion>> {
+    let id: String = row.get(0)?;
+    let status: String = row.get(1)?;
+    let kind: String = row.get(2)?;
+    let evidence: String = row.get(6)?;
+    let automation: Option<String> = row.get(7)?;
+    let (title, description, confidence) = (row.get(3)?, row.get(4)?, row.get(5)?);
+    let (automation_yaml, worded_by, finding_id) = (row.get(8)?, row.get(9)?, row.get(10)?);
+    let (first_seen_at, last_seen_at) = (time(row.get(11)?), time(row.get(12)?));
+    let (deployed_at, error) = (row.get::<_, Option<i64>>(13)?.map(time), row.get(14)?);
+    let parse = || -> anyhow::Result<Suggestion> {
+        let kind: FindingKind = kind.parse()?;
+        Ok(Suggestion {
+            status: status.parse()?,
+            kind,
+            title,
+            description,
+            confidence,
+            evidence: Finding::from_json(kind, &evidence).context("its evidence")?,
+            automation: match automation {
+                Some(text) => serde_json::from_str(&text).context("its automation")?,
+                None => Value::Null,
+            },
+            automation_yaml,
+            worded_by,
+            finding_id,
+            first_seen_at,
+            last_seen_at,
+            deployed_at,
+            error,
+            id: id.clone(),
+        })
     };
-    Ok(Suggestion {
-        id: row.get(0)?,
-        status: row.get(1)?,
-        kind: row.get(2)?,
-        title: row.get(3)?,
-        description: row.get(4)?,
-        confidence: row.get(5)?,
-        evidence: json(6)?,
-        automation: json(7)?,
-        automation_yaml: row.get(8)?,
-        worded_by: row.get(9)?,
-        finding_id: row.get(10)?,
-        first_seen_at: time(row.get(11)?),
-        last_seen_at: time(row.get(12)?),
-        deployed_at: row.get::<_, Option<i64>>(13)?.map(time),
-        error: row.get(14)?,
-    })
+    Ok(parse().with_context(|| format!("suggestion {id} in the database is unreadable")))
 }
 
 /// Suggestions, most confident first; `status` filters.
-pub fn list(conn: &Connection, status: Option<&str>) -> anyhow::Result<Vec<Suggestion>> {
+pub fn list(
+    conn: &Connection,
+    status: Option<SuggestionStatus>,
+) -> anyhow::Result<Vec<Suggestion>> {
     let mut stmt = conn.prepare(&format!(
         "{SELECT} WHERE ?1 IS NULL OR status = ?1 ORDER BY confidence DESC, id"
     ))?;
-    let rows = stmt.query_map([status], from_row)?;
-    Ok(rows.collect::<Result<_, _>>()?)
+    let rows = stmt.query_map([status.map(SuggestionStatus::as_str)], from_row)?;
+    rows.map(|row| row?).collect()
 }
 
 pub fn get(conn: &Connection, id: &str) -> anyhow::Result<Option<Suggestion>> {
-    Ok(conn
-        .query_row(&format!("{SELECT} WHERE id = ?1"), [id], from_row)
-        .optional()?)
-}
-
-/// What a user can do to a suggestion.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum Decision {
-    Approve,
-    Reject,
-    Dismiss,
-}
-
-impl Decision {
-    fn target(self) -> &'static str {
-        match self {
-            Decision::Approve => "approved",
-            Decision::Reject => "rejected",
-            Decision::Dismiss => "dismissed",
-        }
-    }
-
-    fn allowed_from(self) -> &'static [&'static str] {
-        match self {
-            Decision::Approve => &["new", "dismissed", "expired", "approved"],
-            Decision::Reject => &["new", "approved", "dismissed", "expired", "rejected"],
-            Decision::Dismiss => &["new", "approved", "dismissed"],
-        }
-    }
+    conn.query_row(&format!("{SELECT} WHERE id = ?1"), [id], from_row)
+        .optional()?
+        .transpose()
 }
 
 /// Applies a user's decision; errors name the suggestion and why not.
 pub fn decide(conn: &Connection, id: &str, decision: Decision) -> anyhow::Result<Suggestion> {
+    if decision == Decision::Deploy {
+        bail!("deploying {id} goes through Home Assistant, not only the database");
+    }
     let Some(current) = get(conn, id)? else {
         bail!("no suggestion {id:?}");
     };
-    if !decision.allowed_from().contains(&current.status.as_str()) {
-        bail!(
-            "suggestion {id} is {}; it cannot become {}",
-            current.status,
-            decision.target()
-        );
-    }
+    let next = current
+        .status
+        .after(decision)
+        .with_context(|| format!("suggestion {id}"))?;
     conn.execute(
         "UPDATE suggestions SET status = ?2, updated_at = ?3 WHERE id = ?1",
-        params![id, decision.target(), Timestamp::now().as_millisecond()],
+        params![id, next.as_str(), Timestamp::now().as_millisecond()],
     )?;
     get(conn, id)?.context("suggestion vanished")
 }
@@ -211,8 +220,8 @@ pub fn record_deploy(conn: &Connection, id: &str, result: Result<(), &str>) -> a
     let now = Timestamp::now().as_millisecond();
     match result {
         Ok(()) => conn.execute(
-            "UPDATE suggestions SET status = 'deployed', deployed_at = ?2, error = NULL, updated_at = ?2 WHERE id = ?1",
-            params![id, now],
+            "UPDATE suggestions SET status = ?3, deployed_at = ?2, error = NULL, updated_at = ?2 WHERE id = ?1",
+            params![id, now, SuggestionStatus::Deployed.as_str()],
         )?,
         Err(message) => conn.execute(
             "UPDATE suggestions SET error = ?2, updated_at = ?3 WHERE id = ?1",
@@ -225,8 +234,12 @@ pub fn record_deploy(conn: &Connection, id: &str, result: Result<(), &str>) -> a
 /// Records that a suggestion's automation was removed from Home Assistant.
 pub fn record_undeploy(conn: &Connection, id: &str) -> anyhow::Result<()> {
     let changed = conn.execute(
-        "UPDATE suggestions SET status = 'approved', deployed_at = NULL, updated_at = ?2 WHERE id = ?1",
-        params![id, Timestamp::now().as_millisecond()],
+        "UPDATE suggestions SET status = ?3, deployed_at = NULL, updated_at = ?2 WHERE id = ?1",
+        params![
+            id,
+            Timestamp::now().as_millisecond(),
+            SuggestionStatus::Approved.as_str()
+        ],
     )?;
     if changed == 0 {
         bail!("no suggestion {id:?}");

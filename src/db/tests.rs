@@ -102,7 +102,7 @@ async fn run_propagates_results_and_panics() {
 
 #[test]
 fn staging_gives_changes_back_in_time_order_and_cleans_up() {
-    use crate::event::{Origin, StateChange};
+    use crate::model::{Origin, StateChange};
     let dir = tempfile::tempdir().unwrap();
     let database = dir.path().join("habitd.db");
     let leftover = dir.path().join("habitd.db.import");

@@ -1,11 +1,14 @@
 //! Reading the analysis window into the analysis's in-memory structures.
 //!
 //! Events come out of the time-keyed table in order, straight into columns;
-//! entity and state names are interned to small integers on the way. The
-//! activity aggregates, existing automations and Zigbee2MQTT capabilities
-//! come along, so the miners need nothing else.
+//! entity and state names are interned to small integers on the way, and the
+//! activity aggregates come along. The existing automations are read as the
+//! configs Home Assistant gave ([`automation_configs`]); `ha::automation`
+//! reads what they do.
 
-use std::collections::{HashMap, HashSet};
+use std::collections::HashMap;
+
+use anyhow::Context;
 
 use jiff::Timestamp;
 use jiff::tz::TimeZone;
@@ -13,8 +16,8 @@ use rusqlite::Connection;
 
 use super::events::local_day_and_slot;
 use crate::analysis::features::CapabilityInfo;
-use crate::analysis::{Activity, Automation, EntityMeta, Interner, Window};
-use crate::event::Origin;
+use crate::analysis::{Activity, EntityMeta, Interner, Window};
+use crate::model::Origin;
 
 /// Reads everything from `since` on, for a window whose days run from
 /// `since`'s local day to `until`'s (the daily job passes now; a test of a
@@ -96,79 +99,26 @@ pub fn read(
         window.last_day = window.last_day.min(last.max(window.first_day));
     }
     window.states = states.values;
-    {
-        let mut stmt = conn.prepare_cached("SELECT entity_id, config FROM automations")?;
-        let mut rows = stmt.query([])?;
-        while let Some(row) = rows.next()? {
-            let entity_id: String = row.get(0)?;
-            let config: Option<String> = row.get(1)?;
-            let config = config
-                .and_then(|c| serde_json::from_str(&c).ok())
-                .unwrap_or_default();
-            window.automations.push(automation(entity_id, &config));
-        }
-    }
     Ok(window)
 }
 
-/// What an automation config triggers on and acts on, in either syntax.
-pub fn automation(entity_id: String, config: &serde_json::Value) -> Automation {
-    let part = |new: &str, old: &str| {
-        config
-            .get(new)
-            .or_else(|| config.get(old))
-            .cloned()
-            .unwrap_or_default()
-    };
-    let triggers = part("triggers", "trigger");
-    let actions = part("actions", "action");
-    let mut trigger_entities = HashSet::new();
-    collect_entities(&triggers, &mut trigger_entities);
-    let mut action_entities = HashSet::new();
-    collect_entities(&actions, &mut action_entities);
-    let has_time_trigger = as_list(&triggers).iter().any(|t| {
-        let kind = t
-            .get("trigger")
-            .or_else(|| t.get("platform"))
-            .and_then(|k| k.as_str());
-        matches!(kind, Some("time" | "time_pattern" | "sun"))
-    });
-    Automation {
-        entity_id,
-        trigger_entities,
-        action_entities,
-        has_time_trigger,
+/// The existing automations' configs, as Home Assistant gave them: `(entity
+/// id, config)`, `null` where Home Assistant would not show one.
+pub fn automation_configs(conn: &Connection) -> anyhow::Result<Vec<(String, serde_json::Value)>> {
+    let mut stmt = conn.prepare_cached("SELECT entity_id, config FROM automations")?;
+    let mut rows = stmt.query([])?;
+    let mut out = Vec::new();
+    while let Some(row) = rows.next()? {
+        let entity_id: String = row.get(0)?;
+        let config: Option<String> = row.get(1)?;
+        let config = match config {
+            Some(text) => serde_json::from_str(&text)
+                .with_context(|| format!("the stored config of {entity_id} is unreadable"))?,
+            None => serde_json::Value::Null,
+        };
+        out.push((entity_id, config));
     }
-}
-
-fn as_list(value: &serde_json::Value) -> Vec<serde_json::Value> {
-    match value {
-        serde_json::Value::Array(items) => items.clone(),
-        serde_json::Value::Null => Vec::new(),
-        other => vec![other.clone()],
-    }
-}
-
-/// Every string under an `entity_id` key, at any depth (targets, data,
-/// `choose` branches …).
-fn collect_entities(value: &serde_json::Value, out: &mut HashSet<String>) {
-    match value {
-        serde_json::Value::Object(map) => {
-            for (key, v) in map {
-                if key == "entity_id" {
-                    for id in as_list(v) {
-                        if let Some(id) = id.as_str() {
-                            out.insert(id.to_owned());
-                        }
-                    }
-                } else {
-                    collect_entities(v, out);
-                }
-            }
-        }
-        serde_json::Value::Array(items) => items.iter().for_each(|v| collect_entities(v, out)),
-        _ => {}
-    }
+    Ok(out)
 }
 
 /// Zigbee2MQTT capabilities with their device names.
@@ -190,28 +140,4 @@ pub fn capabilities(conn: &Connection) -> anyhow::Result<Vec<CapabilityInfo>> {
         })
     })?;
     Ok(rows.collect::<Result<_, _>>()?)
-}
-
-#[cfg(test)]
-mod tests {
-    use serde_json::json;
-
-    #[test]
-    fn automations_in_both_syntaxes() {
-        let new = super::automation(
-            "automation.a".into(),
-            &json!({"triggers": [{"trigger": "state", "entity_id": ["binary_sensor.m"]}],
-                    "actions": [{"action": "light.turn_on", "target": {"entity_id": "light.l"}}]}),
-        );
-        assert!(new.trigger_entities.contains("binary_sensor.m"));
-        assert!(new.action_entities.contains("light.l"));
-        assert!(!new.has_time_trigger);
-        let old = super::automation(
-            "automation.b".into(),
-            &json!({"trigger": {"platform": "time", "at": "07:00"},
-                    "action": [{"choose": [{"sequence": [{"service": "light.turn_on", "entity_id": "light.k"}]}]}]}),
-        );
-        assert!(old.has_time_trigger);
-        assert!(old.action_entities.contains("light.k"));
-    }
 }

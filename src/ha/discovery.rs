@@ -14,7 +14,7 @@ use std::sync::LazyLock;
 
 use serde_json::{Map, Value};
 
-use crate::z2m::devices::value_text;
+use crate::model::{slugify, value_text};
 
 /// An entity that a discovery config declares.
 #[derive(Debug, Clone, PartialEq)]
@@ -243,20 +243,6 @@ fn template_property(template: &str) -> Option<String> {
         quoted[1..].split(quote).next()?.to_owned()
     };
     (!name.is_empty()).then_some(name)
-}
-
-/// Home Assistant's slugify for object ids, for ASCII names:
-/// `living_room/Ceiling Light` → `living_room_ceiling_light`.
-pub fn slugify(text: &str) -> String {
-    let mut out = String::with_capacity(text.len());
-    for c in text.chars() {
-        if c.is_ascii_alphanumeric() {
-            out.push(c.to_ascii_lowercase());
-        } else if !out.ends_with('_') {
-            out.push('_');
-        }
-    }
-    out.trim_matches('_').to_owned()
 }
 
 #[cfg(test)]

@@ -8,7 +8,7 @@ use serde::Deserialize;
 use serde_json::value::RawValue;
 
 use super::WireState;
-use crate::event::{EntityInfo, StateChange};
+use crate::model::{EntityInfo, StateChange};
 
 #[derive(Deserialize)]
 struct WireEvent<'a> {
@@ -60,7 +60,7 @@ mod tests {
     use std::io::BufRead;
 
     use super::*;
-    use crate::event::Origin;
+    use crate::model::Origin;
 
     /// The eventstream messages of a real Home Assistant capture.
     fn captured(file: &str) -> Vec<String> {

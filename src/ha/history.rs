@@ -15,7 +15,7 @@ use serde::Deserializer;
 use serde::de::{DeserializeSeed, SeqAccess, Visitor};
 
 use super::WireState;
-use crate::event::{EntityInfo, StateChange};
+use crate::model::{EntityInfo, StateChange};
 
 /// What a history read found besides the changes it handed on.
 #[derive(Debug, Default, Clone, Copy, PartialEq, Eq)]
@@ -152,7 +152,7 @@ pub fn read_all(payload: &[u8]) -> Result<(Vec<HistoryItem>, HistoryStats), serd
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::event::Origin;
+    use crate::model::Origin;
 
     fn data(name: &str) -> Vec<u8> {
         std::fs::read(

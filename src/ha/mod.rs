@@ -4,8 +4,9 @@
 //! The serde structs here mirror Home Assistant's JSON and stay private; the
 //! rest of habitd sees only domain types.
 //!
-//! [`StateChange`]: crate::event::StateChange
+//! [`StateChange`]: crate::model::StateChange
 
+pub mod automation;
 pub mod discovery;
 pub mod eventstream;
 pub mod history;
@@ -14,7 +15,7 @@ pub mod statestream;
 
 use serde::Deserialize;
 
-use crate::event::{EntityInfo, Origin};
+use crate::model::{EntityInfo, Origin};
 
 /// A state object (`new_state`, a history item).
 #[derive(Debug, Deserialize)]

@@ -11,7 +11,7 @@ use jiff::Timestamp;
 use serde::Deserialize;
 
 use crate::config::{HomeAssistantConfig, Secret};
-use crate::event::EntityInfo;
+use crate::model::EntityInfo;
 
 /// An entity as `/api/states` lists it.
 #[derive(Debug, Clone, PartialEq)]
@@ -111,12 +111,7 @@ impl Client {
                 automation_id: s
                     .entity_id
                     .starts_with("automation.")
-                    .then(|| {
-                        s.attributes
-                            .id
-                            .as_ref()
-                            .map(crate::z2m::devices::value_text)
-                    })
+                    .then(|| s.attributes.id.as_ref().map(crate::model::value_text))
                     .flatten(),
                 info: EntityInfo {
                     entity_id: s.entity_id,

@@ -6,7 +6,7 @@
 //! snapshot of the present, not something that just happened (the caller,
 //! which sees the flag, treats it as a baseline).
 
-use crate::event::{Origin, StateChange};
+use crate::model::{Origin, StateChange};
 
 /// Decodes a statestream message whose topic is `<base>/<rest>`; `rest` is
 /// the part after the base. `Ok(None)`: an attribute topic. The caller tells

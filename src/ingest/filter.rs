@@ -3,7 +3,7 @@
 use wildmatch::WildMatch;
 
 use crate::config::IngestConfig;
-use crate::event::domain;
+use crate::model::domain;
 
 #[derive(Debug)]
 pub struct Filter {

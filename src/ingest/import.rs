@@ -22,8 +22,8 @@ use rusqlite::Connection;
 use super::{Filter, Record};
 use crate::db::events::{EntityIds, write_batch};
 use crate::db::staging::Staging;
-use crate::event::{EntityInfo, StateChange};
 use crate::ha::{eventstream, history};
+use crate::model::{EntityInfo, StateChange};
 
 /// What an import did.
 #[derive(Debug, Default, Clone, Copy, PartialEq, Eq)]

@@ -20,9 +20,9 @@ use std::collections::{HashMap, HashSet};
 use jiff::Timestamp;
 use serde_json::{Map, Value};
 
-use crate::event::{EntityInfo, Origin, StateChange};
 use crate::ha::discovery::Discovered;
-use crate::z2m::devices::{Device, value_text};
+use crate::model::{Device, Record, value_text};
+use crate::model::{EntityInfo, Origin, StateChange};
 use crate::z2m::state::Tracker;
 
 pub use filter::Filter;
@@ -49,20 +49,6 @@ pub enum Observation {
     /// The entities of a Home Assistant discovery config (Zigbee2MQTT's or
     /// another integration's).
     Discovered(Vec<Discovered>),
-}
-
-/// What the writer stores.
-#[derive(Debug, Clone, PartialEq)]
-pub enum Record {
-    Event(StateChange),
-    Entity(EntityInfo),
-    Devices(Vec<Device>),
-    /// A Zigbee2MQTT device property feeds this HA entity.
-    Mapping {
-        device: String,
-        property: String,
-        entity_id: String,
-    },
 }
 
 /// How one Zigbee2MQTT property shows up in Home Assistant.
@@ -175,14 +161,14 @@ impl Ingest {
                         Some(m) => (
                             m.entity_id.clone(),
                             m.state_of(&change.value),
-                            m.state_of(&change.old_value),
+                            change.old_value.as_ref().map(|v| m.state_of(v)),
                         ),
                         // Not (yet) known to Home Assistant: keep it under
                         // Zigbee2MQTT's own name, which no HA entity can have.
                         None => (
                             format!("zigbee2mqtt.{}", unmapped_id(&device, &change.property)),
                             value_text(&change.value),
-                            value_text(&change.old_value),
+                            change.old_value.as_ref().map(value_text),
                         ),
                     };
                     if self.from_eventstream.contains(&entity_id) {
@@ -193,7 +179,7 @@ impl Ingest {
                         entity_id,
                         at,
                         state: value,
-                        old_state: (old != "null").then_some(old),
+                        old_state: old,
                         origin: Origin::Device,
                     };
                     self.event(change, None, &mut out);
@@ -281,7 +267,7 @@ impl Mapped {
 
 /// `kitchen/motion` + `occupancy` → `kitchen_motion_occupancy`.
 fn unmapped_id(device: &str, property: &str) -> String {
-    crate::ha::discovery::slugify(&format!("{device}_{property}"))
+    crate::model::slugify(&format!("{device}_{property}"))
 }
 
 #[cfg(test)]

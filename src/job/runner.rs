@@ -17,13 +17,12 @@ use std::path::PathBuf;
 use std::time::Instant;
 
 use futures_util::FutureExt;
-use jiff::Timestamp;
 use tokio::sync::{mpsc, watch};
 use tokio_util::sync::CancellationToken;
 
 use super::lock::{self, JobLock};
-use super::{JobState, JobStatus, Phase, Trigger};
 use crate::db::{self, Db};
+use crate::model::{JobState, JobStatus, Phase, Trigger, job};
 use crate::pipeline::{Pipeline, Settings};
 
 /// The sending side of the job queue. Cheap to clone.
@@ -110,7 +109,7 @@ impl Runner {
     ) -> anyhow::Result<JobStatus> {
         let mut status = self
             .db
-            .run(move |conn| db::jobs::insert_queued(conn, trigger, Timestamp::now()))
+            .run(move |conn| db::jobs::insert_queued(conn, trigger, job::now()))
             .await?;
         self.status.send_replace(Some(status.clone()));
         tracing::info!(job = status.job_id, %trigger, "analysis queued");
@@ -128,7 +127,7 @@ impl Runner {
                 db::jobs::fail_unfinished(
                     conn,
                     "habitd stopped while this job ran",
-                    Timestamp::now(),
+                    job::now(),
                     Some(job_id),
                 )
             })
@@ -138,10 +137,10 @@ impl Runner {
         }
 
         status.state = JobState::Running;
-        status.started_at = Some(Timestamp::now());
+        status.started_at = Some(job::now());
         let mut pipeline = Pipeline::new(self.db.clone(), self.settings.clone(), job_id);
         let mut degraded = Vec::new();
-        for phase in Phase::ALL {
+        for &phase in Phase::ALL {
             status.phase = Some(phase);
             status.progress = phase.progress_at_start();
             self.report(&status).await;
@@ -180,7 +179,7 @@ impl Runner {
 
     async fn finish(&self, mut status: JobStatus, state: JobState) -> JobStatus {
         status.state = state;
-        status.finished_at = Some(Timestamp::now());
+        status.finished_at = Some(job::now());
         if state != JobState::Failed {
             status.progress = 100;
         }

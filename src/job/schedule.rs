@@ -14,8 +14,8 @@ use jiff::tz::TimeZone;
 use jiff::{SignedDuration, Timestamp, ToSpan};
 use tokio_util::sync::CancellationToken;
 
-use super::Trigger;
 use super::runner::Triggers;
+use crate::model::Trigger;
 
 /// The first instant strictly after `now` at which the wall clock in `tz`
 /// shows `at`.

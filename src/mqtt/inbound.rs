@@ -9,6 +9,7 @@ use jiff::Timestamp;
 use super::Topics;
 use super::topics::Route;
 use crate::ingest::Observation;
+use crate::model::Decision;
 use crate::{ha, z2m};
 
 /// Everything habitd acts on that arrives over MQTT.
@@ -32,15 +33,6 @@ pub enum Command {
     },
     /// Home Assistant's select picked a suggestion (by its option text).
     Select(String),
-}
-
-/// What can be done to a suggestion over MQTT.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum Decision {
-    Approve,
-    Reject,
-    Dismiss,
-    Deploy,
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -131,7 +123,8 @@ pub fn decode(
             .map_err(|reason| bad_payload(topic, reason)),
         Route::Zigbee2Mqtt(rest) => zigbee2mqtt(topic, rest, payload, now),
         Route::Discovery(rest) => {
-            // habitd's own entities (issue: HA surface) are not observations.
+            // habitd's own discovery config announces habitd's entities, not
+            // the home's: nothing to learn from.
             if rest.split('/').nth(1).is_some_and(|node| node == "habitd") {
                 return Ok(None);
             }

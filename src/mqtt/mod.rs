@@ -31,7 +31,7 @@ use tokio_util::sync::CancellationToken;
 
 use crate::config::MqttConfig;
 
-pub use inbound::{Command, Decision, HomeAssistantStatus, Inbound};
+pub use inbound::{Command, HomeAssistantStatus, Inbound};
 pub use publisher::{Publisher, forward_status};
 pub use topics::Topics;
 

@@ -12,7 +12,7 @@ use tokio::sync::{Notify, watch};
 use tokio_util::sync::CancellationToken;
 
 use super::{Role, Topics};
-use crate::job::JobStatus;
+use crate::model::JobStatus;
 
 #[derive(Debug, Clone)]
 pub struct Publisher {

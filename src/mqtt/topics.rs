@@ -100,7 +100,7 @@ impl Topics {
         &self.availability
     }
 
-    /// The current job's [`JobStatus`](crate::job::JobStatus) as JSON, retained.
+    /// The current job's [`JobStatus`](crate::model::JobStatus) as JSON, retained.
     pub fn job_status(&self) -> &str {
         &self.job_status
     }

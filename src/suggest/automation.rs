@@ -9,30 +9,7 @@
 
 use serde_json::{Value, json};
 
-use crate::event::domain;
-
-/// Which automation syntax Home Assistant accepts.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, serde::Serialize)]
-#[serde(rename_all = "snake_case")]
-pub enum Syntax {
-    /// `triggers`/`conditions`/`actions`, `trigger:`, `action:` (HA 2024.10+).
-    Current,
-    /// `trigger`/`condition`/`action`, `platform:`, `service:`.
-    Legacy,
-}
-
-impl Syntax {
-    /// From Home Assistant's version string (`/api/config`'s `version`).
-    pub fn for_version(version: &str) -> Syntax {
-        let mut parts = version.split('.').map(|p| p.parse::<u32>().unwrap_or(0));
-        let (year, month) = (parts.next().unwrap_or(0), parts.next().unwrap_or(0));
-        if (year, month) >= (2024, 10) {
-            Syntax::Current
-        } else {
-            Syntax::Legacy
-        }
-    }
-}
+use crate::model::{Syntax, domain};
 
 #[derive(Debug, Clone, PartialEq)]
 pub enum Trigger {

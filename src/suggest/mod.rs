@@ -12,24 +12,24 @@ pub mod automation;
 
 use std::collections::{HashMap, HashSet};
 
-use serde_json::Value;
-
-use crate::analysis::Findings;
-use crate::analysis::routines::DayClass;
-use crate::ha::discovery::slugify;
+use crate::analysis::features::UnusedFeature;
+use crate::analysis::routines::{DayClass, Routine};
+use crate::analysis::sequences::Sequence;
+use crate::analysis::synergies::Synergy;
+use crate::analysis::{Finding, Findings};
+use crate::model::slugify;
+use crate::model::synergy::Start;
 use automation::{Condition, Plan, Trigger, action_for};
 
 /// A suggestion before it is stored (and before an LLM rewords it).
 #[derive(Debug, Clone, PartialEq)]
 pub struct Draft {
     pub id: String,
-    pub finding_id: String,
-    /// `routine`, `sequence`, `synergy` or `unused_feature`.
-    pub kind: &'static str,
     pub title: String,
     pub description: String,
     pub confidence: f64,
-    pub evidence: Value,
+    /// The finding it comes from, with its evidence.
+    pub finding: Finding,
     /// `None` for advice without an automation.
     pub plan: Option<Plan>,
 }
@@ -61,185 +61,21 @@ pub fn suggestion_id(finding_id: &str) -> String {
 }
 
 pub fn drafts(findings: &Findings, context: &Context) -> Vec<Draft> {
-    let mut out = Vec::new();
-    for r in &findings.routines {
-        let Some(action) = action_for(&r.entity_id, &r.state) else {
-            continue;
-        };
-        let conditions = match r.days {
-            DayClass::All => vec![],
-            DayClass::Weekdays => {
-                vec![Condition::Weekdays(vec!["mon", "tue", "wed", "thu", "fri"])]
-            }
-            DayClass::Weekends => vec![Condition::Weekdays(vec!["sat", "sun"])],
-        };
-        let days = match r.days {
-            DayClass::All => "every day".to_owned(),
-            other => format!("on {}", other.as_str()),
-        };
-        out.push(Draft {
-            id: suggestion_id(&r.id),
-            finding_id: r.id.clone(),
-            kind: "routine",
-            title: format!("{} {} at {} {days}", context.name(&r.entity_id), verb(&r.state), r.time),
-            description: format!(
-                "Seen on {} of {} {} at {} ± {:.0} min ({:.0}× more regular than chance would allow).",
-                r.days_observed,
-                r.days_in_class,
-                match r.days {
-                    DayClass::All => "days",
-                    DayClass::Weekdays => "weekdays",
-                    DayClass::Weekends => "weekend days",
-                },
-                r.time,
-                r.spread_minutes,
-                r.z.max(0.0)
-            ),
-            confidence: r.confidence,
-            evidence: serde_json::to_value(r).unwrap_or_default(),
-            plan: Some(Plan { triggers: vec![Trigger::Time(r.time.clone())], conditions, actions: vec![action], mode: "single" }),
-        });
-    }
-    for s in &findings.sequences {
-        let Some(action) = action_for(&s.action_entity, &s.action_state) else {
-            continue;
-        };
-        let conditions = match &s.time_window {
-            Some((after, before)) => vec![Condition::Between {
-                after: after.clone(),
-                before: before.clone(),
-            }],
-            None => vec![],
-        };
-        let hours = match &s.time_window {
-            Some((after, before)) => format!(" between {after} and {before}"),
-            None => String::new(),
-        };
-        out.push(Draft {
-            id: suggestion_id(&s.id),
-            finding_id: s.id.clone(),
-            kind: "sequence",
-            title: format!(
-                "{} {} when {} {}{hours}",
-                context.name(&s.action_entity),
-                verb(&s.action_state),
-                context.name(&s.trigger_entity),
-                verb(&s.trigger_state)
-            ),
-            description: format!(
-                "{} followed {} of {} times{hours}, {:.0} s later (median; 80 % within {:.0}–{:.0} s). Two independent \
-                 devices this busy would coincide about {:.0} times.",
-                context.name(&s.action_entity),
-                s.occurrences,
-                s.trigger_count,
-                s.delay_median_s,
-                s.delay_p10_s,
-                s.delay_p90_s,
-                s.expected_by_chance
-            ),
-            confidence: s.confidence,
-            evidence: serde_json::to_value(s).unwrap_or_default(),
-            plan: Some(Plan {
-                triggers: vec![Trigger::State { entity_id: s.trigger_entity.clone(), to: s.trigger_state.clone(), for_seconds: None }],
-                conditions,
-                actions: vec![action],
-                mode: "restart",
-            }),
-        });
-    }
-    for y in &findings.synergies {
-        let entity_id = y.trigger_entity.clone();
-        let state = |to: &str, for_seconds| Trigger::State {
-            entity_id: entity_id.clone(),
-            to: to.into(),
-            for_seconds,
-        };
-        // What starts it, and the state the actor is put in.
-        let (trigger, result) = match y.kind {
-            "door_lock" => (state("off", Some(300)), "locked"),
-            "window_climate" => (state("on", Some(120)), "off"),
-            "humidity_fan" => (
-                Trigger::Above {
-                    entity_id: entity_id.clone(),
-                    value: 70.0,
-                },
-                "on",
-            ),
-            "illuminance_light" => (
-                Trigger::Below {
-                    entity_id: entity_id.clone(),
-                    value: 20.0,
-                },
-                "on",
-            ),
-            "illuminance_cover" => (
-                Trigger::Above {
-                    entity_id: entity_id.clone(),
-                    value: 20_000.0,
-                },
-                "closed",
-            ),
-            // motion_light, door_light, remote_light: on turns it on.
-            _ => (state("on", None), "on"),
-        };
-        let Some(action) = action_for(&y.action_entity, result) else {
-            continue;
-        };
-        out.push(Draft {
-            id: suggestion_id(&y.id),
-            finding_id: y.id.clone(),
-            kind: "synergy",
-            title: format!(
-                "Let {} control {}",
-                context.name(&y.trigger_entity),
-                context.name(&y.action_entity)
-            ),
-            description: format!(
-                "Both are in {} and nothing links them yet; {} changed {} times in the window.",
-                y.area,
-                context.name(&y.action_entity),
-                y.action_usage
-            ),
-            confidence: y.confidence,
-            evidence: serde_json::to_value(y).unwrap_or_default(),
-            plan: Some(Plan {
-                triggers: vec![trigger],
-                conditions: vec![],
-                actions: vec![action],
-                mode: "restart",
-            }),
-        });
-    }
-    for f in &findings.unused_features {
-        // An example where one makes sense: warm light in the evening.
-        let plan = match (f.property.starts_with("color_temp"), &f.entity_id) {
-            (true, Some(light)) if light.starts_with("light.") => Some(Plan {
-                triggers: vec![Trigger::Sunset],
-                conditions: vec![],
-                actions: vec![automation::Action {
-                    service: "light.turn_on".into(),
-                    entity_id: light.clone(),
-                    data: Some(serde_json::json!({ "color_temp_kelvin": 2700 })),
-                }],
-                mode: "single",
-            }),
-            _ => None,
-        };
-        out.push(Draft {
-            id: suggestion_id(&f.id),
-            finding_id: f.id.clone(),
-            kind: "unused_feature",
-            title: format!("Try {} on {}", f.name.to_lowercase(), f.device),
-            description: if f.write_only {
-                format!("{} can set {} ({}); it never reports it, so habitd cannot tell whether it is used.", f.device, f.name, f.property)
-            } else {
-                format!("{} can set {} ({}), and it has not changed in the whole window.", f.device, f.name, f.property)
-            },
-            confidence: (f.score / 40.0).min(0.9),
-            evidence: serde_json::to_value(f).unwrap_or_default(),
-            plan,
-        });
-    }
+    let routines = findings.routines.iter().filter_map(|r| routine(r, context));
+    let sequences = findings
+        .sequences
+        .iter()
+        .filter_map(|s| sequence(s, context));
+    let synergies = findings
+        .synergies
+        .iter()
+        .filter_map(|y| synergy(y, context));
+    let features = findings.unused_features.iter().filter_map(unused_feature);
+    let mut out: Vec<Draft> = routines
+        .chain(sequences)
+        .chain(synergies)
+        .chain(features)
+        .collect();
     out.retain(|d| {
         let unknown: Vec<&str> =
             d.plan.iter().flat_map(|p| p.entities()).filter(|e| !context.known.contains(*e)).collect();
@@ -249,6 +85,176 @@ pub fn drafts(findings: &Findings, context: &Context) -> Vec<Draft> {
         unknown.is_empty()
     });
     out
+}
+
+/// A routine: at its time, on its days, put the entity in its state.
+fn routine(r: &Routine, context: &Context) -> Option<Draft> {
+    let action = action_for(&r.entity_id, &r.state)?;
+    let conditions = match r.days {
+        DayClass::All => vec![],
+        DayClass::Weekdays => {
+            vec![Condition::Weekdays(vec!["mon", "tue", "wed", "thu", "fri"])]
+        }
+        DayClass::Weekends => vec![Condition::Weekdays(vec!["sat", "sun"])],
+    };
+    let days = match r.days {
+        DayClass::All => "every day".to_owned(),
+        other => format!("on {}", other.as_str()),
+    };
+    Some(Draft {
+        id: suggestion_id(&r.id),
+        title: format!(
+            "{} {} at {} {days}",
+            context.name(&r.entity_id),
+            verb(&r.state),
+            r.time
+        ),
+        description: format!(
+            "Seen on {} of {} {} at {} ± {:.0} min ({:.0}× more regular than chance would allow).",
+            r.days_observed,
+            r.days_in_class,
+            match r.days {
+                DayClass::All => "days",
+                DayClass::Weekdays => "weekdays",
+                DayClass::Weekends => "weekend days",
+            },
+            r.time,
+            r.spread_minutes,
+            r.z.max(0.0)
+        ),
+        confidence: r.confidence,
+        finding: Finding::Routine(r.clone()),
+        plan: Some(Plan {
+            triggers: vec![Trigger::Time(r.time.clone())],
+            conditions,
+            actions: vec![action],
+            mode: "single",
+        }),
+    })
+}
+
+/// A sequence: when the trigger changes, do what followed it.
+fn sequence(s: &Sequence, context: &Context) -> Option<Draft> {
+    let action = action_for(&s.action_entity, &s.action_state)?;
+    let conditions = match &s.time_window {
+        Some((after, before)) => vec![Condition::Between {
+            after: after.clone(),
+            before: before.clone(),
+        }],
+        None => vec![],
+    };
+    let hours = match &s.time_window {
+        Some((after, before)) => format!(" between {after} and {before}"),
+        None => String::new(),
+    };
+    Some(Draft {
+        id: suggestion_id(&s.id),
+        title: format!(
+            "{} {} when {} {}{hours}",
+            context.name(&s.action_entity),
+            verb(&s.action_state),
+            context.name(&s.trigger_entity),
+            verb(&s.trigger_state)
+        ),
+        description: format!(
+            "{} followed {} of {} times{hours}, {:.0} s later (median; 80 % within {:.0}–{:.0} s). Two independent \
+             devices this busy would coincide about {:.0} times.",
+            context.name(&s.action_entity),
+            s.occurrences,
+            s.trigger_count,
+            s.delay_median_s,
+            s.delay_p10_s,
+            s.delay_p90_s,
+            s.expected_by_chance
+        ),
+        confidence: s.confidence,
+        finding: Finding::Sequence(s.clone()),
+        plan: Some(Plan {
+            triggers: vec![Trigger::State {
+                entity_id: s.trigger_entity.clone(),
+                to: s.trigger_state.clone(),
+                for_seconds: None,
+            }],
+            conditions,
+            actions: vec![action],
+            mode: "restart",
+        }),
+    })
+}
+
+/// A synergy: the kind's automation between the two devices.
+fn synergy(y: &Synergy, context: &Context) -> Option<Draft> {
+    let response = y.kind.response();
+    let entity_id = y.trigger_entity.clone();
+    let trigger = match response.start {
+        Start::Becomes { to, for_seconds } => Trigger::State {
+            entity_id,
+            to: to.into(),
+            for_seconds,
+        },
+        Start::Above(value) => Trigger::Above { entity_id, value },
+        Start::Below(value) => Trigger::Below { entity_id, value },
+    };
+    let action = action_for(&y.action_entity, response.result)?;
+    Some(Draft {
+        id: suggestion_id(&y.id),
+        title: format!(
+            "Let {} control {}",
+            context.name(&y.trigger_entity),
+            context.name(&y.action_entity)
+        ),
+        description: format!(
+            "Both are in {} and nothing links them yet; {} changed {} times in the window.",
+            y.area,
+            context.name(&y.action_entity),
+            y.action_usage
+        ),
+        confidence: y.confidence,
+        finding: Finding::Synergy(y.clone()),
+        plan: Some(Plan {
+            triggers: vec![trigger],
+            conditions: vec![],
+            actions: vec![action],
+            mode: "restart",
+        }),
+    })
+}
+
+/// An unused feature: advice, with an example automation where one makes
+/// sense.
+fn unused_feature(f: &UnusedFeature) -> Option<Draft> {
+    // An example where one makes sense: warm light in the evening.
+    let plan = match (f.property.starts_with("color_temp"), &f.entity_id) {
+        (true, Some(light)) if light.starts_with("light.") => Some(Plan {
+            triggers: vec![Trigger::Sunset],
+            conditions: vec![],
+            actions: vec![automation::Action {
+                service: "light.turn_on".into(),
+                entity_id: light.clone(),
+                data: Some(serde_json::json!({ "color_temp_kelvin": 2700 })),
+            }],
+            mode: "single",
+        }),
+        _ => None,
+    };
+    Some(Draft {
+        id: suggestion_id(&f.id),
+        title: format!("Try {} on {}", f.name.to_lowercase(), f.device),
+        description: if f.write_only {
+            format!(
+                "{} can set {} ({}); it never reports it, so habitd cannot tell whether it is used.",
+                f.device, f.name, f.property
+            )
+        } else {
+            format!(
+                "{} can set {} ({}), and it has not changed in the whole window.",
+                f.device, f.name, f.property
+            )
+        },
+        confidence: (f.score / 40.0).min(0.9),
+        finding: Finding::UnusedFeature(f.clone()),
+        plan,
+    })
 }
 
 /// "turns on", "opens", "locks" … for a resulting state.

@@ -71,7 +71,7 @@ fn a_routine_becomes_a_weekday_time_automation_with_its_evidence() {
         &d.title,
         &d.description,
         d.plan.as_ref().unwrap(),
-        automation::Syntax::Current,
+        crate::model::Syntax::Current,
     );
     assert_eq!(config["triggers"][0]["at"], "06:45:00");
     assert_eq!(config["conditions"][0]["weekday"][0], "mon");
@@ -120,8 +120,9 @@ fn ids_are_stable_and_unknown_entities_drop_the_draft() {
 
 #[test]
 fn synergies_become_automations_of_their_kind() {
+    use crate::model::SynergyKind;
     let synergy =
-        |kind: &'static str, trigger: &str, action: &str| crate::analysis::synergies::Synergy {
+        |kind: SynergyKind, trigger: &str, action: &str| crate::analysis::synergies::Synergy {
             id: format!("synergy:{kind}:{trigger}:{action}"),
             kind,
             trigger_entity: trigger.into(),
@@ -132,9 +133,17 @@ fn synergies_become_automations_of_their_kind() {
         };
     let findings = Findings {
         synergies: vec![
-            synergy("motion_light", "binary_sensor.hall_motion", "light.hall"),
-            synergy("door_lock", "binary_sensor.front_door", "lock.front"),
-            synergy("humidity_fan", "sensor.bath_humidity", "fan.bath"),
+            synergy(
+                SynergyKind::MotionLight,
+                "binary_sensor.hall_motion",
+                "light.hall",
+            ),
+            synergy(
+                SynergyKind::DoorLock,
+                "binary_sensor.front_door",
+                "lock.front",
+            ),
+            synergy(SynergyKind::HumidityFan, "sensor.bath_humidity", "fan.bath"),
         ],
         ..Default::default()
     };

@@ -32,7 +32,8 @@ pub const DIAGNOSTIC_PROPERTIES: &[&str] = &[
 pub struct PropertyChange {
     pub property: String,
     pub value: Value,
-    pub old_value: Value,
+    /// `None` when the property was not known (or `null`) before.
+    pub old_value: Option<Value>,
 }
 
 #[derive(Debug, Default)]
@@ -57,7 +58,7 @@ impl Tracker {
                 old => changes.push(PropertyChange {
                     property: property.clone(),
                     value: value.clone(),
-                    old_value: old.cloned().unwrap_or(Value::Null),
+                    old_value: old.filter(|v| !v.is_null()).cloned(),
                 }),
             }
         }
@@ -111,7 +112,7 @@ mod tests {
             vec![PropertyChange {
                 property: "state".into(),
                 value: json!("ON"),
-                old_value: json!("OFF"),
+                old_value: Some(json!("OFF")),
             }]
         );
     }
@@ -136,6 +137,6 @@ mod tests {
         t.changes("remote", state(json!({"battery": 90})));
         let c = t.changes("remote", state(json!({"battery": 90, "action": "on"})));
         assert_eq!(c.len(), 1);
-        assert_eq!(c[0].old_value, Value::Null);
+        assert_eq!(c[0].old_value, None);
     }
 }

@@ -128,12 +128,3 @@ fn removals_and_garbage() {
     assert!(decode("sensor/x/config", b"[1,2]", None).is_err());
     assert!(decode("sensor/config", b"{}", None).is_err());
 }
-
-#[test]
-fn slugify_like_home_assistant() {
-    assert_eq!(
-        slugify("living_room/ceiling_light"),
-        "living_room_ceiling_light"
-    );
-    assert_eq!(slugify("  Kitchen -- Light 2 "), "kitchen_light_2");
-}

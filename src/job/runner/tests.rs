@@ -113,7 +113,8 @@ async fn a_crashed_job_is_marked_failed_by_the_next_one() {
     let db = open_db(&dir);
     let crashed = {
         let conn = db.get().unwrap();
-        let mut s = db::jobs::insert_queued(&conn, Trigger::Schedule, Timestamp::now()).unwrap();
+        let mut s =
+            db::jobs::insert_queued(&conn, Trigger::Schedule, jiff::Timestamp::now()).unwrap();
         s.state = JobState::Running;
         s.phase = Some(Phase::Patterns);
         db::jobs::update(&conn, &s).unwrap();

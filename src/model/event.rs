@@ -1,6 +1,9 @@
-//! What habitd learns from the home: state changes, and who caused them.
+//! What habitd learns from the home: state changes, who caused them, and
+//! the records ingest hands to storage.
 
 use jiff::Timestamp;
+
+use super::Device;
 
 /// Who or what caused a state change, from Home Assistant's context.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
@@ -67,7 +70,16 @@ pub struct EntityInfo {
     pub unit: Option<String>,
 }
 
-/// The part of an entity id before the dot (`light` in `light.kitchen`).
-pub fn domain(entity_id: &str) -> &str {
-    entity_id.split_once('.').map_or(entity_id, |(d, _)| d)
+/// What ingest hands the writer to store.
+#[derive(Debug, Clone, PartialEq)]
+pub enum Record {
+    Event(StateChange),
+    Entity(EntityInfo),
+    Devices(Vec<Device>),
+    /// A Zigbee2MQTT device property feeds this HA entity.
+    Mapping {
+        device: String,
+        property: String,
+        entity_id: String,
+    },
 }

@@ -1,0 +1,140 @@
+//! `habitd import` and `habitd backfill`: history into the database, with
+//! progress on a terminal and a summary at the end.
+//!
+//! Both read through one [`Importer`], which collects the changes in a
+//! staging file beside the database and stores them in time order at the
+//! end, so a long import appends to the events table as live ingest does.
+
+use std::path::PathBuf;
+use std::time::Instant;
+
+use anyhow::Context;
+use jiff::Timestamp;
+
+use super::out;
+use crate::config::Config;
+use crate::db::{self, Db};
+use crate::ingest::Filter;
+use crate::ingest::import::{ImportReport, Importer};
+
+pub(super) async fn import_command(config: Config, files: Vec<PathBuf>) -> anyhow::Result<()> {
+    with_progress(move |progress| import(&config, &files, progress)).await
+}
+
+pub(super) async fn backfill_command(config: Config, days: u32) -> anyhow::Result<()> {
+    let Some(ha) = &config.homeassistant else {
+        anyhow::bail!("backfill needs homeassistant.url and homeassistant.token");
+    };
+    let client = crate::ha::rest::Client::new(ha)?;
+    let filter = Filter::new(&config.ingest);
+    let entities: Vec<String> = client
+        .states()
+        .await?
+        .into_iter()
+        .map(|e| e.info.entity_id)
+        .filter(|id| filter.accepts(id))
+        .collect();
+    let runtime = tokio::runtime::Handle::current();
+    with_progress(move |progress| {
+        let now = Timestamp::now();
+        importing(&config, &filter, progress, |importer, progress| {
+            for day in (0..days).rev() {
+                let end = now.checked_sub(jiff::SignedDuration::from_hours(24 * i64::from(day)))?;
+                let start = end.checked_sub(jiff::SignedDuration::from_hours(24))?;
+                // On the blocking pool, so waiting for the answer here is fine.
+                for answer in runtime.block_on(client.history(start, end, &entities))? {
+                    importer
+                        .history(&answer[..], progress)
+                        .with_context(|| format!("while importing the history from {start}"))?;
+                }
+            }
+            Ok(())
+        })
+    })
+    .await
+}
+
+/// `habitd import`: blocking, on the calling thread, with `progress` called
+/// after every batch.
+pub fn import(
+    config: &Config,
+    files: &[std::path::PathBuf],
+    progress: &mut dyn FnMut(&ImportReport),
+) -> anyhow::Result<ImportReport> {
+    let filter = Filter::new(&config.ingest);
+    importing(config, &filter, progress, |importer, progress| {
+        for file in files {
+            importer.file(file, progress)?;
+        }
+        Ok(())
+    })
+}
+
+/// Opens the database for an import, lets `read` feed the importer, then
+/// stores what it read.
+fn importing(
+    config: &Config,
+    filter: &Filter,
+    progress: &mut dyn FnMut(&ImportReport),
+    read: impl FnOnce(&mut Importer<'_>, &mut dyn FnMut(&ImportReport)) -> anyhow::Result<()>,
+) -> anyhow::Result<ImportReport> {
+    let db = Db::open(&config.database).context("while opening the database")?;
+    let mut conn = db.get().context("while opening the database")?;
+    db::events::ensure_activity_time_zone(&mut conn, &config.analysis.timezone)?;
+    let mut importer = Importer::new(
+        &mut conn,
+        filter,
+        &config.analysis.timezone,
+        config.ingest.batch_size.max(5000),
+    )?;
+    read(&mut importer, progress)?;
+    importer.finish(progress)
+}
+
+/// Runs an import or a backfill on the blocking pool, with progress on a
+/// terminal and a summary.
+async fn with_progress(
+    run: impl FnOnce(&mut dyn FnMut(&ImportReport)) -> anyhow::Result<ImportReport> + Send + 'static,
+) -> anyhow::Result<()> {
+    use std::io::IsTerminal;
+    let started = Instant::now();
+    let terminal = std::io::stderr().is_terminal();
+    let outcome = tokio::task::spawn_blocking(move || {
+        let mut last_shown = started;
+        let mut progress = |report: &ImportReport| {
+            if terminal && last_shown.elapsed().as_millis() >= 250 {
+                last_shown = Instant::now();
+                // Everything is read first, then stored in time order.
+                let stored = report.stored + report.duplicates;
+                if stored == 0 {
+                    let rate = report.read as f64 / started.elapsed().as_secs_f64().max(1e-3);
+                    eprint!("\rreading: {} changes ({rate:.0}/s)   ", report.read);
+                } else {
+                    eprint!(
+                        "\rstoring in time order: {stored} of {} ({} new)   ",
+                        report.read - report.filtered,
+                        report.stored
+                    );
+                }
+            }
+        };
+        run(&mut progress)
+    })
+    .await
+    .context("the import stopped")?;
+    if terminal {
+        eprintln!();
+    }
+    let r = outcome?;
+    let seconds = started.elapsed().as_secs_f64();
+    out!(
+        "imported in {seconds:.1} s: {} state changes read, {} new, {} already stored, \
+         {} filtered out, {} unreadable",
+        r.read,
+        r.stored,
+        r.duplicates,
+        r.filtered,
+        r.malformed
+    );
+    Ok(())
+}

@@ -1,0 +1,207 @@
+//! Suggestions as every part of habitd speaks of them: what kind of
+//! finding one comes from, where it stands in its life, which decisions may
+//! change that, and the automation syntax it is written in.
+//!
+//! The lifecycle: `new` → `approved` → `deployed`, or `rejected` (never
+//! offered again) / `dismissed` (not now). A suggestion whose finding has not
+//! been seen for `suggestions.expire_after` becomes `expired`; if its pattern
+//! comes back it is `new` again. The rules live here, in
+//! [`SuggestionStatus::after`], and nowhere else: the database, the MQTT
+//! surface and the CLI all ask it.
+
+use serde::{Deserialize, Serialize};
+
+/// What a finding, and the suggestion made from it, is about.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum FindingKind {
+    /// Something done at about the same time of day.
+    Routine,
+    /// One device's change followed by another's.
+    Sequence,
+    /// Two devices that could work together but do not yet.
+    Synergy,
+    /// A device capability that is never used.
+    UnusedFeature,
+}
+
+text_enum!(FindingKind {
+    Routine => "routine", Sequence => "sequence", Synergy => "synergy",
+    UnusedFeature => "unused_feature",
+});
+
+/// Where a suggestion stands.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum SuggestionStatus {
+    /// Offered, nobody decided yet.
+    New,
+    /// A user wants it; it can be deployed.
+    Approved,
+    /// Its automation is in Home Assistant.
+    Deployed,
+    /// Never offer it again.
+    Rejected,
+    /// Not now.
+    Dismissed,
+    /// Its pattern has not been seen for a while.
+    Expired,
+}
+
+text_enum!(SuggestionStatus {
+    New => "new", Approved => "approved", Deployed => "deployed",
+    Rejected => "rejected", Dismissed => "dismissed", Expired => "expired",
+});
+
+/// What a user can do to a suggestion, from the CLI or over MQTT.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Decision {
+    Approve,
+    Reject,
+    Dismiss,
+    /// Write its automation to Home Assistant.
+    Deploy,
+}
+
+text_enum!(Decision {
+    Approve => "approve", Reject => "reject", Dismiss => "dismiss", Deploy => "deploy",
+});
+
+/// A decision that the suggestion's status does not allow.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+#[error("it is {from}; it cannot be {}", .decision.past_tense())]
+pub struct NotAllowed {
+    pub from: SuggestionStatus,
+    pub decision: Decision,
+}
+
+impl Decision {
+    /// The status a suggestion has once this decision is carried out.
+    pub fn target(self) -> SuggestionStatus {
+        match self {
+            Decision::Approve => SuggestionStatus::Approved,
+            Decision::Reject => SuggestionStatus::Rejected,
+            Decision::Dismiss => SuggestionStatus::Dismissed,
+            Decision::Deploy => SuggestionStatus::Deployed,
+        }
+    }
+
+    fn past_tense(self) -> &'static str {
+        match self {
+            Decision::Approve => "approved",
+            Decision::Reject => "rejected",
+            Decision::Dismiss => "dismissed",
+            Decision::Deploy => "deployed",
+        }
+    }
+}
+
+impl SuggestionStatus {
+    /// The status after `decision`, or why it is not allowed from here.
+    pub fn after(self, decision: Decision) -> Result<SuggestionStatus, NotAllowed> {
+        use SuggestionStatus as S;
+        let allowed = match decision {
+            Decision::Approve => matches!(self, S::New | S::Dismissed | S::Expired | S::Approved),
+            Decision::Reject => !matches!(self, S::Deployed),
+            Decision::Dismiss => matches!(self, S::New | S::Approved | S::Dismissed),
+            Decision::Deploy => matches!(self, S::New | S::Approved | S::Deployed),
+        };
+        if allowed {
+            Ok(decision.target())
+        } else {
+            Err(NotAllowed {
+                from: self,
+                decision,
+            })
+        }
+    }
+
+    /// Whether a suggestion in this status expires when its pattern is no
+    /// longer seen. A user's final word (rejected, deployed) never does.
+    pub fn expires(self) -> bool {
+        matches!(
+            self,
+            SuggestionStatus::New | SuggestionStatus::Approved | SuggestionStatus::Dismissed
+        )
+    }
+
+    /// The status when a run finds the suggestion's pattern again.
+    pub fn when_found_again(self) -> SuggestionStatus {
+        match self {
+            SuggestionStatus::Expired => SuggestionStatus::New,
+            other => other,
+        }
+    }
+
+    /// Waiting for a user's decision in Home Assistant.
+    pub fn is_pending(self) -> bool {
+        matches!(self, SuggestionStatus::New | SuggestionStatus::Approved)
+    }
+}
+
+/// Which automation syntax Home Assistant accepts.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, serde::Serialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Syntax {
+    /// `triggers`/`conditions`/`actions`, `trigger:`, `action:` (HA 2024.10+).
+    Current,
+    /// `trigger`/`condition`/`action`, `platform:`, `service:`.
+    Legacy,
+}
+
+impl Syntax {
+    /// From Home Assistant's version string (`/api/config`'s `version`).
+    pub fn for_version(version: &str) -> Syntax {
+        let mut parts = version.split('.').map(|p| p.parse::<u32>().unwrap_or(0));
+        let (year, month) = (parts.next().unwrap_or(0), parts.next().unwrap_or(0));
+        if (year, month) >= (2024, 10) {
+            Syntax::Current
+        } else {
+            Syntax::Legacy
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn the_lifecycle_as_documented() {
+        use SuggestionStatus as S;
+        assert_eq!(S::New.after(Decision::Approve), Ok(S::Approved));
+        assert_eq!(S::Expired.after(Decision::Approve), Ok(S::Approved));
+        assert_eq!(S::Approved.after(Decision::Deploy), Ok(S::Deployed));
+        assert_eq!(S::Rejected.after(Decision::Reject), Ok(S::Rejected));
+        // A user's final words stay final.
+        assert!(S::Rejected.after(Decision::Approve).is_err());
+        assert!(S::Rejected.after(Decision::Deploy).is_err());
+        assert!(S::Deployed.after(Decision::Reject).is_err());
+        assert!(S::Expired.after(Decision::Dismiss).is_err());
+        let refused = S::Rejected.after(Decision::Deploy).unwrap_err();
+        assert_eq!(refused.to_string(), "it is rejected; it cannot be deployed");
+        assert!(!S::Rejected.expires() && !S::Deployed.expires() && S::New.expires());
+        assert_eq!(S::Expired.when_found_again(), S::New);
+        assert_eq!(S::Rejected.when_found_again(), S::Rejected);
+    }
+
+    #[test]
+    fn names_round_trip_and_match_serde() {
+        for &status in SuggestionStatus::ALL {
+            assert_eq!(status.as_str().parse::<SuggestionStatus>(), Ok(status));
+            assert_eq!(
+                serde_json::to_value(status).unwrap(),
+                serde_json::Value::String(status.as_str().into())
+            );
+        }
+        for &kind in FindingKind::ALL {
+            assert_eq!(kind.as_str().parse::<FindingKind>(), Ok(kind));
+            assert_eq!(
+                serde_json::to_value(kind).unwrap(),
+                serde_json::Value::String(kind.as_str().into())
+            );
+        }
+        assert!("bogus".parse::<SuggestionStatus>().is_err());
+    }
+}
