@@ -75,7 +75,7 @@ pub async fn run(config: Config, shutdown: impl Future<Output = ()>) -> anyhow::
         surface::run(
             publisher.clone(),
             db.clone(),
-            config.homeassistant.clone(),
+            (config.homeassistant.clone(), config.safety.clone()),
             surface_events,
             status_rx.clone(),
             cancel.clone(),

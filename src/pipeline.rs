@@ -31,6 +31,7 @@ use crate::llm::{Llm, Prompt};
 use crate::model::Phase;
 use crate::model::Record;
 use crate::model::Syntax;
+use crate::model::safety::Policy;
 use crate::suggest::automation;
 use crate::suggest::{self, Context};
 
@@ -59,6 +60,8 @@ pub struct Settings {
     pub llm: Option<LlmConfig>,
     /// Fallback areas: area → entity id patterns.
     pub areas: Vec<(String, Vec<String>)>,
+    /// What is never suggested.
+    pub safety: Policy,
 }
 
 impl Settings {
@@ -72,6 +75,7 @@ impl Settings {
             suggestions: config.suggestions.clone(),
             llm: config.llm.clone(),
             areas: config.areas.clone(),
+            safety: config.safety.clone(),
         }
     }
 }
@@ -171,8 +175,15 @@ impl Pipeline {
             if let Some(name) = &e.friendly_name {
                 context.names.insert(e.entity_id.clone(), name.clone());
             }
+            if let Some(class) = &e.device_class {
+                context
+                    .device_classes
+                    .insert(e.entity_id.clone(), class.clone());
+            }
         }
+        context.policy = Some(self.settings.safety.clone());
         let mut drafts = suggest::drafts(&self.findings, &context);
+        let refused = suggest::refuse_unsafe(&mut drafts, &context);
         let syntax = match (
             self.settings.suggestions.automation_syntax,
             &self.ha_version,
@@ -182,6 +193,9 @@ impl Pipeline {
             (None, None) => Syntax::Current,
         };
         let mut outcome = PhaseOutcome::default();
+        outcome
+            .counts
+            .push(("suggestions_refused_unsafe", refused as u64));
         let worded_by = match &self.settings.llm {
             Some(config) if !drafts.is_empty() => {
                 word(config, &mut drafts, &context, &mut outcome).await?

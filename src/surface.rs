@@ -22,6 +22,7 @@ use crate::config::HomeAssistantConfig;
 use crate::db::suggestions::{self as stored, Suggestion};
 use crate::db::{self, Db};
 use crate::model::JobStatus;
+use crate::model::safety::Policy;
 use crate::model::{Decision, SuggestionStatus};
 use crate::mqtt::Publisher;
 
@@ -50,6 +51,8 @@ struct Surface {
     publisher: Publisher,
     db: Db,
     ha: Option<HomeAssistantConfig>,
+    /// What is never deployed; `None` where nothing is (the demo).
+    policy: Option<Policy>,
     /// Select option text → suggestion id.
     options: Vec<(String, String)>,
     selected: Option<String>,
@@ -58,7 +61,7 @@ struct Surface {
 pub async fn run(
     publisher: Publisher,
     db: Db,
-    ha: Option<HomeAssistantConfig>,
+    (ha, policy): (Option<HomeAssistantConfig>, Policy),
     mut events: mpsc::Receiver<Event>,
     mut status: watch::Receiver<Option<JobStatus>>,
     cancel: CancellationToken,
@@ -67,6 +70,7 @@ pub async fn run(
         publisher,
         db,
         ha,
+        policy: Some(policy),
         options: Vec::new(),
         selected: None,
     };
@@ -106,6 +110,7 @@ pub async fn publish_once(publisher: Publisher, db: Db) -> anyhow::Result<()> {
         publisher,
         db,
         ha: None,
+        policy: None,
         options: Vec::new(),
         selected: None,
     };
@@ -206,9 +211,12 @@ impl Surface {
             return self.report("no suggestion is selected".into()).await;
         };
         let outcome = match action {
-            Decision::Deploy => crate::deploy::deploy(&self.db, self.ha.as_ref(), &id)
-                .await
-                .map(drop),
+            Decision::Deploy => match &self.policy {
+                Some(policy) => crate::deploy::deploy(&self.db, self.ha.as_ref(), policy, &id)
+                    .await
+                    .map(drop),
+                None => Err(anyhow::anyhow!("this habitd does not deploy")),
+            },
             decision => {
                 let key = id.clone();
                 self.db

@@ -262,6 +262,11 @@ fn deploy_writes_the_automation_in_the_syntax_home_assistant_accepts() {
     let (ok, out) = habitd_out(&env, &["analyze"]);
     assert!(ok, "{out}");
 
+    // Only what a person approved is deployed.
+    let (ok, out) = habitd_out(&env, &["suggestions", "deploy", ON]);
+    assert!(!ok && out.contains("approve it first"), "{out}");
+    assert!(ha.automations.lock().unwrap().is_empty());
+    common::run_ok(&env, &["suggestions", "approve", ON]);
     let (ok, out) = habitd_out(&env, &["suggestions", "deploy", ON]);
     assert!(ok, "{out}");
     // Home Assistant 2024.3: the older keys, read from its version.
@@ -308,6 +313,7 @@ fn a_refused_automation_is_recorded_and_not_retried() {
     let file = common::kitchen_history(dir.path());
     assert!(habitd_out(&env, &["import", file.to_str().unwrap()]).0);
     assert!(habitd_out(&env, &["analyze"]).0);
+    common::run_ok(&env, &["suggestions", "approve", ON]);
 
     let (ok, out) = habitd_out(&env, &["suggestions", "deploy", ON]);
     assert!(!ok && out.contains("extra keys not allowed"), "{out}");
@@ -318,7 +324,7 @@ fn a_refused_automation_is_recorded_and_not_retried() {
         .count();
     assert_eq!(posts, 1, "a malformed automation is not retried");
     let s = show(&env, ON);
-    assert_eq!(s["status"], "new");
+    assert_eq!(s["status"], "approved");
     assert!(
         s["error"].as_str().unwrap().contains("Message malformed"),
         "{s:#}"
@@ -333,6 +339,7 @@ fn deploying_with_a_refused_token_says_what_to_fix() {
     let file = common::kitchen_history(dir.path());
     assert!(habitd_out(&good, &["import", file.to_str().unwrap()]).0);
     assert!(habitd_out(&good, &["analyze"]).0);
+    common::run_ok(&good, &["suggestions", "approve", ON]);
     let (ok, out) = habitd_out(
         &env_for(&ha, dir.path(), "wrong"),
         &["suggestions", "deploy", ON],
@@ -340,5 +347,37 @@ fn deploying_with_a_refused_token_says_what_to_fix() {
     assert!(
         !ok && out.contains("401") && out.contains("administrator"),
         "{out}"
+    );
+}
+
+/// A suggestion that would unlock a door — planted straight into the
+/// database, as an older habitd or a tampered file might hold it — is never
+/// sent to Home Assistant, approved or not.
+#[test]
+fn an_unsafe_automation_is_never_deployed() {
+    let ha = FakeHomeAssistant::start();
+    let dir = tempfile::tempdir().unwrap();
+    let env = env_for(&ha, dir.path(), TOKEN);
+    let file = common::kitchen_history(dir.path());
+    assert!(habitd_out(&env, &["import", file.to_str().unwrap()]).0);
+    assert!(habitd_out(&env, &["analyze"]).0);
+    let conn = rusqlite::Connection::open(dir.path().join("habitd.db")).unwrap();
+    let unlock = serde_json::json!({
+        "id": "habitd_unlock", "alias": "A tidy routine",
+        "triggers": [{"trigger": "time", "at": "03:03:00"}],
+        "actions": [{"action": "lock.unlock", "target": {"entity_id": "lock.front_door"}}],
+    });
+    conn.execute(
+        "UPDATE suggestions SET automation = ?2, status = 'approved' WHERE id = ?1",
+        rusqlite::params![ON, unlock.to_string()],
+    )
+    .unwrap();
+    let (ok, out) = habitd_out(&env, &["suggestions", "deploy", ON]);
+    assert!(!ok && out.contains("unlock a lock"), "{out}");
+    assert!(
+        !ha.requests()
+            .iter()
+            .any(|r| r.starts_with("POST /api/config/automation")),
+        "nothing was sent to Home Assistant"
     );
 }

@@ -77,7 +77,8 @@ pub(super) async fn command(config: &Config, command: SuggestionsCommand) -> any
             out!("evidence: {}", serde_json::to_string(&s.evidence)?);
         }
         C::Deploy { id } => {
-            let s = crate::deploy::deploy(&db, config.homeassistant.as_ref(), &id).await?;
+            let s = crate::deploy::deploy(&db, config.homeassistant.as_ref(), &config.safety, &id)
+                .await?;
             out!("{} is deployed to Home Assistant", s.id);
         }
         C::Undeploy { id } => {

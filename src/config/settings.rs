@@ -21,6 +21,7 @@ pub(super) struct Raw {
     homeassistant: RawHomeAssistant,
     areas: std::collections::BTreeMap<String, Vec<String>>,
     suggestions: RawSuggestions,
+    safety: RawSafety,
     llm: RawLlm,
     ingest: RawIngest,
     database: RawDatabase,
@@ -72,6 +73,13 @@ struct RawHomeAssistant {
 struct RawSuggestions {
     expire_after: String,
     automation_syntax: String,
+}
+
+#[derive(Debug, Deserialize)]
+struct RawSafety {
+    heat_words: Vec<String>,
+    appliance_words: Vec<String>,
+    never_entities: Vec<String>,
 }
 
 #[derive(Debug, Deserialize)]
@@ -136,6 +144,8 @@ pub struct Config {
     /// Area name → entity id patterns, for entities without an HA area.
     pub areas: Vec<(String, Vec<String>)>,
     pub suggestions: SuggestionsConfig,
+    /// What is never suggested from a habit nor deployed.
+    pub safety: crate::model::safety::Policy,
     /// `None` when no LLM base URL is configured.
     pub llm: Option<LlmConfig>,
     pub ingest: IngestConfig,
@@ -263,6 +273,7 @@ impl TryFrom<Raw> for Config {
             homeassistant: homeassistant(raw.homeassistant)?,
             areas: areas(raw.areas)?,
             suggestions: suggestions(raw.suggestions)?,
+            safety: safety(raw.safety)?,
             llm: llm(raw.llm)?,
             ingest: ingest(raw.ingest)?,
             database: database(raw.database)?,
@@ -440,6 +451,27 @@ fn suggestions(raw: RawSuggestions) -> Result<SuggestionsConfig, ConfigError> {
     Ok(SuggestionsConfig {
         expire_after: duration("suggestions.expire_after", &raw.expire_after)?,
         automation_syntax,
+    })
+}
+
+fn safety(raw: RawSafety) -> Result<crate::model::safety::Policy, ConfigError> {
+    let list = |key: &str, items: Vec<String>| -> Result<Vec<String>, ConfigError> {
+        items
+            .into_iter()
+            .map(|item| {
+                let item = item.trim().to_lowercase();
+                if item.is_empty() {
+                    Err(ConfigError::invalid(key, "an entry is empty"))
+                } else {
+                    Ok(item)
+                }
+            })
+            .collect()
+    };
+    Ok(crate::model::safety::Policy {
+        heat_words: list("safety.heat_words", raw.heat_words)?,
+        appliance_words: list("safety.appliance_words", raw.appliance_words)?,
+        never_entities: list("safety.never_entities", raw.never_entities)?,
     })
 }
 

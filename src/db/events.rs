@@ -317,6 +317,18 @@ pub fn ensure_activity_time_zone(conn: &mut Connection, tz: &TimeZone) -> anyhow
 }
 
 /// Records the areas Home Assistant assigns (entity id → area name).
+/// What Home Assistant says of each entity: `entity id → (device class,
+/// friendly name)`.
+pub type Labels = HashMap<String, (Option<String>, Option<String>)>;
+
+/// Every entity's [`Labels`].
+pub fn labels(conn: &Connection) -> anyhow::Result<Labels> {
+    let mut stmt =
+        conn.prepare_cached("SELECT entity_id, device_class, friendly_name FROM entities")?;
+    let rows = stmt.query_map([], |r| Ok((r.get(0)?, (r.get(1)?, r.get(2)?))))?;
+    Ok(rows.collect::<Result<_, _>>()?)
+}
+
 pub fn set_areas(
     conn: &mut Connection,
     areas: &std::collections::HashMap<String, String>,

@@ -6,7 +6,8 @@
 //! change is ([`event`]), what a Zigbee device can do ([`device`]), what a
 //! job is and where it stands ([`job`]), what a suggestion is and which
 //! decisions may change it ([`suggestion`]), which devices could work
-//! together ([`synergy`]), and how Home Assistant names things ([`naming`]).
+//! together ([`synergy`]), what habitd never does on its own ([`safety`]),
+//! and how Home Assistant names things ([`naming`]).
 //! ARCHITECTURE.md states the layer order; `tests/layers.rs` checks it.
 
 /// `as_str`, `FromStr` and `Display` for an enum stored or sent by name.
@@ -44,6 +45,7 @@ pub mod device;
 pub mod event;
 pub mod job;
 pub mod naming;
+pub mod safety;
 pub mod suggestion;
 pub mod synergy;
 

@@ -105,7 +105,8 @@ impl SuggestionStatus {
             Decision::Approve => matches!(self, S::New | S::Dismissed | S::Expired | S::Approved),
             Decision::Reject => !matches!(self, S::Deployed),
             Decision::Dismiss => matches!(self, S::New | S::Approved | S::Dismissed),
-            Decision::Deploy => matches!(self, S::New | S::Approved | S::Deployed),
+            // Only what a person approved reaches Home Assistant.
+            Decision::Deploy => matches!(self, S::Approved | S::Deployed),
         };
         if allowed {
             Ok(decision.target())
@@ -179,6 +180,7 @@ mod tests {
         assert!(S::Rejected.after(Decision::Deploy).is_err());
         assert!(S::Deployed.after(Decision::Reject).is_err());
         assert!(S::Expired.after(Decision::Dismiss).is_err());
+        assert!(S::New.after(Decision::Deploy).is_err());
         let refused = S::Rejected.after(Decision::Deploy).unwrap_err();
         assert_eq!(refused.to_string(), "it is rejected; it cannot be deployed");
         assert!(!S::Rejected.expires() && !S::Deployed.expires() && S::New.expires());

@@ -17,6 +17,7 @@ use crate::analysis::routines::{DayClass, Routine};
 use crate::analysis::sequences::Sequence;
 use crate::analysis::synergies::Synergy;
 use crate::analysis::{Finding, Findings};
+use crate::model::safety::{self, Cause, Policy, Target};
 use crate::model::slugify;
 use crate::model::synergy::Start;
 use automation::{Condition, Plan, Trigger, action_for};
@@ -34,17 +35,74 @@ pub struct Draft {
     pub plan: Option<Plan>,
 }
 
-/// What the drafts may refer to: known entities and their names.
+/// What the drafts may refer to: known entities, their names and device
+/// classes, and what must never be suggested.
 #[derive(Debug, Default)]
 pub struct Context {
     pub known: HashSet<String>,
     pub names: HashMap<String, String>,
+    pub device_classes: HashMap<String, String>,
+    /// `None`: no safety policy (tests of wording only).
+    pub policy: Option<Policy>,
 }
 
 impl Context {
     fn name<'a>(&'a self, entity_id: &'a str) -> &'a str {
         self.names.get(entity_id).map_or(entity_id, String::as_str)
     }
+
+    fn target<'a>(&'a self, entity_id: &'a str) -> Target<'a> {
+        Target {
+            entity_id,
+            device_class: self.device_classes.get(entity_id).map(String::as_str),
+            friendly_name: self.names.get(entity_id).map(String::as_str),
+        }
+    }
+}
+
+/// Drops the drafts whose automation would do what the safety policy
+/// forbids (unlock, open a garage door, heat, an appliance on a cue …), and
+/// returns how many. Judged on the plan itself: what it does, and whether
+/// only the clock starts it.
+pub fn refuse_unsafe(drafts: &mut Vec<Draft>, context: &Context) -> usize {
+    let Some(policy) = &context.policy else {
+        return 0;
+    };
+    let before = drafts.len();
+    drafts.retain(|d| {
+        let Some(plan) = &d.plan else {
+            return true;
+        };
+        let cause = if plan
+            .triggers
+            .iter()
+            .all(|t| matches!(t, Trigger::Time(_) | Trigger::Sunset))
+        {
+            Cause::TimeOfDay
+        } else {
+            Cause::OtherDevice
+        };
+        for action in &plan.actions {
+            let hvac_mode = action
+                .data
+                .as_ref()
+                .and_then(|d| d.get("hvac_mode"))
+                .and_then(|m| m.as_str());
+            let Some(to) = safety::state_after(&action.service, hvac_mode) else {
+                continue;
+            };
+            if let Some(hazard) = policy.hazard(context.target(&action.entity_id), &to, cause) {
+                tracing::info!(
+                    suggestion = %d.id,
+                    "not suggested: it would {}",
+                    hazard.describe()
+                );
+                return false;
+            }
+        }
+        true
+    });
+    before - drafts.len()
 }
 
 /// The stable automation id of a finding: `habitd_` and its slug, shortened

@@ -49,6 +49,7 @@ fn context() -> Context {
             .map(String::from)
             .into(),
         names: [("light.kitchen".to_owned(), "Kitchen light".to_owned())].into(),
+        ..Default::default()
     }
 }
 
@@ -157,7 +158,7 @@ fn synergies_become_automations_of_their_kind() {
     ];
     let context = Context {
         known: known.map(String::from).into(),
-        names: Default::default(),
+        ..Default::default()
     };
     let plans: Vec<Plan> = drafts(&findings, &context)
         .into_iter()
@@ -189,4 +190,66 @@ fn synergies_become_automations_of_their_kind() {
         }]
     );
     assert_eq!(plans[2].actions[0].service, "fan.turn_on");
+}
+
+#[test]
+fn unsafe_actions_are_never_suggested() {
+    use crate::model::SynergyKind;
+    let config = crate::config::load_from(None, []).unwrap().config;
+    let routine = |entity: &str, state: &str| Routine {
+        id: format!("routine:{entity}:{state}:weekdays"),
+        entity_id: entity.into(),
+        state: state.into(),
+        days: DayClass::Weekdays,
+        time: "06:35".into(),
+        center_minutes: 395.0,
+        spread_minutes: 4.0,
+        days_observed: 18,
+        days_in_class: 20,
+        share: 0.9,
+        z: 9.0,
+        confidence: 0.9,
+    };
+    let findings = Findings {
+        routines: vec![
+            routine("lock.front_door", "unlocked"),
+            routine("switch.coffee_machine", "on"),
+            routine("cover.garage_door", "open"),
+            routine("switch.oven", "on"),
+        ],
+        synergies: vec![crate::analysis::synergies::Synergy {
+            id: "synergy:door_lock:binary_sensor.front_door:lock.front_door".into(),
+            kind: SynergyKind::DoorLock,
+            trigger_entity: "binary_sensor.front_door".into(),
+            action_entity: "lock.front_door".into(),
+            area: "hall".into(),
+            action_usage: 40,
+            confidence: 0.5,
+        }],
+        ..Default::default()
+    };
+    let known = [
+        "lock.front_door",
+        "switch.coffee_machine",
+        "cover.garage_door",
+        "switch.oven",
+        "binary_sensor.front_door",
+    ];
+    let context = Context {
+        known: known.map(String::from).into(),
+        device_classes: [("cover.garage_door".to_owned(), "garage".to_owned())].into(),
+        policy: Some(config.safety),
+        ..Default::default()
+    };
+    let mut all = drafts(&findings, &context);
+    assert_eq!(all.len(), 5);
+    assert_eq!(refuse_unsafe(&mut all, &context), 3);
+    let kept: Vec<&str> = all.iter().map(|d| d.finding.id()).collect();
+    assert_eq!(
+        kept,
+        [
+            "routine:switch.coffee_machine:on:weekdays",
+            "synergy:door_lock:binary_sensor.front_door:lock.front_door"
+        ]
+    );
 }

@@ -30,6 +30,7 @@ fn runner(db: &Db) -> (Runner, watch::Receiver<Option<JobStatus>>) {
         suggestions: config.suggestions,
         llm: None,
         areas: Vec::new(),
+        safety: config.safety,
     };
     (Runner::new(db.clone(), tx, settings), rx)
 }
