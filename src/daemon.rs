@@ -59,8 +59,13 @@ pub async fn run(config: Config, shutdown: impl Future<Output = ()>) -> anyhow::
 
     let topics = Arc::new(Topics::new(&config.mqtt, &config.sources));
     let (deliveries_tx, mut deliveries) = mpsc::channel(256);
-    let connection =
-        mqtt::Connection::spawn(&config.mqtt, topics.clone(), Role::Daemon, deliveries_tx)?;
+    let connection = mqtt::Connection::spawn(
+        &config.mqtt,
+        Some(&config.limits),
+        topics.clone(),
+        Role::Daemon,
+        deliveries_tx,
+    )?;
     let publisher = Publisher::new(connection.client().clone(), topics);
 
     let cancel = CancellationToken::new();

@@ -24,6 +24,7 @@ pub(super) struct Raw {
     safety: RawSafety,
     llm: RawLlm,
     ingest: RawIngest,
+    limits: RawLimits,
     database: RawDatabase,
     analysis: RawAnalysis,
     log: RawLog,
@@ -73,6 +74,18 @@ struct RawHomeAssistant {
 struct RawSuggestions {
     expire_after: String,
     automation_syntax: String,
+}
+
+#[derive(Debug, Deserialize)]
+struct RawLimits {
+    eventstream_bytes: usize,
+    statestream_bytes: usize,
+    zigbee2mqtt_state_bytes: usize,
+    zigbee2mqtt_devices_bytes: usize,
+    discovery_bytes: usize,
+    command_bytes: usize,
+    state_chars: usize,
+    clock_tolerance: String,
 }
 
 #[derive(Debug, Deserialize)]
@@ -149,6 +162,8 @@ pub struct Config {
     /// `None` when no LLM base URL is configured.
     pub llm: Option<LlmConfig>,
     pub ingest: IngestConfig,
+    /// What habitd accepts from the broker.
+    pub limits: LimitsConfig,
     pub database: DatabaseConfig,
     pub analysis: AnalysisConfig,
     pub log: LogConfig,
@@ -238,6 +253,37 @@ pub struct IngestConfig {
     pub exclude_entities: Vec<String>,
 }
 
+/// Bounds on what arrives over MQTT.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct LimitsConfig {
+    pub eventstream_bytes: usize,
+    pub statestream_bytes: usize,
+    pub zigbee2mqtt_state_bytes: usize,
+    pub zigbee2mqtt_devices_bytes: usize,
+    pub discovery_bytes: usize,
+    pub command_bytes: usize,
+    pub state_chars: usize,
+    #[serde(serialize_with = "friendly_duration")]
+    pub clock_tolerance: Duration,
+}
+
+impl LimitsConfig {
+    /// The largest message any source may send.
+    pub fn largest_message(&self) -> usize {
+        [
+            self.eventstream_bytes,
+            self.statestream_bytes,
+            self.zigbee2mqtt_state_bytes,
+            self.zigbee2mqtt_devices_bytes,
+            self.discovery_bytes,
+            self.command_bytes,
+        ]
+        .into_iter()
+        .max()
+        .unwrap_or(self.command_bytes)
+    }
+}
+
 #[derive(Debug, Clone, Serialize)]
 pub struct DatabaseConfig {
     pub path: PathBuf,
@@ -276,6 +322,7 @@ impl TryFrom<Raw> for Config {
             safety: safety(raw.safety)?,
             llm: llm(raw.llm)?,
             ingest: ingest(raw.ingest)?,
+            limits: limits(raw.limits)?,
             database: database(raw.database)?,
             analysis: analysis(raw.analysis)?,
             log: log(raw.log)?,
@@ -514,6 +561,52 @@ fn llm(raw: RawLlm) -> Result<Option<LlmConfig>, ConfigError> {
         max_tokens: raw.max_tokens,
         max_retries: raw.max_retries.min(10),
     }))
+}
+
+fn limits(raw: RawLimits) -> Result<LimitsConfig, ConfigError> {
+    // Below these, ordinary messages would be refused; above 256 MiB, MQTT's
+    // own packet limit.
+    let bytes = |key: &str, value: usize, least: usize| {
+        if (least..=256 * 1024 * 1024).contains(&value) {
+            Ok(value)
+        } else {
+            Err(ConfigError::invalid(
+                key,
+                format!("must be between {least} and 268435456 bytes"),
+            ))
+        }
+    };
+    let clock_tolerance = duration("limits.clock_tolerance", &raw.clock_tolerance)?;
+    if clock_tolerance < Duration::from_secs(1) {
+        return Err(ConfigError::invalid(
+            "limits.clock_tolerance",
+            "must be at least 1s",
+        ));
+    }
+    if !(16..=65_536).contains(&raw.state_chars) {
+        return Err(ConfigError::invalid(
+            "limits.state_chars",
+            "must be between 16 and 65536",
+        ));
+    }
+    Ok(LimitsConfig {
+        eventstream_bytes: bytes("limits.eventstream_bytes", raw.eventstream_bytes, 1024)?,
+        statestream_bytes: bytes("limits.statestream_bytes", raw.statestream_bytes, 256)?,
+        zigbee2mqtt_state_bytes: bytes(
+            "limits.zigbee2mqtt_state_bytes",
+            raw.zigbee2mqtt_state_bytes,
+            1024,
+        )?,
+        zigbee2mqtt_devices_bytes: bytes(
+            "limits.zigbee2mqtt_devices_bytes",
+            raw.zigbee2mqtt_devices_bytes,
+            1024,
+        )?,
+        discovery_bytes: bytes("limits.discovery_bytes", raw.discovery_bytes, 1024)?,
+        command_bytes: bytes("limits.command_bytes", raw.command_bytes, 64)?,
+        state_chars: raw.state_chars,
+        clock_tolerance,
+    })
 }
 
 fn ingest(raw: RawIngest) -> Result<IngestConfig, ConfigError> {

@@ -7,7 +7,8 @@
 
 use std::sync::Arc;
 
-use rumqttc::{AsyncClient, ClientError, QoS};
+use rumqttc::v5::mqttbytes::QoS;
+use rumqttc::v5::{AsyncClient, ClientError};
 use tokio::sync::{Notify, watch};
 use tokio_util::sync::CancellationToken;
 
@@ -66,7 +67,7 @@ impl Publisher {
         payload: impl Into<Vec<u8>>,
     ) -> Result<(), ClientError> {
         self.client
-            .publish(topic, QoS::AtLeastOnce, true, payload)
+            .publish(topic, QoS::AtLeastOnce, true, payload.into())
             .await
     }
 }

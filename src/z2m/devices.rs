@@ -23,7 +23,13 @@ pub enum DevicesError {
     NotAnArray(String),
     #[error("device #{index}: {message}")]
     Device { index: usize, message: String },
+    #[error("and {0} more devices that could not be read")]
+    More(usize),
 }
+
+/// At most this many unreadable devices are reported one by one: a payload
+/// of a million bad entries must not become a million log lines.
+const REPORTED_PROBLEMS: usize = 10;
 
 /// Parses a `bridge/devices` payload. Devices that cannot be read are returned
 /// as errors beside the ones that can, so one odd device costs nothing else.
@@ -32,14 +38,19 @@ pub fn parse(payload: &[u8]) -> Result<(Vec<Device>, Vec<DevicesError>), Devices
         serde_json::from_slice(payload).map_err(|e| DevicesError::NotAnArray(e.to_string()))?;
     let mut devices = Vec::with_capacity(items.len());
     let mut errors = Vec::new();
+    let mut unreported = 0;
     for (index, item) in items.into_iter().enumerate() {
         match serde_path_to_error::deserialize::<_, WireDevice>(item) {
             Ok(wire) => devices.push(wire.into_device()),
+            Err(_) if errors.len() >= REPORTED_PROBLEMS => unreported += 1,
             Err(e) => errors.push(DevicesError::Device {
                 index,
                 message: format!("at {}: {}", e.path(), e.inner()),
             }),
         }
+    }
+    if unreported > 0 {
+        errors.push(DevicesError::More(unreported));
     }
     Ok((devices, errors))
 }

@@ -350,8 +350,15 @@ pub fn start_daemon(port: u16) -> Daemon {
 }
 
 pub fn start_daemon_in(port: u16, dir: tempfile::TempDir) -> Daemon {
+    start_daemon_with(port, dir, &[])
+}
+
+/// The daemon with `extra` environment variables over the test defaults.
+pub fn start_daemon_with(port: u16, dir: tempfile::TempDir, extra: &[(&str, &str)]) -> Daemon {
     let log = std::fs::File::create(dir.path().join("habitd.log")).unwrap();
-    let mut command = habitd(&base_env(port, dir.path()));
+    let mut env = base_env(port, dir.path());
+    env.extend(extra.iter().map(|(k, v)| (k.to_string(), v.to_string())));
+    let mut command = habitd(&env);
     command.arg("run").stdout(Stdio::null()).stderr(log);
     let child = tokio::process::Command::from(command)
         .kill_on_drop(true)
