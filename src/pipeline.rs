@@ -27,7 +27,7 @@ use crate::config::{Config, HomeAssistantConfig, LlmConfig, SuggestionsConfig};
 use crate::db::suggestions::Fresh;
 use crate::db::{self, Db};
 use crate::ha::{self, rest};
-use crate::llm::{Llm, Prompt};
+use crate::llm::{self, Llm, Prompt};
 use crate::model::Phase;
 use crate::model::Record;
 use crate::model::Syntax;
@@ -383,15 +383,28 @@ async fn word(
         .collect();
     let (results, usage) = Llm::new(config)?.word_all(prompts).await;
     let mut first_error = None;
+    let mut discarded = 0u64;
     for ((draft, by), result) in drafts.iter_mut().zip(&mut worded_by).zip(results) {
-        match result {
-            Ok(wording) => {
-                draft.title = wording.title;
+        let wording = match result {
+            Ok(wording) => wording,
+            Err(e) => {
+                first_error.get_or_insert(e.to_string());
+                continue;
+            }
+        };
+        // The title (and the automation's alias) keep habitd's words, which
+        // say exactly what the automation does; the description is the
+        // model's only if it adds no action and no other device.
+        let original = format!("{}. {}", draft.title, draft.description);
+        match llm::faithful(&original, &wording.description, &others(draft, context)) {
+            Ok(()) => {
                 draft.description = wording.description;
                 *by = config.model.clone();
             }
-            Err(e) => {
-                first_error.get_or_insert(e);
+            Err(why) => {
+                tracing::warn!(suggestion = %draft.id, %why, "discarded the LLM's wording");
+                discarded += 1;
+                first_error.get_or_insert(format!("a wording was discarded: {why}"));
             }
         }
     }
@@ -401,15 +414,33 @@ async fn word(
         ("llm_prompt_tokens", usage.prompt_tokens),
         ("llm_completion_tokens", usage.completion_tokens),
         ("llm_failed", usage.failed),
+        ("llm_discarded", discarded),
     ]);
     if let Some(e) = first_error {
         outcome.degraded = Some(format!(
             "the LLM could not word {} of {} suggestions (habitd's own wording is kept): {e}",
-            usage.failed,
+            usage.failed + discarded,
             drafts.len()
         ));
     }
     Ok(worded_by)
+}
+
+/// The names and ids of every known entity a draft does not name: a
+/// rewording that mentions one is about something else.
+fn others(draft: &suggest::Draft, context: &Context) -> Vec<String> {
+    let own: std::collections::HashSet<&str> =
+        draft.plan.iter().flat_map(|p| p.entities()).collect();
+    context
+        .known
+        .iter()
+        .filter(|id| !own.contains(id.as_str()))
+        .flat_map(|id| {
+            let object = id.split_once('.').map_or(id.as_str(), |(_, o)| o);
+            [Some(object.to_owned()), context.names.get(id).cloned()]
+        })
+        .flatten()
+        .collect()
 }
 
 /// Reads the analysis window from `since` to `until` with what the existing

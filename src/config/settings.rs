@@ -105,6 +105,8 @@ struct RawLlm {
     timeout: String,
     max_tokens: u32,
     max_retries: u32,
+    phase_timeout: String,
+    max_answer_bytes: usize,
 }
 
 #[derive(Debug, Deserialize)]
@@ -237,6 +239,10 @@ pub struct LlmConfig {
     pub timeout: Duration,
     pub max_tokens: u32,
     pub max_retries: u32,
+    /// The deadline of the whole wording phase.
+    #[serde(serialize_with = "friendly_duration")]
+    pub phase_timeout: Duration,
+    pub max_answer_bytes: usize,
 }
 
 #[derive(Debug, Clone, Serialize)]
@@ -560,6 +566,16 @@ fn llm(raw: RawLlm) -> Result<Option<LlmConfig>, ConfigError> {
         timeout: duration("llm.timeout", &raw.timeout)?,
         max_tokens: raw.max_tokens,
         max_retries: raw.max_retries.min(10),
+        phase_timeout: duration("llm.phase_timeout", &raw.phase_timeout)?,
+        max_answer_bytes: match raw.max_answer_bytes {
+            bytes @ 1024..=16_777_216 => bytes,
+            _ => {
+                return Err(ConfigError::invalid(
+                    "llm.max_answer_bytes",
+                    "must be between 1024 and 16777216",
+                ));
+            }
+        },
     }))
 }
 
