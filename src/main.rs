@@ -15,7 +15,8 @@ use habitd::{config, shutdown};
 use tracing_subscriber::EnvFilter;
 
 /// sysexits' EX_CONFIG: the packaged systemd unit does not restart on it,
-/// because a bad configuration stays bad until someone edits it.
+/// because a bad configuration (or a database path that cannot be opened)
+/// stays bad until someone acts.
 const EXIT_CONFIG: u8 = 78;
 
 fn main() -> ExitCode {
@@ -55,7 +56,12 @@ fn main() -> ExitCode {
         Err(e) => {
             tracing::error!("{e:#}");
             eprintln!("habitd: {e:#}");
-            ExitCode::FAILURE
+            // A database that cannot be opened stays so until someone acts.
+            if e.chain().any(|cause| cause.is::<habitd::db::OpenError>()) {
+                ExitCode::from(EXIT_CONFIG)
+            } else {
+                ExitCode::FAILURE
+            }
         }
     }
 }

@@ -135,3 +135,27 @@ async fn back_dated_unlocks_make_no_habit_and_nothing_is_deployed() {
         .unwrap();
     assert_eq!(deployed, 0);
 }
+
+/// A database that cannot be opened stays so until someone acts: habitd
+/// exits 78 (the unit does not restart it in a loop) and says why.
+#[test]
+fn a_database_that_cannot_be_opened_exits_78_naming_the_cause() {
+    let dir = tempfile::tempdir().unwrap();
+    let garbage = dir.path().join("garbage.db");
+    std::fs::write(&garbage, vec![b'x'; 4096]).unwrap();
+    let missing = dir.path().join("no").join("such").join("habitd.db");
+    for (path, cause) in [
+        (missing, "does not exist"),
+        (garbage, "not a SQLite database"),
+    ] {
+        let mut env = common::base_env(1, dir.path());
+        env.push(("HABITD__DATABASE__PATH".into(), path.display().to_string()));
+        let out = common::habitd(&env)
+            .args(["suggestions", "list"])
+            .output()
+            .unwrap();
+        let stderr = String::from_utf8_lossy(&out.stderr);
+        assert_eq!(out.status.code(), Some(78), "{stderr}");
+        assert!(stderr.contains(cause), "{stderr}");
+    }
+}
