@@ -24,7 +24,7 @@ use tokio::sync::{Notify, mpsc, watch};
 use tokio::task::JoinSet;
 use tokio_util::sync::CancellationToken;
 
-use crate::config::Config;
+use crate::config::{Config, MqttDecisions};
 use crate::db::{self, Db};
 use crate::ingest::writer::Writer;
 use crate::ingest::{Filter, Ingest};
@@ -32,7 +32,9 @@ use crate::job::lock::{self, JobLock};
 use crate::job::runner::{Runner, Triggers};
 use crate::job::schedule;
 use crate::model::{Record, Trigger};
-use crate::mqtt::{self, Command, Delivery, HomeAssistantStatus, Inbound, Publisher, Role, Topics};
+use crate::mqtt::{
+    self, Command, Delivery, HomeAssistantStatus, Inbound, Publisher, Role, Throttle, Topics,
+};
 use crate::pipeline::Settings;
 use crate::surface;
 
@@ -53,6 +55,7 @@ pub async fn run(config: Config, shutdown: impl Future<Output = ()>) -> anyhow::
             config.analysis.timezone.clone(),
             config.ingest.batch_size,
             config.ingest.flush_interval,
+            config.ingest.unwritten_limit,
         )
         .run(writer_rx),
     );
@@ -122,6 +125,8 @@ pub async fn run(config: Config, shutdown: impl Future<Output = ()>) -> anyhow::
         triggers,
         surface: surface_tx,
         connected,
+        decisions: config.mqtt.decisions,
+        refusals: Throttle::new(10),
     };
     tokio::pin!(shutdown);
     let failure = loop {
@@ -197,6 +202,9 @@ struct Router {
     triggers: Triggers,
     surface: mpsc::Sender<surface::Event>,
     connected: Arc<Notify>,
+    /// Which decisions arriving over MQTT are carried out.
+    decisions: MqttDecisions,
+    refusals: Throttle,
 }
 
 impl Router {
@@ -211,8 +219,16 @@ impl Router {
                 Command::Analyze => {
                     self.triggers.request(Trigger::Command);
                 }
-                Command::Decide { id, action } => {
+                Command::Decide { id, action } if self.decisions.allows(action) => {
                     self.tell_surface(surface::Event::Decide { id, action });
+                }
+                Command::Decide { action, .. } => {
+                    if self.refusals.allow() {
+                        tracing::warn!(
+                            %action,
+                            "a decision over MQTT was refused: mqtt.decisions does not allow it"
+                        );
+                    }
                 }
                 Command::Select(option) => self.tell_surface(surface::Event::Select(option)),
             },

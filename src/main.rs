@@ -11,7 +11,7 @@ use std::process::ExitCode;
 use clap::Parser;
 use habitd::cli::Cli;
 use habitd::commands::{self, OutputClosed};
-use habitd::{config, shutdown};
+use habitd::config;
 use tracing_subscriber::EnvFilter;
 
 /// sysexits' EX_CONFIG: the packaged systemd unit does not restart on it,
@@ -43,11 +43,7 @@ fn main() -> ExitCode {
             return ExitCode::FAILURE;
         }
     };
-    let outcome = runtime.block_on(commands::run(
-        cli.command,
-        loaded.config,
-        shutdown::signal(),
-    ));
+    let outcome = runtime.block_on(commands::run(cli.command, loaded.config));
     match outcome {
         Ok(()) => ExitCode::SUCCESS,
         // A reader that stops reading (`habitd suggestions list | head`)

@@ -159,3 +159,126 @@ fn a_database_that_cannot_be_opened_exits_78_naming_the_cause() {
         assert!(stderr.contains(cause), "{stderr}");
     }
 }
+
+/// A small file system of its own, unmounted when dropped.
+struct Tmpfs {
+    dir: tempfile::TempDir,
+}
+
+impl Tmpfs {
+    /// `None` where mounting is not allowed (not root, no mount(8)).
+    fn mount(size: &str) -> Option<Tmpfs> {
+        let dir = tempfile::tempdir().unwrap();
+        let mounted = std::process::Command::new("mount")
+            .args(["-t", "tmpfs", "-o", &format!("size={size}"), "tmpfs"])
+            .arg(dir.path())
+            .status()
+            .is_ok_and(|s| s.success());
+        mounted.then_some(Tmpfs { dir })
+    }
+}
+
+impl Drop for Tmpfs {
+    fn drop(&mut self) {
+        std::process::Command::new("umount")
+            .arg(self.dir.path())
+            .status()
+            .ok();
+    }
+}
+
+/// Waits until the daemon's log contains `text`.
+async fn log_shows(daemon: &common::Daemon, text: &str) {
+    let waited = tokio::time::timeout(std::time::Duration::from_secs(60), async {
+        while !daemon.log().contains(text) {
+            tokio::time::sleep(std::time::Duration::from_millis(50)).await;
+        }
+    })
+    .await;
+    assert!(waited.is_ok(), "{text:?} never logged:\n{}", daemon.log());
+}
+
+/// A full disk loses nothing: events wait in memory while writes fail, and
+/// are all written once there is room again.
+#[tokio::test]
+async fn a_full_disk_loses_no_event() {
+    let Some(fs) = Tmpfs::mount("4m") else {
+        eprintln!("skipped: mounting a tmpfs needs root");
+        return;
+    };
+    let broker = Broker::start();
+    let mut watch = Watcher::connect(broker.port, "habitd/#").await;
+    let database = fs.dir.path().join("habitd.db");
+    let database = database.display().to_string();
+    let env = [
+        ("HABITD__DATABASE__PATH", database.as_str()),
+        ("HABITD__INGEST__BATCH_SIZE", "50"),
+        ("HABITD__INGEST__FLUSH_INTERVAL", "200ms"),
+    ];
+    let mut daemon = common::start_daemon_with(broker.port, tempfile::tempdir().unwrap(), &env);
+    watch.wait_for_text(AVAILABILITY, "online").await;
+
+    // Fill the file system to the last byte.
+    let filler = fs.dir.path().join("filler");
+    {
+        use std::io::Write;
+        let mut file = std::fs::File::create(&filler).unwrap();
+        while file.write_all(&[0u8; 4096]).is_ok() {}
+    }
+    let start = jiff::Timestamp::now();
+    for i in 0..300 {
+        let at = start
+            .checked_add(jiff::SignedDuration::from_millis(i))
+            .unwrap()
+            .to_string();
+        let (old, new) = if i % 2 == 0 {
+            ("off", "on")
+        } else {
+            ("on", "off")
+        };
+        watch
+            .publish("ha_events", event("light.hall", old, new, &at), false)
+            .await;
+    }
+    log_shows(&daemon, "could not write events").await;
+    std::fs::remove_file(&filler).unwrap();
+    log_shows(&daemon, "can be written again").await;
+    daemon.terminate();
+    assert_eq!(daemon.exit_code().await, Some(0), "{}", daemon.log());
+
+    let db = Connection::open(&database).unwrap();
+    let stored: i64 = db
+        .query_row("SELECT count(*) FROM events", [], |r| r.get(0))
+        .unwrap();
+    assert_eq!(stored, 300, "{}", daemon.log());
+}
+
+/// With `mqtt.decisions = "no_deploy"`, a deploy over MQTT is refused
+/// before anything looks at the suggestion, and approvals still work.
+#[tokio::test]
+async fn decisions_over_mqtt_can_be_limited() {
+    let broker = Broker::start();
+    let mut watch = Watcher::connect(broker.port, "habitd/#").await;
+    let mut daemon = common::start_daemon_with(
+        broker.port,
+        tempfile::tempdir().unwrap(),
+        &[("HABITD__MQTT__DECISIONS", "no_deploy")],
+    );
+    watch.wait_for_text(AVAILABILITY, "online").await;
+    watch
+        .publish("habitd/suggestions/habitd_anything/set", "deploy", false)
+        .await;
+    log_shows(&daemon, "mqtt.decisions does not allow it").await;
+    watch
+        .publish("habitd/suggestions/habitd_anything/set", "approve", false)
+        .await;
+    // The approval reaches the surface, which finds no such suggestion.
+    let status = watch.wait_for("habitd/status", |_| true).await;
+    assert!(
+        status.text().contains("habitd_anything"),
+        "{}",
+        status.text()
+    );
+    daemon.terminate();
+    assert_eq!(daemon.exit_code().await, Some(0), "{}", daemon.log());
+}

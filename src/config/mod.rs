@@ -19,7 +19,8 @@ use config::{Environment, File, FileFormat};
 pub use secret::Secret;
 pub use settings::{
     AnalysisConfig, Config, DatabaseConfig, HomeAssistantConfig, IngestConfig, LimitsConfig,
-    LlmConfig, LogConfig, MqttConfig, MqttCredentials, SourcesConfig, SuggestionsConfig, TlsConfig,
+    LlmConfig, LogConfig, MqttConfig, MqttCredentials, MqttDecisions, SourcesConfig,
+    SuggestionsConfig, TlsConfig,
 };
 
 /// The commented defaults, embedded so the binary needs no file to start.

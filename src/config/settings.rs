@@ -43,6 +43,7 @@ struct RawMqtt {
     base_topic: String,
     discovery_prefix: String,
     homeassistant_status_topic: String,
+    decisions: String,
     tls: RawTls,
 }
 
@@ -114,6 +115,7 @@ struct RawIngest {
     batch_size: usize,
     flush_interval: String,
     queue_size: usize,
+    unwritten_limit: usize,
     retention: String,
     include_domains: Vec<String>,
     exclude_domains: Vec<String>,
@@ -184,7 +186,28 @@ pub struct MqttConfig {
     pub base_topic: String,
     pub discovery_prefix: String,
     pub homeassistant_status_topic: String,
+    /// Which decisions are taken over MQTT.
+    pub decisions: MqttDecisions,
     pub tls: Option<TlsConfig>,
+}
+
+/// Which decisions on suggestions habitd takes over MQTT.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "snake_case")]
+pub enum MqttDecisions {
+    All,
+    NoDeploy,
+    None,
+}
+
+impl MqttDecisions {
+    pub fn allows(self, decision: crate::model::Decision) -> bool {
+        match self {
+            MqttDecisions::All => true,
+            MqttDecisions::NoDeploy => decision != crate::model::Decision::Deploy,
+            MqttDecisions::None => false,
+        }
+    }
 }
 
 #[derive(Debug, Clone, Serialize)]
@@ -251,6 +274,8 @@ pub struct IngestConfig {
     #[serde(serialize_with = "friendly_duration")]
     pub flush_interval: Duration,
     pub queue_size: usize,
+    /// Events kept in memory while the database cannot be written.
+    pub unwritten_limit: usize,
     #[serde(serialize_with = "friendly_duration")]
     pub retention: Duration,
     pub include_domains: Vec<String>,
@@ -393,6 +418,17 @@ fn mqtt(raw: RawMqtt) -> Result<MqttConfig, ConfigError> {
             "mqtt.homeassistant_status_topic",
             raw.homeassistant_status_topic,
         )?,
+        decisions: match raw.decisions.trim() {
+            "all" => MqttDecisions::All,
+            "no_deploy" => MqttDecisions::NoDeploy,
+            "none" => MqttDecisions::None,
+            other => {
+                return Err(ConfigError::invalid(
+                    "mqtt.decisions",
+                    format!("{other:?} is not all, no_deploy or none"),
+                ));
+            }
+        },
         tls: tls(raw.tls)?,
     })
 }
@@ -677,6 +713,14 @@ fn ingest(raw: RawIngest) -> Result<IngestConfig, ConfigError> {
         batch_size: raw.batch_size,
         flush_interval,
         queue_size: raw.queue_size,
+        unwritten_limit: if raw.unwritten_limit >= raw.batch_size {
+            raw.unwritten_limit
+        } else {
+            return Err(ConfigError::invalid(
+                "ingest.unwritten_limit",
+                "must be at least ingest.batch_size",
+            ));
+        },
         retention,
         include_domains: trimmed(raw.include_domains),
         exclude_domains: trimmed(raw.exclude_domains),

@@ -280,7 +280,7 @@ impl Reader {
 
 /// A budget of log lines per minute.
 #[derive(Debug)]
-struct Throttle {
+pub struct Throttle {
     per_minute: u32,
     window_start: tokio::time::Instant,
     used: u32,
@@ -288,7 +288,7 @@ struct Throttle {
 }
 
 impl Throttle {
-    fn new(per_minute: u32) -> Throttle {
+    pub fn new(per_minute: u32) -> Throttle {
         Throttle {
             per_minute,
             window_start: tokio::time::Instant::now(),
@@ -298,7 +298,7 @@ impl Throttle {
     }
 
     /// Whether one more line may be logged now.
-    fn allow(&mut self) -> bool {
+    pub fn allow(&mut self) -> bool {
         self.roll();
         if self.used < self.per_minute {
             self.used += 1;
