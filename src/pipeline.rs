@@ -184,6 +184,7 @@ impl Pipeline {
         context.policy = Some(self.settings.safety.clone());
         let mut drafts = suggest::drafts(&self.findings, &context);
         let refused = suggest::refuse_unsafe(&mut drafts, &context);
+        let beyond = keep_most_confident(&mut drafts, self.settings.suggestions.max_per_run);
         let syntax = match (
             self.settings.suggestions.automation_syntax,
             &self.ha_version,
@@ -193,9 +194,10 @@ impl Pipeline {
             (None, None) => Syntax::Current,
         };
         let mut outcome = PhaseOutcome::default();
-        outcome
-            .counts
-            .push(("suggestions_refused_unsafe", refused as u64));
+        outcome.counts.extend([
+            ("suggestions_refused_unsafe", refused as u64),
+            ("suggestions_beyond_limit", beyond as u64),
+        ]);
         let worded_by = match &self.settings.llm {
             Some(config) if !drafts.is_empty() => {
                 word(config, &mut drafts, &context, &mut outcome).await?
@@ -426,6 +428,28 @@ async fn word(
     Ok(worded_by)
 }
 
+/// Keeps the `limit` most confident drafts (ties by id, so the choice is
+/// stable), in their original order; returns how many were left out.
+fn keep_most_confident(drafts: &mut Vec<suggest::Draft>, limit: usize) -> usize {
+    if drafts.len() <= limit {
+        return 0;
+    }
+    let mut ranked: Vec<(f64, String)> = drafts
+        .iter()
+        .map(|d| (d.confidence, d.id.clone()))
+        .collect();
+    ranked.sort_by(|a, b| b.0.total_cmp(&a.0).then_with(|| a.1.cmp(&b.1)));
+    let kept: std::collections::HashSet<String> =
+        ranked.into_iter().take(limit).map(|(_, id)| id).collect();
+    let before = drafts.len();
+    drafts.retain(|d| kept.contains(&d.id));
+    tracing::warn!(
+        left_out = before - drafts.len(),
+        "more suggestions than suggestions.max_per_run; the least confident are left out"
+    );
+    before - drafts.len()
+}
+
 /// The names and ids of every known entity a draft does not name: a
 /// rewording that mentions one is about something else.
 fn others(draft: &suggest::Draft, context: &Context) -> Vec<String> {
@@ -466,5 +490,46 @@ async fn cpu<T: Send + 'static>(work: impl FnOnce() -> T + Send + 'static) -> an
         Ok(value) => Ok(value),
         Err(e) if e.is_panic() => std::panic::resume_unwind(e.into_panic()),
         Err(e) => Err(anyhow::anyhow!("analysis task was cancelled: {e}")),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::analysis::Finding;
+    use crate::analysis::features::UnusedFeature;
+
+    fn draft(id: &str, confidence: f64) -> suggest::Draft {
+        suggest::Draft {
+            id: id.into(),
+            title: id.into(),
+            description: String::new(),
+            confidence,
+            finding: Finding::UnusedFeature(UnusedFeature {
+                id: id.into(),
+                device: "d".into(),
+                property: "p".into(),
+                name: "n".into(),
+                entity_id: None,
+                write_only: false,
+                device_usage: 0,
+                score: 0.0,
+            }),
+            plan: None,
+        }
+    }
+
+    #[test]
+    fn a_run_keeps_its_most_confident_suggestions_in_order() {
+        let mut drafts = vec![
+            draft("a", 0.2),
+            draft("b", 0.9),
+            draft("c", 0.5),
+            draft("d", 0.9),
+        ];
+        assert_eq!(keep_most_confident(&mut drafts, 2), 2);
+        let ids: Vec<&str> = drafts.iter().map(|d| d.id.as_str()).collect();
+        assert_eq!(ids, ["b", "d"]);
+        assert_eq!(keep_most_confident(&mut drafts, 5), 0);
     }
 }

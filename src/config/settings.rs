@@ -75,6 +75,7 @@ struct RawHomeAssistant {
 struct RawSuggestions {
     expire_after: String,
     automation_syntax: String,
+    max_per_run: usize,
 }
 
 #[derive(Debug, Deserialize)]
@@ -249,6 +250,8 @@ pub struct SuggestionsConfig {
     pub expire_after: Duration,
     /// `None`: decide from Home Assistant's version.
     pub automation_syntax: Option<crate::model::Syntax>,
+    /// The most confident this many suggestions of a run are kept.
+    pub max_per_run: usize,
 }
 
 #[derive(Debug, Clone, Serialize)]
@@ -537,9 +540,16 @@ fn suggestions(raw: RawSuggestions) -> Result<SuggestionsConfig, ConfigError> {
             ));
         }
     };
+    if !(1..=10_000).contains(&raw.max_per_run) {
+        return Err(ConfigError::invalid(
+            "suggestions.max_per_run",
+            "must be between 1 and 10000",
+        ));
+    }
     Ok(SuggestionsConfig {
         expire_after: duration("suggestions.expire_after", &raw.expire_after)?,
         automation_syntax,
+        max_per_run: raw.max_per_run,
     })
 }
 
