@@ -282,3 +282,83 @@ async fn decisions_over_mqtt_can_be_limited() {
     daemon.terminate();
     assert_eq!(daemon.exit_code().await, Some(0), "{}", daemon.log());
 }
+
+/// README's broker ACL, on a real Mosquitto: another client of the broker
+/// may read habitd's topics but its commands never reach habitd, while
+/// Home Assistant's do.
+#[tokio::test]
+async fn with_the_documented_acl_only_home_assistant_decides() {
+    let auth = tempfile::tempdir().unwrap();
+    let passwd = auth.path().join("passwd");
+    for (i, (user, password)) in [
+        ("habitd", "h-pw"),
+        ("homeassistant", "ha-pw"),
+        ("intruder", "i-pw"),
+    ]
+    .iter()
+    .enumerate()
+    {
+        let mut command = std::process::Command::new("mosquitto_passwd");
+        if i == 0 {
+            command.arg("-c");
+        }
+        let status = command
+            .arg("-b")
+            .arg(&passwd)
+            .args([user, password])
+            .status();
+        assert!(
+            status.is_ok_and(|s| s.success()),
+            "mosquitto_passwd must be installed (it comes with mosquitto)"
+        );
+    }
+    let readme =
+        std::fs::read_to_string(std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("README.md"))
+            .unwrap();
+    let acl = readme
+        .split("# /etc/mosquitto/acl\n")
+        .nth(1)
+        .and_then(|rest| rest.split("```").next())
+        .expect("README shows the ACL");
+    std::fs::write(auth.path().join("acl"), acl).unwrap();
+    let broker = Broker::start_with(&format!(
+        "allow_anonymous false\npassword_file {}\nacl_file {}\n",
+        passwd.display(),
+        auth.path().join("acl").display()
+    ));
+
+    let mut home_assistant =
+        Watcher::connect_as(broker.port, "habitd/#", Some(("homeassistant", "ha-pw"))).await;
+    let mut daemon = common::start_daemon_with(
+        broker.port,
+        tempfile::tempdir().unwrap(),
+        &[
+            ("HABITD__MQTT__USERNAME", "habitd"),
+            ("HABITD__MQTT__PASSWORD", "h-pw"),
+        ],
+    );
+    home_assistant.wait_for_text(AVAILABILITY, "online").await;
+    let intruder = Watcher::connect_as(broker.port, "habitd/#", Some(("intruder", "i-pw"))).await;
+    intruder
+        .publish(
+            "habitd/suggestions/habitd_from_intruder/set",
+            "deploy",
+            false,
+        )
+        .await;
+    home_assistant
+        .publish(
+            "habitd/suggestions/habitd_from_home_assistant/set",
+            "approve",
+            false,
+        )
+        .await;
+    log_shows(&daemon, "habitd_from_home_assistant").await;
+    daemon.terminate();
+    assert_eq!(daemon.exit_code().await, Some(0), "{}", daemon.log());
+    assert!(
+        !daemon.log().contains("habitd_from_intruder"),
+        "{}",
+        daemon.log()
+    );
+}
