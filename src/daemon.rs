@@ -49,16 +49,16 @@ pub async fn run(config: Config, shutdown: impl Future<Output = ()>) -> anyhow::
     align_activity_time_zone(&db, &config).await?;
 
     let (records, writer_rx) = Writer::channel(config.ingest.queue_size);
-    let writer = tokio::spawn(
-        Writer::new(
-            db.clone(),
-            config.analysis.timezone.clone(),
-            config.ingest.batch_size,
-            config.ingest.flush_interval,
-            config.ingest.unwritten_limit,
-        )
-        .run(writer_rx),
+    let writer = Writer::new(
+        db.clone(),
+        config.analysis.timezone.clone(),
+        config.ingest.batch_size,
+        config.ingest.flush_interval,
+        config.ingest.unwritten_limit,
     );
+    let mut settings = Settings::new(&config);
+    settings.writer = Some(writer.health());
+    let writer = tokio::spawn(writer.run(writer_rx));
 
     let topics = Arc::new(Topics::new(&config.mqtt, &config.sources));
     let (deliveries_tx, mut deliveries) = mpsc::channel(256);
@@ -92,7 +92,7 @@ pub async fn run(config: Config, shutdown: impl Future<Output = ()>) -> anyhow::
     supervise(
         &mut tasks,
         "the job runner",
-        Runner::new(db.clone(), status_tx, Settings::new(&config)).serve(requests, cancel.clone()),
+        Runner::new(db.clone(), status_tx, settings).serve(requests, cancel.clone()),
     );
     supervise(
         &mut tasks,

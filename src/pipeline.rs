@@ -27,6 +27,7 @@ use crate::config::{Config, HomeAssistantConfig, LlmConfig, SuggestionsConfig};
 use crate::db::suggestions::Fresh;
 use crate::db::{self, Db};
 use crate::ha::{self, rest};
+use crate::ingest::writer::Health;
 use crate::llm::{self, Llm, Prompt};
 use crate::model::Phase;
 use crate::model::Record;
@@ -62,6 +63,8 @@ pub struct Settings {
     pub areas: Vec<(String, Vec<String>)>,
     /// What is never suggested.
     pub safety: Policy,
+    /// The daemon's event writer, whose trouble the job reports.
+    pub writer: Option<Arc<Health>>,
 }
 
 impl Settings {
@@ -76,6 +79,7 @@ impl Settings {
             llm: config.llm.clone(),
             areas: config.areas.clone(),
             safety: config.safety.clone(),
+            writer: None,
         }
     }
 }
@@ -340,16 +344,21 @@ impl Pipeline {
         if pruned > 0 {
             tracing::info!(pruned, "deleted events older than the retention");
         }
-        let counts = vec![
+        let mut counts = vec![
             ("events", window.events.len() as u64),
             ("entities_seen", window.entities.len() as u64),
             ("events_pruned", pruned),
         ];
         self.window = Arc::new(window);
-        Ok(PhaseOutcome {
-            counts,
-            degraded: None,
-        })
+        let mut degraded = None;
+        if let Some((waiting, dropped)) = self.settings.writer.as_ref().and_then(|w| w.failing()) {
+            counts.extend([("events_waiting", waiting), ("events_dropped", dropped)]);
+            degraded = Some(format!(
+                "new events cannot be written to the database (is the disk full?): \
+                 {waiting} are waiting in memory, {dropped} were dropped"
+            ));
+        }
+        Ok(PhaseOutcome { counts, degraded })
     }
 }
 

@@ -241,6 +241,14 @@ async fn a_full_disk_loses_no_event() {
             .await;
     }
     log_shows(&daemon, "could not write events").await;
+    // The job status (what Home Assistant shows) says what is wrong.
+    watch.publish("habitd/command/analyze", "", false).await;
+    let statuses = watch.job_statuses_until_final().await;
+    let last = statuses.last().unwrap();
+    assert!(
+        last["error"].as_str().is_some_and(|e| e.contains("full")),
+        "{last:#}"
+    );
     std::fs::remove_file(&filler).unwrap();
     log_shows(&daemon, "can be written again").await;
     daemon.terminate();

@@ -14,6 +14,7 @@
 //! and counted, so a disk that stays full cannot exhaust memory either.
 
 use std::sync::Arc;
+use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
 use std::time::Duration;
 
 use jiff::tz::TimeZone;
@@ -40,7 +41,30 @@ pub struct WriterStats {
     pub dropped: u64,
 }
 
+/// What the writer tells the rest of habitd while it runs: whether the
+/// database fails, and how many events wait or were dropped. The job status
+/// shows it, so a full disk is seen in Home Assistant.
+#[derive(Debug, Default)]
+pub struct Health {
+    failing: AtomicBool,
+    waiting: AtomicU64,
+    dropped: AtomicU64,
+}
+
+impl Health {
+    /// `Some((waiting, dropped))` while writes fail.
+    pub fn failing(&self) -> Option<(u64, u64)> {
+        self.failing.load(Ordering::Relaxed).then(|| {
+            (
+                self.waiting.load(Ordering::Relaxed),
+                self.dropped.load(Ordering::Relaxed),
+            )
+        })
+    }
+}
+
 pub struct Writer {
+    health: Arc<Health>,
     db: Db,
     tz: TimeZone,
     batch_size: usize,
@@ -63,12 +87,18 @@ impl Writer {
         unwritten_limit: usize,
     ) -> Self {
         Writer {
+            health: Arc::default(),
             db,
             tz,
             batch_size,
             flush_interval,
             unwritten_limit: unwritten_limit.max(batch_size),
         }
+    }
+
+    /// Shared with whoever reports on the writer.
+    pub fn health(&self) -> Arc<Health> {
+        self.health.clone()
     }
 
     /// A channel for this writer, holding at most `capacity` records.
@@ -200,6 +230,15 @@ impl Writer {
             Err(e) => Some(e),
         };
         state.pending = pending;
+        self.health
+            .failing
+            .store(error.is_some(), Ordering::Relaxed);
+        self.health
+            .waiting
+            .store(state.pending.len() as u64, Ordering::Relaxed);
+        self.health
+            .dropped
+            .store(state.stats.dropped, Ordering::Relaxed);
         match error {
             None => {
                 if state.retry_at.take().is_some() {
