@@ -128,10 +128,18 @@ pub async fn run(config: Config, shutdown: impl Future<Output = ()>) -> anyhow::
         decisions: config.mqtt.decisions,
         refusals: Throttle::new(10),
     };
+    // systemd (Type=notify): pinged from this loop, so a daemon whose loop
+    // hangs is restarted; off when the unit sets no WatchdogSec.
+    let watchdog = sd_notify::watchdog_enabled();
+    let mut ping = tokio::time::interval(watchdog.map_or(Duration::from_secs(3600), |d| d / 2));
     tokio::pin!(shutdown);
     let failure = loop {
         let delivery = tokio::select! {
             () = &mut shutdown => break None,
+            _ = ping.tick(), if watchdog.is_some() => {
+                notify(sd_notify::NotifyState::Watchdog);
+                continue;
+            }
             Some(ended) = tasks.join_next() => break Some(match ended {
                 Ok(name) => format!("{name} ended unexpectedly"),
                 Err(e) => format!("a task failed: {e}"),
@@ -151,6 +159,7 @@ pub async fn run(config: Config, shutdown: impl Future<Output = ()>) -> anyhow::
     }
 
     tracing::info!("shutting down");
+    notify(sd_notify::NotifyState::Stopping);
     cancel.cancel();
     while let Some(ended) = tasks.join_next().await {
         if let Err(e) = ended {
@@ -212,6 +221,9 @@ impl Router {
     async fn route(&mut self, delivery: Delivery) -> Result<(), &'static str> {
         match delivery {
             Delivery::Connected => {
+                // Migrated and on the broker: ready, as systemd counts it
+                // (repeated on a reconnect, which systemd ignores).
+                notify(sd_notify::NotifyState::Ready);
                 self.connected.notify_one();
                 self.tell_surface(surface::Event::Announce { delay: false });
             }
@@ -256,6 +268,13 @@ impl Router {
         if self.surface.try_send(event).is_err() {
             tracing::warn!("Home Assistant updates are behind; a command was dropped");
         }
+    }
+}
+
+/// Tells systemd, when it started habitd with a notify socket.
+fn notify(state: sd_notify::NotifyState<'_>) {
+    if let Err(e) = sd_notify::notify(&[state]) {
+        tracing::debug!(error = %e, "could not notify systemd");
     }
 }
 
