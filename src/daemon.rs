@@ -5,8 +5,8 @@
 //! `habitd run` calls.
 //!
 //! The daemon's tasks: the MQTT connection (polls, decodes, forwards), the
-//! event writer, the status publisher, the surface, the job runner and the
-//! schedule. Its own loop hands each delivery from MQTT to where it belongs
+//! event writer, the status publisher, the surface, the job runner, the
+//! schedule and the review page. Its own loop hands each delivery from MQTT to where it belongs
 //! ([`Router`]), and watches the tasks: one that ends on its own (a bug)
 //! stops the daemon in an orderly way and with an error, so that systemd or
 //! the Supervisor restarts it, rather than leaving it running without, say,
@@ -107,6 +107,21 @@ pub async fn run(config: Config, shutdown: impl Future<Output = ()>) -> anyhow::
                 triggers.clone(),
                 cancel.clone(),
             ),
+        );
+    }
+    if let Some(web) = &config.web {
+        let listener = crate::web::bind(web).await?;
+        let app = crate::web::App::new(
+            &config,
+            web,
+            db.clone(),
+            surface_tx.clone(),
+            triggers.clone(),
+        )?;
+        supervise(
+            &mut tasks,
+            "the review page",
+            crate::web::serve(listener, app, cancel.clone()),
         );
     }
     tracing::info!(database = %db.path().display(), "habitd is running");

@@ -11,6 +11,7 @@
 
 mod secret;
 mod settings;
+mod web;
 
 use std::path::Path;
 
@@ -21,6 +22,7 @@ pub use settings::{
     AnalysisConfig, Config, DatabaseConfig, HomeAssistantConfig, IngestConfig, LlmConfig,
     LogConfig, MqttConfig, MqttCredentials, SourcesConfig, SuggestionsConfig, TlsConfig,
 };
+pub use web::WebConfig;
 
 /// The commented defaults, embedded so the binary needs no file to start.
 pub const DEFAULT_TOML: &str = include_str!("../../config/default.toml");

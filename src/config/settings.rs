@@ -12,6 +12,7 @@ use jiff::civil::Time;
 use jiff::tz::TimeZone;
 use serde::{Deserialize, Serialize, Serializer};
 
+use super::web::{RawWeb, WebConfig, web};
 use super::{ConfigError, Secret};
 
 #[derive(Debug, Deserialize)]
@@ -26,6 +27,7 @@ pub(super) struct Raw {
     database: RawDatabase,
     analysis: RawAnalysis,
     log: RawLog,
+    web: RawWeb,
 }
 
 #[derive(Debug, Deserialize)]
@@ -142,6 +144,8 @@ pub struct Config {
     pub database: DatabaseConfig,
     pub analysis: AnalysisConfig,
     pub log: LogConfig,
+    /// `None` when the review page is turned off.
+    pub web: Option<WebConfig>,
 }
 
 #[derive(Debug, Clone, Serialize)]
@@ -268,6 +272,7 @@ impl TryFrom<Raw> for Config {
             database: database(raw.database)?,
             analysis: analysis(raw.analysis)?,
             log: log(raw.log)?,
+            web: web(raw.web)?,
         })
     }
 }
@@ -685,7 +690,11 @@ fn duration(key: &str, text: &str) -> Result<Duration, ConfigError> {
 }
 
 /// A secret given either inline or as a file to read, never both.
-fn secret(key: &str, inline: String, file: String) -> Result<Option<Secret>, ConfigError> {
+pub(super) fn secret(
+    key: &str,
+    inline: String,
+    file: String,
+) -> Result<Option<Secret>, ConfigError> {
     let file_key = format!("{key}_file");
     match (inline.is_empty(), file.trim().is_empty()) {
         (true, true) => Ok(None),
