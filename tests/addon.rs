@@ -211,7 +211,11 @@ fn config_yaml_passes_the_supervisors_rules() {
     // Ingress, as the Supervisor validates it: a boolean, a port (0 lets
     // the Supervisor pick one, which run.sh would then have to ask for), and
     // an icon of Material Design Icons for the sidebar.
-    assert_eq!(config["ingress"], Value::Bool(true), "the sidebar page needs ingress");
+    assert_eq!(
+        config["ingress"],
+        Value::Bool(true),
+        "the sidebar page needs ingress"
+    );
     let port = config["ingress_port"].as_u64().unwrap_or(0);
     assert!(
         (1..=65535).contains(&port),

@@ -7,7 +7,7 @@ use jiff::civil::{Date, Weekday};
 use maud::{Markup, html};
 
 /// Width of every chart's view box; the page scales it to the screen.
-const W: f64 = 420.0;
+const W: f64 = 360.0;
 
 /// One day of a routine's window: when the state was reached that day.
 #[derive(Debug, Clone, PartialEq)]
@@ -28,7 +28,7 @@ const ROUTINE_SPAN: f64 = 120.0;
 /// time as a dot (filled on weekdays, hollow on weekends), the suggested
 /// time as a dashed line and its usual spread as a band.
 pub fn routine(days: &[Day], center: f64, spread: f64) -> Markup {
-    let (left, top, row, bottom) = (64.0, 6.0, 11.0, 24.0);
+    let (left, top, row, bottom) = (44.0, 6.0, 11.0, 24.0);
     let plot = W - left - 8.0;
     let height = top + row * days.len().max(1) as f64 + bottom;
     let x = |delta: f64| left + (delta + ROUTINE_SPAN) / (2.0 * ROUTINE_SPAN) * plot;
@@ -40,8 +40,12 @@ pub fn routine(days: &[Day], center: f64, spread: f64) -> Markup {
             rect.band x=(f(x(-band))) y=(f(top)) width=(f(x(band) - x(-band))) height=(f(axis_y - top)) {}
             @for (i, day) in days.iter().enumerate() {
                 @let y = top + row * (i as f64 + 0.5);
-                @if i.is_multiple_of(7) || i + 1 == days.len() {
-                    text x=(f(left - 6.0)) y=(f(y + 4.0)) text-anchor="end" { (day.date.strftime("%a %d %b")) }
+                @if is_weekend(day.date) {
+                    rect.weekend-row x=(f(left)) y=(f(y - row / 2.0)) width=(f(plot)) height=(f(row)) {}
+                }
+                // Mondays are labelled: the weeks are the rhythm to see.
+                @if day.date.weekday() == Weekday::Monday {
+                    text x=(f(left - 6.0)) y=(f(y + 4.0)) text-anchor="end" { (day.date.strftime("%d %b")) }
                 }
                 line.axis x1=(f(left)) x2=(f(left + plot)) y1=(f(y)) y2=(f(y)) stroke-opacity="0.35" {}
                 @for m in &day.minutes {

@@ -147,8 +147,8 @@ pub fn render(picture: &Picture) -> Markup {
     }
 }
 
-/// The evidence of a finding in one or two plain sentences.
-pub fn in_words(finding: &Finding) -> String {
+/// The evidence of a finding as facts beside its description.
+pub fn facts(finding: &Finding) -> Vec<(&'static str, String)> {
     match finding {
         Finding::Routine(r) => {
             let class = match r.days {
@@ -156,46 +156,76 @@ pub fn in_words(finding: &Finding) -> String {
                 DayClass::Weekdays => "weekdays",
                 DayClass::Weekends => "weekend days",
             };
-            format!(
-                "{} became {} on {} of {} {class} at about {}, give or take {:.0} minutes.",
-                r.entity_id, r.state, r.days_observed, r.days_in_class, r.time, r.spread_minutes
-            )
+            vec![
+                ("Device", format!("{} → {}", r.entity_id, r.state)),
+                (
+                    "Seen",
+                    format!("on {} of {} {class}", r.days_observed, r.days_in_class),
+                ),
+                (
+                    "Usual time",
+                    format!("{} ± {:.0} min", r.time, r.spread_minutes),
+                ),
+                (
+                    "Against chance",
+                    format!("{:.1} standard deviations above it", r.z),
+                ),
+            ]
         }
-        Finding::Sequence(s) => {
-            let hours = s
-                .time_window
-                .as_ref()
-                .map(|(from, to)| format!(" between {from} and {to}"))
-                .unwrap_or_default();
-            format!(
-                "{} became {} after {} became {} {} times{hours} ({:.0} % of the time), usually {} later \
-                 (most between {} and {}). By chance about {:.1} would be expected.",
-                s.action_entity,
-                s.action_state,
-                s.trigger_entity,
-                s.trigger_state,
-                s.occurrences,
-                s.follows * 100.0,
-                charts::seconds(s.delay_median_s),
-                charts::seconds(s.delay_p10_s),
-                charts::seconds(s.delay_p90_s),
-                s.expected_by_chance
-            )
-        }
-        Finding::Synergy(y) => format!(
-            "{} and {} are both in {}, and nothing links them yet; {} changed {} times in the window.",
-            y.trigger_entity, y.action_entity, y.area, y.action_entity, y.action_usage
-        ),
-        Finding::UnusedFeature(f) => format!(
-            "{} can {} ({}), and {}.",
-            f.device,
-            f.name,
-            f.property,
-            if f.write_only {
-                "Zigbee2MQTT never reports it, so habitd cannot tell whether it is used"
-            } else {
-                "it never changed in the window"
-            }
-        ),
+        Finding::Sequence(s) => vec![
+            (
+                "When",
+                format!("{} → {}", s.trigger_entity, s.trigger_state),
+            ),
+            ("Then", format!("{} → {}", s.action_entity, s.action_state)),
+            (
+                "Seen",
+                format!(
+                    "{} times, after {:.0} % of the triggers",
+                    s.occurrences,
+                    s.follows * 100.0
+                ),
+            ),
+            (
+                "Delay",
+                format!(
+                    "{} usually, most between {} and {}",
+                    charts::seconds(s.delay_median_s),
+                    charts::seconds(s.delay_p10_s),
+                    charts::seconds(s.delay_p90_s)
+                ),
+            ),
+            (
+                "By chance",
+                format!("about {:.1} times would be expected", s.expected_by_chance),
+            ),
+            (
+                "Hours",
+                s.time_window
+                    .as_ref()
+                    .map_or("all day".to_owned(), |(from, to)| format!("{from} to {to}")),
+            ),
+        ],
+        Finding::Synergy(y) => vec![
+            ("Sensor", y.trigger_entity.clone()),
+            ("Could control", y.action_entity.clone()),
+            ("Area", y.area.clone()),
+            (
+                "Used by hand",
+                format!("{} times in the window", y.action_usage),
+            ),
+        ],
+        Finding::UnusedFeature(f) => vec![
+            ("Device", f.device.clone()),
+            ("Feature", format!("{} ({})", f.name, f.property)),
+            (
+                "Seen in use",
+                if f.write_only {
+                    "cannot tell: Zigbee2MQTT never reports it".to_owned()
+                } else {
+                    "never in the window".to_owned()
+                },
+            ),
+        ],
     }
 }

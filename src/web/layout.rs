@@ -22,6 +22,12 @@ pub enum Nav {
 }
 
 pub fn page(title: &str, current: Nav, body: Markup) -> Markup {
+    page_refreshing(title, current, None, body)
+}
+
+/// A page that reloads itself every `seconds` (while a job runs): a meta
+/// refresh, so it needs no script.
+pub fn page_refreshing(title: &str, current: Nav, seconds: Option<u32>, body: Markup) -> Markup {
     let entry = |nav: Nav, href: &str, text: &str| {
         html! { a href=(href) aria-current=[(nav == current).then_some("page")] { (text) } }
     };
@@ -31,8 +37,11 @@ pub fn page(title: &str, current: Nav, body: Markup) -> Markup {
             head {
                 meta charset="utf-8";
                 meta name="viewport" content="width=device-width, initial-scale=1";
+                @if let Some(seconds) = seconds { meta http-equiv="refresh" content=(seconds); }
                 title { (title) " · habitd" }
                 link rel="stylesheet" href="style.css";
+                // No favicon request: it would go to the site root, outside an ingress prefix.
+                link rel="icon" href="data:,";
                 script src="copy.js" defer {}
             }
             body {
@@ -83,6 +92,15 @@ pub fn local_time(text: &str, tz: &TimeZone) -> String {
 
 pub fn when(t: Timestamp, tz: &TimeZone) -> String {
     tz.to_datetime(t).strftime("%Y-%m-%d %H:%M").to_string()
+}
+
+/// A duration in milliseconds as people read it.
+pub fn duration_ms(ms: i64) -> String {
+    if ms < 1000 {
+        format!("{ms} ms")
+    } else {
+        format!("{:.1} s", ms as f64 / 1000.0)
+    }
 }
 
 /// A share as a whole percentage.

@@ -22,7 +22,7 @@ mod layout;
 mod pages;
 mod suggestions;
 
-pub use suggestions::render_list;
+pub use suggestions::{Filter, render_list};
 
 use std::net::SocketAddr;
 use std::sync::Arc;
@@ -55,6 +55,8 @@ pub struct App {
     tz: TimeZone,
     window: Duration,
     max_delay_ms: i64,
+    /// The MQTT sources turned on: (what, topic).
+    sources: Vec<(&'static str, String)>,
     surface: mpsc::Sender<surface::Event>,
     triggers: Triggers,
     guard: Arc<guard::Guard>,
@@ -74,6 +76,7 @@ impl App {
             tz: config.analysis.timezone.clone(),
             window: config.analysis.window,
             max_delay_ms: config.analysis.thresholds.sequence_max_delay_ms,
+            sources: sources(config),
             surface,
             triggers,
             guard: Arc::new(guard::Guard::new(web)?),
@@ -87,6 +90,18 @@ impl App {
             tracing::debug!("a Home Assistant update is already queued");
         }
     }
+}
+
+fn sources(config: &Config) -> Vec<(&'static str, String)> {
+    let s = &config.sources;
+    [
+        ("Home Assistant eventstream", &s.eventstream_topic),
+        ("Home Assistant statestream", &s.statestream_base),
+        ("Zigbee2MQTT", &s.zigbee2mqtt_base),
+    ]
+    .into_iter()
+    .filter_map(|(what, topic)| Some((what, topic.clone()?)))
+    .collect()
 }
 
 /// Binds `web.listen` before the daemon says it is running, so a port in use

@@ -9,7 +9,7 @@ use jiff::Timestamp;
 use maud::html;
 use serde::Deserialize;
 
-use super::layout::{self, Nav, when};
+use super::layout::{self, Nav, duration_ms, when};
 use super::{App, Failure, charts, html, see_other};
 use crate::db;
 use crate::model::{Origin, Trigger};
@@ -38,15 +38,15 @@ pub async fn jobs(State(app): State<App>) -> Result<Response, Failure> {
                 p.muted {
                     "Started by " (job.trigger.as_str()) ", queued " (when(job.queued_at, &app.tz))
                     @if let (Some(start), Some(end)) = (job.started_at, job.finished_at) {
-                        ", took " (format!("{:.1}", (end.as_millisecond() - start.as_millisecond()) as f64 / 1000.0)) " s"
+                        ", took " (duration_ms(end.as_millisecond() - start.as_millisecond()))
                     }
                 }
                 @if let Some(error) = &job.error { p.alert { (error) } }
                 @if !job.phase_durations_ms.is_empty() {
-                    div.scroll { table {
+                    div.scroll { table.narrow {
                         tr { th { "Phase" } th.num { "Duration" } }
                         @for (phase, ms) in &job.phase_durations_ms {
-                            tr { td { (phase.as_str()) } td.num { (ms) " ms" } }
+                            tr { td { (phase.as_str()) } td.num { (duration_ms(i64::try_from(*ms).unwrap_or(i64::MAX))) } }
                         }
                     } }
                 }
@@ -56,7 +56,14 @@ pub async fn jobs(State(app): State<App>) -> Result<Response, Failure> {
             }
         }
     };
-    Ok(html(layout::page("Jobs", Nav::Jobs, body)))
+    // While a job waits or runs, the page follows it.
+    let busy = jobs.iter().any(|j| !j.state.is_final());
+    Ok(html(layout::page_refreshing(
+        "Jobs",
+        Nav::Jobs,
+        busy.then_some(2),
+        body,
+    )))
 }
 
 #[derive(Debug, Deserialize)]
@@ -111,6 +118,10 @@ pub async fn recorded(State(app): State<App>) -> Result<Response, Failure> {
             dl.facts {
                 @for (origin, n) in &origins { dt { (origin_name(*origin)) } dd { (n) } }
                 dt { "Zigbee2MQTT devices known" } dd { (devices) }
+            }
+            h2 { "Sources habitd listens to" }
+            dl.facts {
+                @for (what, topic) in &app.sources { dt { (what) } dd { code { (topic) } } }
             }
             p.muted { "What automations did is kept but never suggested: it is automated already." }
         }

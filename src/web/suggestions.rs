@@ -117,7 +117,7 @@ pub fn render_list(all: &[Suggestion], filter: Filter, tz: &TimeZone) -> Markup 
                         span { (status_badge(s.status)) }
                         span.meta.muted {
                             (kind_name(s.kind)) " · "
-                            span.bar { span style=(format!("width:{:.0}%", (s.confidence * 100.0).clamp(0.0, 100.0))) {} }
+                            (meter(s.confidence))
                             " " (percent(s.confidence)) " confident · first seen " (local_time(&s.first_seen_at, tz))
                             " · last seen " (local_time(&s.last_seen_at, tz))
                         }
@@ -127,6 +127,18 @@ pub fn render_list(all: &[Suggestion], filter: Filter, tz: &TimeZone) -> Markup 
         }
     };
     layout::page("Suggestions", Nav::Suggestions, body)
+}
+
+/// A share as a small bar. SVG attributes, not an inline style, which the
+/// page's content security policy does not allow.
+fn meter(share: f64) -> Markup {
+    let width = (share * 100.0).clamp(0.0, 100.0);
+    html! {
+        svg.meter viewBox="0 0 100 6" preserveAspectRatio="none" aria-hidden="true" {
+            rect.track width="100" height="6" rx="3" {}
+            rect.fill width=(format!("{width:.0}")) height="6" rx="3" {}
+        }
+    }
 }
 
 pub fn kind_name(kind: FindingKind) -> &'static str {
@@ -259,7 +271,9 @@ fn detail(app: &App, s: &Suggestion, picture: &Picture, failed: Option<String>) 
         @if let Some(error) = &s.error { p.alert { strong { "Last error: " } (error) } }
         section.card {
             p { (s.description) }
-            p.muted { (evidence::in_words(&s.evidence)) }
+            dl.facts {
+                @for (what, value) in evidence::facts(&s.evidence) { dt { (what) } dd { (value) } }
+            }
             (evidence::render(picture))
         }
         div.actions {
