@@ -224,6 +224,19 @@ fn demo_database(dir: &Path) -> PathBuf {
         .expect("habitd demo leaves its database in TMPDIR")
 }
 
+/// `habitd run` with `env`, logging to `log`.
+fn run_daemon(env: &[(String, String)], log: &Path) -> tokio::process::Child {
+    let mut command = habitd(env);
+    command
+        .arg("run")
+        .stdout(Stdio::null())
+        .stderr(std::fs::File::create(log).unwrap());
+    tokio::process::Command::from(command)
+        .kill_on_drop(true)
+        .spawn()
+        .unwrap()
+}
+
 /// Waits until the daemon's log names the page's address.
 async fn page_address(log: &Path) -> String {
     let pattern = regex::Regex::new(r"review page at (http://127\.0\.0\.1:\d+/)").unwrap();
@@ -330,16 +343,7 @@ async fn a_user_reviews_approves_and_deploys_from_the_page() {
         ("HABITD__HOMEASSISTANT__TOKEN".into(), TOKEN.into()),
     ]);
     let log = dir.path().join("habitd.log");
-    let mut daemon = tokio::process::Command::from({
-        let mut c = habitd(&env);
-        c.arg("run")
-            .stdout(Stdio::null())
-            .stderr(std::fs::File::create(&log).unwrap());
-        c
-    })
-    .kill_on_drop(true)
-    .spawn()
-    .unwrap();
+    let mut daemon = run_daemon(&env, &log);
     let mut mqtt = Watcher::connect(broker.port, "habitd/suggestions/#").await;
     let base = page_address(&log).await;
     let c = driver.browser().await;
@@ -546,4 +550,80 @@ async fn a_user_reviews_approves_and_deploys_from_the_page() {
         "{}",
         std::fs::read_to_string(&log).unwrap_or_default()
     );
+}
+
+/// With `web.token` set, the page answers nobody without it, and a form
+/// the browser marks as another site's is refused even with it. Without a
+/// token, habitd refuses to listen beyond this machine.
+#[tokio::test]
+async fn a_token_guards_the_page_and_the_network_needs_one() {
+    let dir = tempfile::tempdir().unwrap();
+    let mut env = base_env(1, dir.path());
+    env.push(("HABITD__WEB__LISTEN".into(), "0.0.0.0:8099".into()));
+    let (ok, _, stderr) = common::run(&env, &["check-config"]);
+    assert!(
+        !ok && stderr.contains("web.listen") && stderr.contains("web.token"),
+        "{stderr}"
+    );
+
+    let broker = Broker::start();
+    let mut env = base_env(broker.port, dir.path());
+    env.push(("HABITD__WEB__TOKEN".into(), "s3cret-page".into()));
+    let log = dir.path().join("habitd.log");
+    let mut daemon = run_daemon(&env, &log);
+    let base = page_address(&log).await;
+    let http = reqwest::Client::new();
+
+    let refused = http.get(&base).send().await.unwrap();
+    assert_eq!(refused.status(), 401);
+    let challenge = refused.headers()["www-authenticate"].to_str().unwrap();
+    assert!(challenge.starts_with("Basic"), "{challenge}");
+    let wrong = http
+        .get(&base)
+        .basic_auth("me", Some("guess"))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(wrong.status(), 401);
+
+    let page = http
+        .get(&base)
+        .basic_auth("me", Some("s3cret-page"))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(page.status(), 200);
+    let csp = page.headers()["content-security-policy"].to_str().unwrap();
+    assert!(csp.contains("frame-ancestors 'self'"), "{csp}");
+    assert_eq!(page.headers()["x-content-type-options"], "nosniff");
+    let bearer = http
+        .get(format!("{base}jobs"))
+        .bearer_auth("s3cret-page")
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(bearer.status(), 200);
+
+    let cross_site = http
+        .post(format!("{base}analyze"))
+        .bearer_auth("s3cret-page")
+        .header("sec-fetch-site", "cross-site")
+        .header("content-type", "application/x-www-form-urlencoded")
+        .body("csrf=whatever")
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(cross_site.status(), 403);
+    let text = std::fs::read_to_string(&log).unwrap_or_default();
+    assert!(
+        !text.contains("s3cret-page"),
+        "the token was logged:\n{text}"
+    );
+
+    common::sigterm(daemon.id().unwrap());
+    let status = tokio::time::timeout(PATIENCE, daemon.wait())
+        .await
+        .unwrap()
+        .unwrap();
+    assert_eq!(status.code(), Some(0));
 }
