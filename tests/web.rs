@@ -7,7 +7,8 @@
 //! the database holds, what Home Assistant received and what MQTT says; then
 //! it does the same through a path prefix, as Home Assistant's ingress proxy
 //! serves the page. A screenshot of each page, wide and phone-sized, is
-//! kept under `target/tmp/web-screenshots/` (not committed).
+//! kept under `target/tmp/web-screenshots/` (not committed). A second test
+//! checks the token that guards the page when it is open to the network.
 
 mod common;
 

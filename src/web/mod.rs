@@ -7,7 +7,9 @@
 //! script for the copy button: no front-end build, no framework. Every URL
 //! is relative and every page sits at the top level (`suggestion?id=…`, not
 //! `suggestion/…`), so the same HTML works at `/` and behind Home Assistant's
-//! ingress proxy, which serves it under `/api/hassio_ingress/<token>/`.
+//! ingress proxy, which serves it under `/api/hassio_ingress/<token>/`: the
+//! browser resolves every link against that prefix, so the page never needs
+//! to read the proxy's `X-Ingress-Path` header.
 //!
 //! Decisions go through the same code as MQTT and the CLI
 //! (`db::suggestions::decide`, `deploy::deploy`), whose rules are
@@ -20,6 +22,7 @@ mod evidence;
 mod guard;
 mod layout;
 mod pages;
+mod suggestion;
 mod suggestions;
 
 pub use suggestions::{Filter, render_list};
@@ -134,8 +137,8 @@ pub async fn serve(listener: TcpListener, app: App, cancel: CancellationToken) {
 fn router(app: App) -> Router {
     Router::new()
         .route("/", get(suggestions::list))
-        .route("/suggestion", get(suggestions::show))
-        .route("/decide", post(suggestions::decide))
+        .route("/suggestion", get(suggestion::show))
+        .route("/decide", post(suggestion::decide))
         .route("/jobs", get(pages::jobs))
         .route("/analyze", post(pages::analyze))
         .route("/recorded", get(pages::recorded))

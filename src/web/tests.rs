@@ -4,7 +4,8 @@ use jiff::Timestamp;
 use jiff::civil::date;
 
 use super::charts::{self, Day};
-use super::suggestions::{detail_href, valid_id};
+use super::suggestion::valid_id;
+use super::suggestions::detail_href;
 
 fn ts(seconds: i64) -> Timestamp {
     Timestamp::from_second(seconds).unwrap()
