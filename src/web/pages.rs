@@ -34,7 +34,10 @@ pub async fn jobs(State(app): State<App>) -> Result<Response, Failure> {
         @for job in &jobs {
             section.card {
                 h2 { "Job " (job.job_id) " · " (job.state.as_str())
-                    @if !job.state.is_final() { " · " (job.progress) " %" } }
+                    @if !job.state.is_final() {
+                        @if let Some(phase) = job.phase { " · " (phase.as_str()) }
+                        " · " (job.progress) " %"
+                    } }
                 p.muted {
                     "Started by " (job.trigger.as_str()) ", queued " (when(job.queued_at, &app.tz))
                     @if let (Some(start), Some(end)) = (job.started_at, job.finished_at) {
