@@ -51,7 +51,7 @@ pub enum Command {
         #[arg(required = true, value_name = "FILE")]
         files: Vec<PathBuf>,
     },
-    /// List, show, approve, reject or dismiss suggestions.
+    /// List, show, approve, reject, dismiss or restore suggestions.
     #[command(subcommand)]
     Suggestions(SuggestionsCommand),
     /// Fetch the last days of history from Home Assistant (needs
@@ -85,6 +85,8 @@ pub enum SuggestionsCommand {
     Reject { id: String },
     /// Hide a suggestion for now.
     Dismiss { id: String },
+    /// Undo a rejection or dismissal: offer the suggestion again.
+    Restore { id: String },
     /// Write the suggestion's automation to Home Assistant (needs
     /// homeassistant.url and an administrator's token).
     Deploy { id: String },

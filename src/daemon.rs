@@ -5,12 +5,12 @@
 //! `habitd run` calls.
 //!
 //! The daemon's tasks: the MQTT connection (polls, decodes, forwards), the
-//! event writer, the status publisher, the surface, the job runner and the
-//! schedule. Its own loop hands each delivery from MQTT to where it belongs
-//! ([`Router`]), and watches the tasks: one that ends on its own (a bug)
-//! stops the daemon in an orderly way and with an error, so that systemd or
-//! the Supervisor restarts it, rather than leaving it running without, say,
-//! its schedule. Shutdown goes in three steps: tell every task (one
+//! event writer, the status publisher, the surface, the job runner, the
+//! schedule and the review page. Its own loop hands each delivery from MQTT
+//! to where it belongs ([`Router`]), and watches the tasks: one that ends on
+//! its own (a bug) stops the daemon in an orderly way and with an error, so
+//! that systemd or the Supervisor restarts it, rather than leaving it running
+//! without, say, its schedule. Shutdown goes in three steps: tell every task (one
 //! [`CancellationToken`]), wait for them (a [`JoinSet`]; the runner records
 //! an interrupted job as failed), then publish the final status and
 //! `offline`, disconnect, and close the pool.
@@ -47,6 +47,12 @@ pub async fn run(config: Config, shutdown: impl Future<Output = ()>) -> anyhow::
     recover_interrupted_jobs(&db).await?;
     let latest = db.run(|conn| db::jobs::latest(conn)).await?;
     align_activity_time_zone(&db, &config).await?;
+    // The review page's port first: one in use stops the start, before
+    // anything is connected or spawned.
+    let page = match &config.web {
+        Some(web) => Some(crate::web::bind(web).await?),
+        None => None,
+    };
 
     let (records, writer_rx) = Writer::channel(config.ingest.queue_size);
     let writer = Writer::new(
@@ -115,6 +121,20 @@ pub async fn run(config: Config, shutdown: impl Future<Output = ()>) -> anyhow::
                 triggers.clone(),
                 cancel.clone(),
             ),
+        );
+    }
+    if let (Some(web), Some(listener)) = (&config.web, page) {
+        let app = crate::web::App::new(
+            &config,
+            web,
+            db.clone(),
+            surface_tx.clone(),
+            triggers.clone(),
+        )?;
+        supervise(
+            &mut tasks,
+            "the review page",
+            crate::web::serve(listener, app, cancel.clone()),
         );
     }
     tracing::info!(database = %db.path().display(), "habitd is running");

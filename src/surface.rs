@@ -38,6 +38,9 @@ pub enum Event {
         action: Decision,
     },
     Select(String),
+    /// Something else changed the suggestions (the review page decided):
+    /// publish them again.
+    Refresh,
 }
 
 /// At most this many suggestions are listed on the summary topic, and this
@@ -88,6 +91,7 @@ pub async fn run(
                 }
                 Some(Event::Decide { id, action }) => surface.decide(id, action).await,
                 Some(Event::Select(option)) => surface.select(&option).await,
+                Some(Event::Refresh) => surface.publish(true).await,
             },
             changed = status.changed() => {
                 if changed.is_err() {

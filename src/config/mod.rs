@@ -11,6 +11,7 @@
 
 mod secret;
 mod settings;
+mod web;
 
 use std::path::Path;
 
@@ -22,6 +23,7 @@ pub use settings::{
     LlmConfig, LogConfig, MqttConfig, MqttCredentials, MqttDecisions, SourcesConfig,
     SuggestionsConfig, TlsConfig,
 };
+pub use web::WebConfig;
 
 /// The commented defaults, embedded so the binary needs no file to start.
 pub const DEFAULT_TOML: &str = include_str!("../../config/default.toml");

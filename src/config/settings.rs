@@ -12,6 +12,7 @@ use jiff::civil::Time;
 use jiff::tz::TimeZone;
 use serde::{Deserialize, Serialize, Serializer};
 
+use super::web::{RawWeb, WebConfig, web};
 use super::{ConfigError, Secret};
 
 #[derive(Debug, Deserialize)]
@@ -28,6 +29,7 @@ pub(super) struct Raw {
     database: RawDatabase,
     analysis: RawAnalysis,
     log: RawLog,
+    web: RawWeb,
 }
 
 #[derive(Debug, Deserialize)]
@@ -172,6 +174,8 @@ pub struct Config {
     pub database: DatabaseConfig,
     pub analysis: AnalysisConfig,
     pub log: LogConfig,
+    /// `None` when the review page is turned off.
+    pub web: Option<WebConfig>,
 }
 
 #[derive(Debug, Clone, Serialize)]
@@ -360,6 +364,7 @@ impl TryFrom<Raw> for Config {
             database: database(raw.database)?,
             analysis: analysis(raw.analysis)?,
             log: log(raw.log)?,
+            web: web(raw.web)?,
         })
     }
 }
@@ -880,7 +885,11 @@ fn duration(key: &str, text: &str) -> Result<Duration, ConfigError> {
 }
 
 /// A secret given either inline or as a file to read, never both.
-fn secret(key: &str, inline: String, file: String) -> Result<Option<Secret>, ConfigError> {
+pub(super) fn secret(
+    key: &str,
+    inline: String,
+    file: String,
+) -> Result<Option<Secret>, ConfigError> {
     let file_key = format!("{key}_file");
     match (inline.is_empty(), file.trim().is_empty()) {
         (true, true) => Ok(None),

@@ -13,6 +13,7 @@ pub mod events;
 pub mod findings;
 pub mod jobs;
 mod migrations;
+pub mod recorded;
 pub mod staging;
 pub mod suggestions;
 pub mod window;

@@ -3,7 +3,8 @@
 //! change that, and the automation syntax it is written in.
 //!
 //! The lifecycle: `new` → `approved` → `deployed`, or `rejected` (never
-//! offered again) / `dismissed` (not now). A suggestion whose finding has not
+//! offered again) / `dismissed` (not now); a rejection or dismissal can be
+//! undone (`restore`), which makes the suggestion `new` again. A suggestion whose finding has not
 //! been seen for `suggestions.expire_after` becomes `expired`; if its pattern
 //! comes back it is `new` again. The rules live here, in
 //! [`SuggestionStatus::after`], and nowhere else: the database, the MQTT
@@ -62,10 +63,13 @@ pub enum Decision {
     Dismiss,
     /// Write its automation to Home Assistant.
     Deploy,
+    /// Undo a rejection or dismissal: offer it again.
+    Restore,
 }
 
 text_enum!(Decision {
     Approve => "approve", Reject => "reject", Dismiss => "dismiss", Deploy => "deploy",
+    Restore => "restore",
 });
 
 /// A decision that the suggestion's status does not allow.
@@ -84,6 +88,7 @@ impl Decision {
             Decision::Reject => SuggestionStatus::Rejected,
             Decision::Dismiss => SuggestionStatus::Dismissed,
             Decision::Deploy => SuggestionStatus::Deployed,
+            Decision::Restore => SuggestionStatus::New,
         }
     }
 
@@ -93,6 +98,7 @@ impl Decision {
             Decision::Reject => "rejected",
             Decision::Dismiss => "dismissed",
             Decision::Deploy => "deployed",
+            Decision::Restore => "restored",
         }
     }
 }
@@ -107,6 +113,7 @@ impl SuggestionStatus {
             Decision::Dismiss => matches!(self, S::New | S::Approved | S::Dismissed),
             // Only what a person approved reaches Home Assistant.
             Decision::Deploy => matches!(self, S::Approved | S::Deployed),
+            Decision::Restore => matches!(self, S::Rejected | S::Dismissed),
         };
         if allowed {
             Ok(decision.target())
@@ -186,6 +193,18 @@ mod tests {
         assert!(!S::Rejected.expires() && !S::Deployed.expires() && S::New.expires());
         assert_eq!(S::Expired.when_found_again(), S::New);
         assert_eq!(S::Rejected.when_found_again(), S::Rejected);
+    }
+
+    #[test]
+    fn a_rejection_or_dismissal_can_be_undone_and_nothing_else() {
+        use SuggestionStatus as S;
+        assert_eq!(S::Rejected.after(Decision::Restore), Ok(S::New));
+        assert_eq!(S::Dismissed.after(Decision::Restore), Ok(S::New));
+        for from in [S::New, S::Approved, S::Deployed, S::Expired] {
+            assert!(from.after(Decision::Restore).is_err(), "{from}");
+        }
+        let refused = S::Deployed.after(Decision::Restore).unwrap_err();
+        assert_eq!(refused.to_string(), "it is deployed; it cannot be restored");
     }
 
     #[test]

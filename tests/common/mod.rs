@@ -328,6 +328,9 @@ pub fn base_env(port: u16, dir: &Path) -> Vec<(String, String)> {
         ("HABITD__ANALYSIS__TIMEZONE", "UTC".to_string()),
         ("HABITD__ANALYSIS__SCHEDULE", "off".to_string()),
         ("HABITD__LOG__LEVEL", "debug".to_string()),
+        // The review page on a free port: daemons of parallel tests must
+        // not compete for the default one.
+        ("HABITD__WEB__LISTEN", "127.0.0.1:0".to_string()),
     ]
     .into_iter()
     .map(|(k, v)| (k.to_string(), v))
