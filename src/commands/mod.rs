@@ -55,7 +55,7 @@ pub async fn run(
     match command {
         Command::Run => crate::daemon::run(config, shutdown).await,
         Command::Analyze { json } => analyze::command(config, json, shutdown).await,
-        Command::Demo { seed } => demo::command(config, seed, shutdown).await,
+        Command::Demo { seed, publish } => demo::command(config, seed, publish, shutdown).await,
         Command::CheckConfig => check_config::command(&config),
         Command::Import { files } => import::import_command(config, files).await,
         Command::Backfill { days } => import::backfill_command(config, days).await,

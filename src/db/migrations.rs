@@ -36,6 +36,10 @@ const FILES: &[(&str, &str)] = &[
         "0006_job_times_ms.sql",
         include_str!("../../migrations/0006_job_times_ms.sql"),
     ),
+    (
+        "0007_facts.sql",
+        include_str!("../../migrations/0007_facts.sql"),
+    ),
 ];
 
 fn migrations() -> Migrations<'static> {

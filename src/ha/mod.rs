@@ -12,6 +12,7 @@ pub mod eventstream;
 pub mod history;
 pub mod rest;
 pub mod statestream;
+pub mod version;
 
 use serde::Deserialize;
 
