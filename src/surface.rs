@@ -278,9 +278,7 @@ impl Surface {
         self.publish_suggestions(&all).await?;
         self.publish_selected(&all).await?;
         self.publish_problem().await?;
-        if job_finished {
-            self.notify_new(&pending).await;
-        }
+        self.notify_new(&pending, job_finished).await;
         Ok(())
     }
 
@@ -451,16 +449,19 @@ impl Surface {
     }
 
     /// A persistent notification in Home Assistant when a job found
-    /// suggestions not offered before (`homeassistant.notify`). A failure
-    /// is logged: the suggestions are in Home Assistant anyway.
-    async fn notify_new(&mut self, pending: &[&Suggestion]) {
+    /// suggestions not offered before (`homeassistant.notify`). What is
+    /// pending at the first look, or appears otherwise (an analysis by the
+    /// CLI), is taken as offered. A failure is logged: the suggestions are in
+    /// Home Assistant anyway.
+    async fn notify_new(&mut self, pending: &[&Suggestion], job_finished: bool) {
         let now: HashSet<String> = pending
             .iter()
             .filter(|s| s.status == SuggestionStatus::New)
             .map(|s| s.id.clone())
             .collect();
-        let Some(before) = self.offered.replace(now.clone()) else {
-            return; // the first look: nothing to compare with
+        let before = self.offered.replace(now.clone());
+        let Some(before) = before.filter(|_| job_finished) else {
+            return;
         };
         let fresh: Vec<&&Suggestion> = pending
             .iter()
