@@ -13,9 +13,9 @@
 //! eventstream covers every entity Home Assistant has, so once it is heard
 //! the other copies of Home Assistant entities are dropped. Until then (the
 //! first moments after a start) a statestream or Zigbee2MQTT copy is held
-//! back for [`HOLD`]: dropped when the eventstream turns up, stored when it
-//! does not (then the eventstream is taken to be off, and copies are stored
-//! at once until it speaks). Nothing is stored twice, whatever the order,
+//! back for [`HOLD`]: dropped when the eventstream's copy turns up, stored
+//! when it does not (and if the eventstream has not spoken at all, it is
+//! taken to be off, and copies are stored at once until it speaks). Nothing is stored twice, whatever the order,
 //! and the origin is the eventstream's whenever it has one.
 //!
 //! Not actions, never stored: Home Assistant's start-up states (an
@@ -152,7 +152,7 @@ impl Ingest {
         match observation {
             Observation::StateChanged(change, info) => {
                 self.tick(change.at, &mut out);
-                self.eventstream_heard();
+                self.eventstream_heard(&change);
                 if is_own(&change.entity_id) {
                     self.stats.not_actions += 1;
                 } else if change.old_state.is_none() {
@@ -281,11 +281,14 @@ impl Ingest {
         }
     }
 
-    /// The eventstream spoke: what is held is its copy's duplicate.
-    fn eventstream_heard(&mut self) {
+    /// The eventstream spoke: from now on it has every change, and a held
+    /// copy of this change is its duplicate.
+    fn eventstream_heard(&mut self, change: &StateChange) {
         self.eventstream = Eventstream::Live;
-        self.stats.duplicates_of_eventstream += self.held.len() as u64;
-        self.held.clear();
+        let before = self.held.len();
+        self.held
+            .retain(|h| !(h.entity_id == change.entity_id && h.state == change.state));
+        self.stats.duplicates_of_eventstream += (before - self.held.len()) as u64;
     }
 
     /// Advances the clock; stores held copies the eventstream did not
@@ -303,7 +306,9 @@ impl Ingest {
         if due == 0 {
             return;
         }
-        self.eventstream = Eventstream::Silent;
+        if self.eventstream == Eventstream::Awaited {
+            self.eventstream = Eventstream::Silent;
+        }
         let released: Vec<StateChange> = self.held.drain(..due).collect();
         for change in released {
             self.event(change, None, out);
