@@ -327,3 +327,35 @@ async fn discovery_follows_the_home_assistant_version() {
         "{stderr}"
     );
 }
+
+#[tokio::test]
+async fn an_offer_the_latest_analysis_no_longer_finds_is_retired() {
+    let broker = Broker::start();
+    let port = broker.port;
+    let dir = home_with_history(port);
+    let env = base_env(port, dir.path());
+    run_ok(&env, &["analyze"]);
+    run_ok(&env, &["suggestions", "approve", ON]);
+    let daemon = start(dir, env.clone());
+    see(port, &format!("habitd/suggestions/{OFF}"), |m| {
+        m.json()["status"] == "new"
+    })
+    .await;
+
+    // An analysis (by the CLI, beside the daemon) that finds no routine: the
+    // new one is retired at once and its topic cleared; the approved one
+    // waits for expire_after.
+    let strict = with(env, &[("HABITD__ANALYSIS__ROUTINE_MIN_DAYS", "100")]);
+    run_ok(&strict, &["analyze"]);
+    assert_eq!(status_in_db(&daemon.database(), OFF), "expired");
+    assert_eq!(status_in_db(&daemon.database(), ON), "approved");
+    see(port, &format!("habitd/suggestions/{OFF}"), |m| {
+        m.payload.is_empty()
+    })
+    .await;
+    see(port, "habitd/suggestions", |m| m.json()["pending"] == 1).await;
+    see(port, &format!("habitd/suggestions/{ON}"), |m| {
+        m.json()["status"] == "approved"
+    })
+    .await;
+}
