@@ -345,14 +345,13 @@ async fn an_offer_the_latest_analysis_no_longer_finds_is_retired() {
     // An analysis (by the CLI, beside the daemon) that finds no routine: the
     // new one is retired at once and its topic cleared; the approved one
     // waits for expire_after.
+    let off_topic = format!("habitd/suggestions/{OFF}");
+    let mut off = Watcher::connect(port, &off_topic).await;
     let strict = with(env, &[("HABITD__ANALYSIS__ROUTINE_MIN_DAYS", "100")]);
     run_ok(&strict, &["analyze"]);
     assert_eq!(status_in_db(&daemon.database(), OFF), "expired");
     assert_eq!(status_in_db(&daemon.database(), ON), "approved");
-    see(port, &format!("habitd/suggestions/{OFF}"), |m| {
-        m.payload.is_empty()
-    })
-    .await;
+    off.wait_for(&off_topic, |m| m.payload.is_empty()).await;
     see(port, "habitd/suggestions", |m| m.json()["pending"] == 1).await;
     see(port, &format!("habitd/suggestions/{ON}"), |m| {
         m.json()["status"] == "approved"
