@@ -263,10 +263,15 @@ impl Surface {
         let topics = self.publisher.topics().clone();
         let texts: Vec<String> = self.options.iter().map(|(text, _)| text.clone()).collect();
         let entities = discovery::entities(&topics, &texts);
+        // The config that carries the select's options, in either shape.
+        let select_config = match shape {
+            DiscoveryShape::Device => topics.discovery(),
+            DiscoveryShape::Entity => topics.entity_discovery("select", "suggestion"),
+        };
         let mut select_changed = false;
         for (topic, payload) in discovery::messages(&topics, &entities, shape, self.version) {
             let changed = self.retain_changed(&topic, payload).await?;
-            select_changed |= changed && (topic.contains("/select/") || topic.contains("/device/"));
+            select_changed |= changed && topic == select_config;
         }
         if select_changed {
             // Home Assistant re-subscribes an updated entity; give it its
