@@ -19,6 +19,7 @@
 //! random delay (so a house of MQTT devices does not answer at once).
 
 mod discovery;
+mod notify;
 
 use std::collections::{HashMap, HashSet};
 use std::time::Duration;
@@ -472,27 +473,8 @@ impl Surface {
             .iter()
             .filter(|s| now.contains(&s.id) && !before.contains(&s.id))
             .collect();
-        let Some(ha) = self.settings.ha.as_ref().filter(|ha| ha.notify) else {
-            return;
-        };
-        if fresh.is_empty() {
-            return;
-        }
-        let mut message: String = fresh
-            .iter()
-            .take(TOP_TITLES)
-            .map(|s| format!("- {}\n", truncate(&s.title, 200)))
-            .collect();
-        message.push_str(
-            "\nChoose one in the habitd device's Suggestion select to approve and deploy it.",
-        );
-        let title = format!("habitd: {} new suggestion(s)", fresh.len());
-        let sent = match crate::ha::rest::Client::new(ha) {
-            Ok(client) => client.notify("habitd_suggestions", &title, &message).await,
-            Err(e) => Err(e),
-        };
-        if let Err(e) = sent {
-            tracing::warn!(error = format!("{e:#}"), "could not notify Home Assistant");
+        if let Some(ha) = self.settings.ha.as_ref().filter(|ha| ha.notify) {
+            notify::new_suggestions(ha, &fresh).await;
         }
     }
 }

@@ -144,15 +144,25 @@ impl Rest {
     }
 }
 
-/// Lines of Home Assistant's log at WARNING or ERROR that speak of habitd
-/// (by message: the harness's paths contain "habitd" too).
+/// Lines of Home Assistant's log (this run's and, after the restart, the
+/// previous one's) at WARNING or ERROR that speak of habitd (by message: the
+/// harness's paths contain "habitd" too) or come from MQTT (`Integration
+/// device is not supported` names no one).
 fn warnings_about_habitd(log: &str) -> Vec<String> {
-    std::fs::read_to_string(log)
-        .unwrap_or_default()
-        .lines()
+    [format!("{log}.1"), log.to_owned()]
+        .iter()
+        .flat_map(|file| {
+            std::fs::read_to_string(file)
+                .unwrap_or_default()
+                .lines()
+                .map(str::to_owned)
+                .collect::<Vec<_>>()
+        })
         .filter(|l| l.contains(" WARNING ") || l.contains(" ERROR "))
-        .filter(|l| l.replace("habitd-ha-harness", "").contains("habitd"))
-        .map(str::to_owned)
+        .filter(|l| {
+            l.replace("habitd-ha-harness", "").contains("habitd")
+                || l.contains("[homeassistant.components.mqtt")
+        })
         .collect()
 }
 

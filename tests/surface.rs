@@ -358,3 +358,48 @@ async fn an_offer_the_latest_analysis_no_longer_finds_is_retired() {
     })
     .await;
 }
+
+#[tokio::test]
+async fn new_suggestions_leave_a_notification_in_home_assistant() {
+    let broker = Broker::start();
+    let port = broker.port;
+    let (sent, notifications) = std::sync::mpsc::channel::<Vec<u8>>();
+    let sent = std::sync::Mutex::new(sent);
+    let ha = common::http::Server::start(move |request| match request.path() {
+        "/api/config" => ("200 OK", br#"{"version": "2026.11.0"}"#.to_vec()),
+        "/api/services/persistent_notification/create" => {
+            sent.lock().unwrap().send(request.body.clone()).ok();
+            ("200 OK", b"[]".to_vec())
+        }
+        _ => ("404 Not Found", b"{}".to_vec()),
+    });
+    let dir = home_with_history(port);
+    let env = with(
+        base_env(port, dir.path()),
+        &[
+            ("HABITD__HOMEASSISTANT__URL", &ha.url),
+            ("HABITD__HOMEASSISTANT__TOKEN", "t"),
+            ("HABITD__HOMEASSISTANT__NOTIFY", "true"),
+        ],
+    );
+    let mut watch = Watcher::connect(port, "habitd/#").await;
+    let _daemon = start(dir, env);
+    watch.wait_for_text("habitd/availability", "online").await;
+    watch
+        .publish("habitd/command/analyze", "PRESS", false)
+        .await;
+    let body =
+        tokio::task::spawn_blocking(move || notifications.recv_timeout(common::PATIENCE).unwrap())
+            .await
+            .unwrap();
+    let body: serde_json::Value = serde_json::from_slice(&body).unwrap();
+    assert_eq!(body["notification_id"], "habitd_suggestions");
+    assert_eq!(body["title"], "habitd: 2 new suggestions", "{body}");
+    assert!(
+        body["message"]
+            .as_str()
+            .unwrap()
+            .contains("Kitchen light on at"),
+        "{body}"
+    );
+}
