@@ -103,8 +103,9 @@ struct Surface {
     /// Select option text → suggestion id.
     options: Vec<(String, String)>,
     selected: Option<String>,
-    /// Topic → the payload last retained on it.
-    published: HashMap<String, String>,
+    /// Topic → a hash of the payload last retained on it (a hash, not the
+    /// payload: a few hundred suggestions would otherwise be kept twice).
+    published: HashMap<String, u64>,
     /// Whether the topics of suggestions that expired before this process
     /// started have been cleared (once).
     swept: bool,
@@ -446,11 +447,17 @@ impl Surface {
     /// Retains `payload` on `topic` unless it is what was retained last;
     /// says whether it published.
     async fn retain_changed(&mut self, topic: &str, payload: String) -> anyhow::Result<bool> {
-        if self.published.get(topic) == Some(&payload) {
+        let hash = {
+            use std::hash::{Hash, Hasher};
+            let mut hasher = std::collections::hash_map::DefaultHasher::new();
+            payload.hash(&mut hasher);
+            hasher.finish()
+        };
+        if self.published.get(topic) == Some(&hash) {
             return Ok(false);
         }
-        self.publisher.retain(topic, payload.clone()).await?;
-        self.published.insert(topic.to_owned(), payload);
+        self.publisher.retain(topic, payload).await?;
+        self.published.insert(topic.to_owned(), hash);
         Ok(true)
     }
 
@@ -483,7 +490,7 @@ fn summary(all: &[Suggestion], pending: &[&Suggestion]) -> String {
     json!({
         "pending": all.iter().filter(|s| s.status.is_pending()).count(),
         "total": all.len(),
-        "top": pending.iter().take(TOP_TITLES).map(|s| s.title.clone()).collect::<Vec<_>>(),
+        "top": pending.iter().take(TOP_TITLES).map(|s| truncate(&s.title, 200)).collect::<Vec<_>>(),
         "suggestions": all.iter().filter(|s| s.status != SuggestionStatus::Expired).take(SUMMARY_LIMIT)
             .map(|s| json!({ "id": s.id, "title": s.title, "status": s.status, "confidence": s.confidence }))
             .collect::<Vec<_>>(),
