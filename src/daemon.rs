@@ -229,6 +229,7 @@ impl Router {
             }
             Delivery::Message(Inbound::HomeAssistant(HomeAssistantStatus::Offline)) => {
                 tracing::info!("Home Assistant went offline");
+                self.ingest.home_assistant_offline();
             }
             Delivery::Message(Inbound::Observed(observation)) => {
                 for record in self.ingest.observe(observation) {

@@ -146,6 +146,15 @@ impl Ingest {
         self
     }
 
+    /// Home Assistant went offline (its will message): its eventstream is
+    /// silent until it is back, so Zigbee2MQTT's copies are no longer
+    /// duplicates. They wait for the eventstream again, as after a start.
+    pub fn home_assistant_offline(&mut self) {
+        if self.eventstream == Eventstream::Live {
+            self.eventstream = Eventstream::Awaited;
+        }
+    }
+
     /// Judges one observation; returns what to store.
     pub fn observe(&mut self, observation: Observation) -> Vec<Record> {
         let mut out = Vec::new();

@@ -522,3 +522,45 @@ fn real_captures_store_each_change_once_whatever_the_order() {
         );
     }
 }
+
+#[test]
+fn while_home_assistant_is_offline_zigbee_changes_are_kept() {
+    let mut i = ingest();
+    i.observe(contact_sensor());
+    let e = change(
+        "light.a",
+        Some("off"),
+        "on",
+        "2026-01-01T07:00:00Z",
+        Origin::User,
+    );
+    i.observe(from_eventstream(e));
+    i.observe(device_state(
+        "front_door/contact",
+        json!({"contact": true}),
+        "2026-01-01T07:00:01Z",
+    ));
+    let while_live = i.observe(device_state(
+        "front_door/contact",
+        json!({"contact": false}),
+        "2026-01-01T07:00:02Z",
+    ));
+    assert!(events(&while_live).is_empty(), "the eventstream has it");
+    i.home_assistant_offline();
+    i.observe(device_state(
+        "front_door/contact",
+        json!({"contact": true}),
+        "2026-01-01T07:01:00Z",
+    ));
+    let later = i.observe(device_state(
+        "front_door/contact",
+        json!({"contact": false}),
+        "2026-01-01T07:01:05Z",
+    ));
+    // The first waited for the eventstream in vain, so it is stored, and
+    // from then on copies are stored at once.
+    let e = events(&later);
+    assert_eq!(e.len(), 2, "{later:?}");
+    assert_eq!((e[0].state.as_str(), e[1].state.as_str()), ("off", "on"));
+    assert!(i.drain().is_empty());
+}
