@@ -10,8 +10,9 @@
 //! entities present and available with the same ids on every release, no
 //! warning about habitd in Home Assistant's log, "Analyze now", select →
 //! Approve → Deploy accepted (the automation's config readable through the
-//! config API and its entity `on`), a person's and an automation's change
-//! each recorded once with its origin, a Home Assistant restart, and SIGTERM
+//! config API and its entity `on`), a decision made with the CLI shown at
+//! once, a person's and an automation's change each recorded once with its
+//! origin, a Home Assistant restart, and SIGTERM
 //! (entities unavailable, clean exit).
 //!
 //! ```sh
@@ -221,6 +222,23 @@ fn recorded(db: &std::path::Path, entity: &str, state: &str) -> Vec<i64> {
         .collect()
 }
 
+/// Every stored change of `entity`: time, old state, state, origin.
+fn rows_of(db: &std::path::Path, entity: &str) -> Vec<(i64, Option<String>, String, i64)> {
+    let conn = rusqlite::Connection::open(db).unwrap();
+    let mut stmt = conn
+        .prepare(
+            "SELECT e.ts, e.old_state, e.state, e.origin FROM events e \
+             JOIN entities n ON n.id = e.entity WHERE n.entity_id = ?1 ORDER BY e.ts",
+        )
+        .unwrap();
+    stmt.query_map([entity], |r| {
+        Ok((r.get(0)?, r.get(1)?, r.get(2)?, r.get(3)?))
+    })
+    .unwrap()
+    .map(Result::unwrap)
+    .collect()
+}
+
 fn start_habitd(env: &[(String, String)], dir: &std::path::Path) -> tokio::process::Child {
     let log = std::fs::File::create(dir.join("habitd.log")).unwrap();
     let mut command = common::habitd(env);
@@ -391,6 +409,30 @@ async fn habitd_works_with_this_home_assistant() {
     .await;
     eprintln!("{version}: {SUGGESTION} approved and deployed, automation on");
 
+    // A decision from the CLI reaches Home Assistant without an analysis.
+    let listed = common::run_ok(&env, &["suggestions", "list", "--json"]);
+    let listed: Vec<Value> = serde_json::from_str(&listed).unwrap();
+    let other = listed.iter().find(|s| s["status"] == "new");
+    if let Some(other) = other {
+        let pending = |s: &Value| s["state"].as_str().and_then(|n| n.parse::<u64>().ok());
+        let before = pending(
+            &rest
+                .state("sensor.habitd_pending_suggestions")
+                .await
+                .unwrap(),
+        )
+        .unwrap();
+        common::run_ok(
+            &env,
+            &["suggestions", "dismiss", other["id"].as_str().unwrap()],
+        );
+        rest.wait("sensor.habitd_pending_suggestions", "one fewer", |s| {
+            pending(s) == Some(before - 1)
+        })
+        .await;
+        eprintln!("{version}: a CLI decision shown in Home Assistant");
+    }
+
     // A person's change and an automation's, each recorded once.
     rest.call("light", "turn_on", json!({"entity_id": "light.office"}))
         .await;
@@ -428,12 +470,14 @@ async fn habitd_works_with_this_home_assistant() {
     assert_eq!(
         recorded(&db, "light.office", "on"),
         [1],
-        "a person's change, once"
+        "a person's change, once: {:?}",
+        rows_of(&db, "light.office")
     );
     assert_eq!(
         recorded(&db, "light.garden", "on"),
         [2],
-        "an automation's change, once"
+        "an automation's change, once: {:?}",
+        rows_of(&db, "light.garden")
     );
     for own in ENTITIES {
         assert!(
