@@ -114,8 +114,8 @@ pub struct Ingest {
     eventstream: Eventstream,
     /// Copies waiting for the eventstream, oldest first.
     held: Vec<StateChange>,
-    /// The latest time an observation carried: the clock held copies are
-    /// released by (ingest reads no clock of its own).
+    /// The latest receive time of a statestream or Zigbee2MQTT message: the
+    /// clock held copies are released by (ingest reads no clock of its own).
     clock: Timestamp,
     /// The last statestream state of each entity: statestream repeats the
     /// state on attribute updates and has no old state of its own.
@@ -160,7 +160,8 @@ impl Ingest {
         let mut out = Vec::new();
         match observation {
             Observation::StateChanged(change, info) => {
-                self.tick(change.at, &mut out);
+                // No tick: the eventstream's times are Home Assistant's
+                // clock, which may run ahead of this machine's.
                 self.eventstream_heard(&change);
                 if is_own(&change.entity_id) {
                     self.stats.not_actions += 1;

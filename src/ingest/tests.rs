@@ -564,3 +564,37 @@ fn while_home_assistant_is_offline_zigbee_changes_are_kept() {
     assert_eq!((e[0].state.as_str(), e[1].state.as_str()), ("off", "on"));
     assert!(i.drain().is_empty());
 }
+
+#[test]
+fn home_assistants_clock_running_ahead_releases_nothing_early() {
+    let mut i = ingest();
+    i.observe(from_statestream(
+        "light.hall",
+        "off",
+        "2026-01-01T07:00:00Z",
+    ));
+    i.observe(from_statestream("light.hall", "on", "2026-01-01T07:01:00Z"));
+    // Home Assistant's clock is a minute ahead of this machine's.
+    let other = change(
+        "light.porch",
+        Some("off"),
+        "on",
+        "2026-01-01T07:02:00Z",
+        Origin::User,
+    );
+    assert_eq!(events(&i.observe(from_eventstream(other))).len(), 1);
+    let copy = change(
+        "light.hall",
+        Some("off"),
+        "on",
+        "2026-01-01T07:02:00.01Z",
+        Origin::User,
+    );
+    let stored = i.observe(from_eventstream(copy));
+    assert_eq!(events(&stored).len(), 1);
+    assert_eq!(events(&stored)[0].origin, Origin::User);
+    assert!(
+        i.drain().is_empty(),
+        "the held copy was the eventstream's duplicate"
+    );
+}
