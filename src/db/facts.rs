@@ -72,5 +72,7 @@ mod tests {
         );
         set(&conn, Fact::HaVersion, None).unwrap();
         assert_eq!(get(&conn, Fact::HaVersion).unwrap(), None);
+        // A fresh database: no discovery published before.
+        assert_eq!(get(&conn, Fact::DiscoveryShape).unwrap(), None);
     }
 }

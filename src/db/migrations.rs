@@ -124,6 +124,26 @@ mod tests {
     }
 
     #[test]
+    fn a_database_an_older_daemon_used_remembers_device_discovery() {
+        let mut conn = Connection::open_in_memory().unwrap();
+        migrations().to_version(&mut conn, 6).unwrap();
+        conn.execute(
+            "INSERT INTO jobs (trigger, state, queued_at) VALUES ('schedule', 'succeeded', 0)",
+            [],
+        )
+        .unwrap();
+        migrations().to_latest(&mut conn).unwrap();
+        let shape: String = conn
+            .query_row(
+                "SELECT value FROM facts WHERE key = 'discovery_shape'",
+                [],
+                |r| r.get(0),
+            )
+            .unwrap();
+        assert_eq!(shape, "device");
+    }
+
+    #[test]
     fn migrations_are_valid() {
         migrations().validate().unwrap();
     }
