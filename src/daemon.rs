@@ -89,7 +89,7 @@ pub async fn run(config: Config, shutdown: impl Future<Output = ()>) -> anyhow::
         surface::run(
             publisher.clone(),
             db.clone(),
-            (config.homeassistant.clone(), config.safety.clone()),
+            surface::Settings::new(&config),
             surface_events,
             status_rx.clone(),
             cancel.clone(),
@@ -139,8 +139,12 @@ pub async fn run(config: Config, shutdown: impl Future<Output = ()>) -> anyhow::
     }
     tracing::info!(database = %db.path().display(), "habitd is running");
 
+    let mut ingest = Ingest::new(Filter::new(&config.ingest));
+    if config.sources.eventstream_topic.is_none() {
+        ingest = ingest.without_eventstream();
+    }
     let mut router = Router {
-        ingest: Ingest::new(Filter::new(&config.ingest)),
+        ingest,
         records,
         triggers,
         surface: surface_tx,
@@ -191,8 +195,16 @@ pub async fn run(config: Config, shutdown: impl Future<Output = ()>) -> anyhow::
     drop(deliveries);
     // Closing the writer's channel makes it write what it holds, then end.
     let Router {
-        ingest, records, ..
+        mut ingest,
+        records,
+        ..
     } = router;
+    // Copies still waiting for the eventstream's are stored as they are.
+    for record in ingest.drain() {
+        if records.send(record).await.is_err() {
+            break;
+        }
+    }
     drop(records);
     match writer.await {
         Ok(stats) => tracing::info!(
@@ -270,6 +282,7 @@ impl Router {
             }
             Delivery::Message(Inbound::HomeAssistant(HomeAssistantStatus::Offline)) => {
                 tracing::info!("Home Assistant went offline");
+                self.ingest.home_assistant_offline();
             }
             Delivery::Message(Inbound::Observed(observation)) => {
                 for record in self.ingest.observe(observation) {

@@ -31,8 +31,8 @@ use crate::ingest::writer::Health;
 use crate::llm::{self, Llm, Prompt};
 use crate::model::Phase;
 use crate::model::Record;
-use crate::model::Syntax;
 use crate::model::safety::Policy;
+use crate::model::{HaVersion, Syntax};
 use crate::suggest::automation;
 use crate::suggest::{self, Context};
 
@@ -93,8 +93,8 @@ pub struct Pipeline {
     window: Arc<Window>,
     capabilities: Arc<Vec<CapabilityInfo>>,
     findings: Findings,
-    /// Home Assistant's version, when it could be read.
-    ha_version: Option<String>,
+    /// Home Assistant's version: read now, or the one remembered.
+    ha_version: Option<HaVersion>,
     fresh: Vec<Fresh>,
 }
 
@@ -189,12 +189,14 @@ impl Pipeline {
         let mut drafts = suggest::drafts(&self.findings, &context);
         let refused = suggest::refuse_unsafe(&mut drafts, &context);
         let beyond = keep_most_confident(&mut drafts, self.settings.suggestions.max_per_run);
-        let syntax = match (
-            self.settings.suggestions.automation_syntax,
-            &self.ha_version,
-        ) {
+        if self.ha_version.is_none() {
+            // Home Assistant is down or not configured: the version it
+            // reported last still says which syntax it accepts.
+            self.ha_version = ha::version::remembered(&self.db).await;
+        }
+        let syntax = match (self.settings.suggestions.automation_syntax, self.ha_version) {
             (Some(syntax), _) => syntax,
-            (None, Some(version)) => Syntax::for_version(version),
+            (None, Some(version)) => version.syntax(),
             (None, None) => Syntax::Current,
         };
         let mut outcome = PhaseOutcome::default();
@@ -287,13 +289,7 @@ impl Pipeline {
         config: &HomeAssistantConfig,
     ) -> anyhow::Result<Vec<(&'static str, u64)>> {
         let client = rest::Client::new(config)?;
-        match client.version().await {
-            Ok(version) => self.ha_version = Some(version),
-            Err(e) => tracing::warn!(
-                error = format!("{e:#}"),
-                "Home Assistant's version is unknown; using the current automation syntax"
-            ),
-        }
+        self.ha_version = ha::version::learn(&self.db, Some(config)).await;
         let entities = client.states().await?;
         let ids: Vec<String> = entities.iter().map(|e| e.info.entity_id.clone()).collect();
         let areas = client.areas(&ids).await?;

@@ -210,19 +210,14 @@ fn forward(mut client: TcpStream, upstream: &str, log: &Mutex<Vec<String>>) {
     client.write_all(&answer).ok();
 }
 
-/// The demo household's database, made by `habitd demo` in `dir`.
+/// The demo household's database, made by `habitd demo --keep` in `dir`.
 fn demo_database(dir: &Path) -> PathBuf {
-    let mut env = base_env(1, dir);
-    env.push(("TMPDIR".into(), dir.display().to_string()));
-    common::run_ok(&env, &["demo"]);
-    std::fs::read_dir(dir)
-        .unwrap()
-        .map(|e| e.unwrap().path())
-        .find(|p| {
-            let name = p.file_name().unwrap().to_string_lossy();
-            name.starts_with("habitd-demo-") && name.ends_with(".db")
-        })
-        .expect("habitd demo leaves its database in TMPDIR")
+    let path = dir.join("demo.db");
+    common::run_ok(
+        &base_env(1, dir),
+        &["demo", "--keep", &path.display().to_string()],
+    );
+    path
 }
 
 /// `habitd run` with `env`, logging to `log`.

@@ -53,7 +53,11 @@ pub async fn run(command: Command, config: Config) -> anyhow::Result<()> {
     match command {
         Command::Run => crate::daemon::run(config, shutdown::signal()).await,
         Command::Analyze { json } => analyze::command(config, json, shutdown::signal()).await,
-        Command::Demo { seed } => demo::command(config, seed, shutdown::signal()).await,
+        Command::Demo {
+            seed,
+            publish,
+            keep,
+        } => demo::command(config, seed, publish, keep, shutdown::signal()).await,
         Command::CheckConfig => check_config::command(&config),
         Command::Import { files } => import::import_command(config, files).await,
         Command::Backfill { days } => import::backfill_command(config, days).await,

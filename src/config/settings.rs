@@ -71,6 +71,8 @@ struct RawHomeAssistant {
     token_file: String,
     timeout: String,
     deploy_disabled: bool,
+    discovery: String,
+    notify: bool,
 }
 
 #[derive(Debug, Deserialize)]
@@ -161,6 +163,8 @@ pub struct Config {
     pub sources: SourcesConfig,
     /// `None` when no Home Assistant URL is configured.
     pub homeassistant: Option<HomeAssistantConfig>,
+    /// How habitd's entities are announced (`homeassistant.discovery`).
+    pub discovery: crate::model::DiscoveryMode,
     /// Area name → entity id patterns, for entities without an HA area.
     pub areas: Vec<(String, Vec<String>)>,
     pub suggestions: SuggestionsConfig,
@@ -246,6 +250,8 @@ pub struct HomeAssistantConfig {
     pub timeout: Duration,
     /// Deploy automations with `initial_state: false`.
     pub deploy_disabled: bool,
+    /// A persistent notification in Home Assistant when new suggestions appear.
+    pub notify: bool,
 }
 
 #[derive(Debug, Clone, Serialize)]
@@ -351,7 +357,9 @@ impl TryFrom<Raw> for Config {
     type Error = ConfigError;
 
     fn try_from(raw: Raw) -> Result<Self, ConfigError> {
+        let discovery = discovery(&raw.homeassistant.discovery)?;
         Ok(Config {
+            discovery,
             mqtt: mqtt(raw.mqtt)?,
             sources: sources(raw.sources)?,
             homeassistant: homeassistant(raw.homeassistant)?,
@@ -513,7 +521,17 @@ fn homeassistant(raw: RawHomeAssistant) -> Result<Option<HomeAssistantConfig>, C
         token,
         timeout: duration("homeassistant.timeout", &raw.timeout)?,
         deploy_disabled: raw.deploy_disabled,
+        notify: raw.notify,
     }))
+}
+
+fn discovery(raw: &str) -> Result<crate::model::DiscoveryMode, ConfigError> {
+    raw.trim().parse().map_err(|_| {
+        ConfigError::invalid(
+            "homeassistant.discovery",
+            format!("{raw:?} is not auto, device or entity"),
+        )
+    })
 }
 
 fn areas(

@@ -10,6 +10,7 @@
 //! blocking pool: SQLite calls block, and the async threads must not.
 
 pub mod events;
+pub mod facts;
 pub mod findings;
 pub mod jobs;
 mod migrations;

@@ -95,3 +95,27 @@ mod tests {
         }
     }
 }
+
+/// `text` cut to at most `max` bytes, at a character boundary (for what is
+/// published of texts that may quote somebody else's input).
+pub fn truncate(text: &str, max: usize) -> &str {
+    if text.len() <= max {
+        return text;
+    }
+    let mut end = max;
+    while !text.is_char_boundary(end) {
+        end -= 1;
+    }
+    &text[..end]
+}
+
+#[cfg(test)]
+mod truncate_tests {
+    #[test]
+    fn truncation_keeps_whole_characters() {
+        use super::truncate;
+        assert_eq!(truncate("abc", 5), "abc");
+        assert_eq!(truncate("abcdef", 3), "abc");
+        assert_eq!(truncate("aé", 2), "a");
+    }
+}

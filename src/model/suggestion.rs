@@ -4,9 +4,13 @@
 //!
 //! The lifecycle: `new` → `approved` → `deployed`, or `rejected` (never
 //! offered again) / `dismissed` (not now); a rejection or dismissal can be
-//! undone (`restore`), which makes the suggestion `new` again. A suggestion whose finding has not
-//! been seen for `suggestions.expire_after` becomes `expired`; if its pattern
-//! comes back it is `new` again. The rules live here, in
+//! undone (`restore`), which makes the suggestion `new` again. A `new`
+//! suggestion that the latest analysis no longer finds is retired at once
+//! (`expired`): the miners skip what an existing automation already does,
+//! so this is also how an offer goes away once an automation covers it. One
+//! a person approved or dismissed expires only when not seen for
+//! `suggestions.expire_after`. An expired suggestion whose pattern comes
+//! back is `new` again. The rules live here, in
 //! [`SuggestionStatus::after`], and nowhere else: the database, the MQTT
 //! surface and the CLI all ask it.
 
@@ -134,6 +138,13 @@ impl SuggestionStatus {
         )
     }
 
+    /// Whether a suggestion in this status is retired as soon as an analysis
+    /// does not find it: nobody has decided anything about it yet, and it
+    /// is either gone from the home's habits or already automated.
+    pub fn retires_when_not_found(self) -> bool {
+        self == SuggestionStatus::New
+    }
+
     /// The status when a run finds the suggestion's pattern again.
     pub fn when_found_again(self) -> SuggestionStatus {
         match self {
@@ -159,15 +170,10 @@ pub enum Syntax {
 }
 
 impl Syntax {
-    /// From Home Assistant's version string (`/api/config`'s `version`).
+    /// From Home Assistant's version string (`/api/config`'s `version`);
+    /// an unreadable one gets the current syntax.
     pub fn for_version(version: &str) -> Syntax {
-        let mut parts = version.split('.').map(|p| p.parse::<u32>().unwrap_or(0));
-        let (year, month) = (parts.next().unwrap_or(0), parts.next().unwrap_or(0));
-        if (year, month) >= (2024, 10) {
-            Syntax::Current
-        } else {
-            Syntax::Legacy
-        }
+        super::HaVersion::parse(version).map_or(Syntax::Current, super::HaVersion::syntax)
     }
 }
 

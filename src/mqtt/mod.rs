@@ -344,6 +344,7 @@ async fn drive(
     };
     let mut retry = FIRST_RETRY;
     let mut connected_at: Option<tokio::time::Instant> = None;
+    let mut closing = false;
     loop {
         let event = tokio::select! {
             biased;
@@ -361,9 +362,14 @@ async fn drive(
                     .read(&publish.topic, &publish.payload, publish.retain)
                     .await;
             }
-            // Our own disconnect has been written: the session is over.
-            Ok(Event::Outgoing(Outgoing::Disconnect)) => return,
+            // Our own disconnect has been written. Keep reading until the
+            // broker closes the connection: closing first, with its PUBACKs
+            // unread, would reset the socket, and the broker would drop what
+            // it had not read yet (the last retained messages, the
+            // DISCONNECT itself).
+            Ok(Event::Outgoing(Outgoing::Disconnect)) => closing = true,
             Ok(_) => {}
+            Err(_) if closing => return,
             Err(e) => {
                 // Only a connection that held for a while resets the delay: a
                 // broker that accepts and then drops us at once (another
