@@ -296,6 +296,10 @@ async fn habitd_works_with_this_home_assistant() {
         ("HABITD__ANALYSIS__SCHEDULE", "off".into()),
         ("HABITD__DATABASE__PATH", db.display().to_string()),
         ("HABITD__LOG__LEVEL", "debug".into()),
+        // The review page on a free port: 127.0.0.1:8099, the default, may
+        // be taken (a habitd of one's own, another test), and habitd does
+        // not start when it cannot listen.
+        ("HABITD__WEB__LISTEN", "127.0.0.1:0".into()),
     ]
     .into_iter()
     .map(|(k, v)| (k.to_owned(), v))
