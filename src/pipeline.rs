@@ -236,7 +236,7 @@ impl Pipeline {
         );
         let (routines, sequences) = cpu(move || {
             (
-                analysis::routines::detect(&window, &thresholds),
+                analysis::routines::detect(&window, &tz, &thresholds),
                 analysis::sequences::detect(&window, &tz, &thresholds),
             )
         })

@@ -8,7 +8,7 @@ use common::{Broker, Watcher, base_env, habitd, kitchen_history, start_daemon_in
 use rusqlite::Connection;
 
 const ON: &str = "habitd_routine_light_kitchen_on_weekdays";
-const OFF: &str = "habitd_routine_light_kitchen_off_weekdays";
+const RADIO: &str = "habitd_routine_switch_kitchen_radio_on_weekdays";
 
 fn status_in_db(db: &std::path::Path, id: &str) -> String {
     Connection::open(db)
@@ -126,25 +126,25 @@ async fn suggestions_are_shown_and_decided_from_home_assistant() {
     assert_eq!(status_in_db(&daemon.database(), ON), "approved");
 
     // Select the other one in HA's select, then press Reject.
-    let off_title = options
+    let radio_title = options
         .iter()
         .map(|o| o.as_str().unwrap())
-        .find(|o| o.contains(" off "))
+        .find(|o| o.contains(" radio "))
         .unwrap()
         .to_owned();
     watch
-        .publish("habitd/select/set", off_title.clone(), false)
+        .publish("habitd/select/set", radio_title.clone(), false)
         .await;
     watch
-        .wait_for("habitd/selected", |m| m.json()["id"] == OFF)
+        .wait_for("habitd/selected", |m| m.json()["id"] == RADIO)
         .await;
     watch.publish("habitd/selected/set", "reject", false).await;
     watch
-        .wait_for(&format!("habitd/suggestions/{OFF}"), |m| {
+        .wait_for(&format!("habitd/suggestions/{RADIO}"), |m| {
             m.json()["status"] == "rejected"
         })
         .await;
-    assert_eq!(status_in_db(&daemon.database(), OFF), "rejected");
+    assert_eq!(status_in_db(&daemon.database(), RADIO), "rejected");
 
     // Deploy without Home Assistant configured, and an unknown id: errors on
     // the status topic, and habitd carries on.

@@ -15,6 +15,7 @@ pub mod routines;
 pub mod sequences;
 pub mod stats;
 pub mod synergies;
+pub mod times;
 
 use std::collections::HashSet;
 
@@ -33,8 +34,11 @@ pub struct Thresholds {
     pub routine_window_minutes: u32,
     /// … and a circular spread (standard deviation) of at most this.
     pub routine_max_spread_minutes: f64,
-    /// How far after a trigger an action still counts as following it.
+    /// How far after a trigger an action may still follow it: the horizon
+    /// of the delay distribution (each pair's own delay is learnt within it).
     pub sequence_max_delay_ms: i64,
+    /// A sequence must hold on at least this many different days.
+    pub sequence_min_days: u32,
     /// A sequence needs at least this many occurrences …
     pub sequence_min_occurrences: u32,
     /// … B must follow at least this share of A's occurrences …

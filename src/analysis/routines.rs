@@ -28,7 +28,10 @@ use rustc_hash::FxHashMap as HashMap;
 
 use serde::{Deserialize, Serialize};
 
-use super::stats::{self, MINUTES_PER_DAY};
+use jiff::tz::TimeZone;
+
+use super::stats;
+use super::times;
 use super::{Thresholds, Window, is_action_domain};
 
 const SLOTS: usize = 288;
@@ -77,13 +80,22 @@ pub struct Routine {
     pub time: String,
     pub center_minutes: f64,
     pub spread_minutes: f64,
+    /// Every day counted lies within this many minutes of `time`.
+    pub within_minutes: f64,
     /// Days on which it happened near `time`, and days of the class.
     pub days_observed: u32,
     pub days_in_class: u32,
+    /// Days it happened, but far from `time` (a late night): exceptions, not
+    /// part of the spread.
+    pub exceptions: u32,
     pub share: f64,
     /// Standard deviations above chance.
     pub z: f64,
     pub confidence: f64,
+    /// The other half of the habit, when the same entity goes back at its
+    /// own steady time or after a steady while ("off at 07:40", "off 55
+    /// minutes later"): one suggestion, one automation.
+    pub end: Option<times::End>,
 }
 
 /// One (entity, state)'s occupied slots, per day.
@@ -95,8 +107,9 @@ type Days = HashMap<i32, [u64; 5]>;
 /// any evening time on every day, but is not concentrated at one.
 const MIN_CONCENTRATION: f64 = 0.6;
 
-pub fn detect(window: &Window, th: &Thresholds) -> Vec<Routine> {
+pub fn detect(window: &Window, tz: &TimeZone, th: &Thresholds) -> Vec<Routine> {
     let automated = window.time_automated();
+    let mut pending = Vec::new();
     let mut groups: HashMap<(u32, u32), Days> = HashMap::default();
     // Occurrences per slot, on weekdays and on weekend days.
     let mut counts: HashMap<(u32, u32), [[u32; SLOTS]; 2]> = HashMap::default();
@@ -149,30 +162,87 @@ pub fn detect(window: &Window, th: &Thresholds) -> Vec<Routine> {
                     .into_iter()
                     .all(|class| share_at(&near, window, class, all.center) >= th.routine_min_share)
             });
-        let candidates = match merged {
-            Some(all) => vec![all],
-            None => [weekdays, weekends].into_iter().flatten().collect(),
-        };
-        for c in candidates {
-            let state = window.state(key.1).to_owned();
-            found.push(Routine {
-                id: format!("routine:{entity_id}:{state}:{}", c.class.as_str()),
-                entity_id: entity_id.to_owned(),
-                state,
-                days: c.class,
-                time: stats::clock(c.center),
-                center_minutes: c.center,
-                spread_minutes: c.spread,
-                days_observed: c.hits,
-                days_in_class: c.days,
-                share: c.share,
-                z: c.z,
-                confidence: c.share.min(1.0),
-            });
+        if merged.is_some() || weekdays.is_some() || weekends.is_some() {
+            pending.push((key, merged, [weekdays, weekends]));
         }
     }
-    found
+    let times = times::collect(window, tz, pending.iter().map(|p| p.0));
+    for (key, merged, split) in pending {
+        let entity_id = window.entity_id(key.0);
+        let state = window.state(key.1);
+        let Some(days) = times.get(&key) else {
+            continue;
+        };
+        // Every day when the all-days candidate holds with the real times;
+        // otherwise each class by itself.
+        let refined = merged
+            .and_then(|c| refine(&c, days, window, th, entity_id, state))
+            .map(|r| vec![r])
+            .unwrap_or_else(|| {
+                split
+                    .into_iter()
+                    .flatten()
+                    .filter_map(|c| refine(&c, days, window, th, entity_id, state))
+                    .collect()
+            });
+        found.extend(refined);
+    }
+    times::pair_on_off(found)
 }
+
+/// A candidate measured on the real times of its days: the robust centre
+/// and spread, the exceptions, and no routine when the times are exact to
+/// the second (a schedule, not a person).
+fn refine(
+    c: &Candidate,
+    days: &times::ByDay,
+    window: &Window,
+    th: &Thresholds,
+    entity_id: &str,
+    state: &str,
+) -> Option<(Routine, Vec<times::Near>)> {
+    let reach = 3.0 * f64::from(th.routine_window_minutes);
+    let nearest = times::nearest(days, c.center, reach, |d| {
+        c.class.includes(d) && (window.first_day..=window.last_day).contains(&d)
+    });
+    let minutes: Vec<f64> = nearest.iter().map(|n| n.minutes).collect();
+    let robust = stats::robust_times(c.center, &minutes, INLIER_FLOOR_MINUTES)?;
+    let observed = robust.inliers as u32;
+    let share = f64::from(observed) / f64::from(c.days.max(1));
+    if robust.spread > th.routine_max_spread_minutes
+        || observed < th.routine_min_days
+        || share < th.routine_min_share
+        || times::machine_exact(&nearest, robust.center, robust.reach)
+    {
+        return None;
+    }
+    let routine = Routine {
+        id: format!("routine:{entity_id}:{state}:{}", c.class.as_str()),
+        entity_id: entity_id.to_owned(),
+        state: state.to_owned(),
+        days: c.class,
+        time: stats::clock(robust.center),
+        center_minutes: robust.center,
+        spread_minutes: robust.spread,
+        within_minutes: robust.reach.ceil(),
+        days_observed: observed,
+        days_in_class: c.days,
+        exceptions: robust.outliers as u32,
+        share,
+        z: c.z,
+        confidence: share.min(1.0),
+        end: None,
+    };
+    let inliers = nearest
+        .into_iter()
+        .filter(|n| stats::circular_diff(robust.center, n.minutes).abs() <= robust.reach)
+        .collect();
+    Some((routine, inliers))
+}
+
+/// Days within this many minutes of the centre always count as the
+/// routine's, however tight the rest are.
+const INLIER_FLOOR_MINUTES: f64 = 5.0;
 
 /// For each day, the candidate centres it has an occurrence within `k`
 /// slots of. A window that wraps midnight belongs to the day whose evening
@@ -250,10 +320,7 @@ fn concentration(slot_counts: &[u32; SLOTS], center: f64, th: &Thresholds) -> f6
 struct Candidate {
     class: DayClass,
     center: f64,
-    spread: f64,
-    hits: u32,
     days: u32,
-    share: f64,
     z: f64,
 }
 
@@ -311,38 +378,12 @@ fn best(
     if count < th.routine_min_days || share < th.routine_min_share || z < MIN_Z {
         return None;
     }
-    // The occurrence nearest the centre on each hit day.
-    let center_guess = center_slot as f64 * SLOT_MINUTES + SLOT_MINUTES / 2.0;
-    let mut times = Vec::new();
-    for (_, bits) in days.iter().filter(|(d, _)| class.includes(**d)) {
-        let nearest = (0..SLOTS)
-            .filter(|s| bits[s / 64] & (1 << (s % 64)) != 0)
-            .map(|s| s as f64 * SLOT_MINUTES + SLOT_MINUTES / 2.0)
-            .min_by(|a, b| {
-                stats::circular_diff(center_guess, *a)
-                    .abs()
-                    .total_cmp(&stats::circular_diff(center_guess, *b).abs())
-            });
-        // Not only the days inside the window: a spread measured on a sample
-        // truncated to ± window could never look wide, and a light used at
-        // any time between 18:00 and 20:00 would pass as a routine.
-        if let Some(t) = nearest
-            && stats::circular_diff(center_guess, t).abs() <= 3.0 * th.routine_window_minutes as f64
-        {
-            times.push(t);
-        }
-    }
-    let (center, spread) = stats::circular_mean_std(&times)?;
-    if spread > th.routine_max_spread_minutes {
-        return None;
-    }
+    // The centre of the best slot; `refine` takes the real times.
+    let center = center_slot as f64 * SLOT_MINUTES + SLOT_MINUTES / 2.0;
     Some(Candidate {
         class,
-        center: center.rem_euclid(MINUTES_PER_DAY),
-        spread,
-        hits: count,
+        center,
         days: class_days,
-        share,
         z,
     })
 }

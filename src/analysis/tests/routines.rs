@@ -1,5 +1,6 @@
 use super::*;
 use crate::analysis::routines::{DayClass, detect};
+use jiff::tz::TimeZone;
 
 #[test]
 fn a_regular_time_near_midnight_is_one_routine() {
@@ -14,7 +15,7 @@ fn a_regular_time_near_midnight_is_one_routine() {
             )
         })
         .collect();
-    let found = detect(&window(&events, 28), &thresholds());
+    let found = detect(&window(&events, 28), &TimeZone::UTC, &thresholds());
     assert_eq!(found.len(), 1, "{found:#?}");
     let r = &found[0];
     assert_eq!(r.days, DayClass::All);
@@ -39,7 +40,7 @@ fn a_weekday_only_routine_is_split_from_the_weekend() {
             )
         })
         .collect();
-    let found = detect(&window(&events, 28), &thresholds());
+    let found = detect(&window(&events, 28), &TimeZone::UTC, &thresholds());
     assert_eq!(found.len(), 1, "{found:#?}");
     assert_eq!(found[0].days, DayClass::Weekdays);
     // Stored in 5-minute slots: the centre is right to within a few minutes.
@@ -60,7 +61,7 @@ fn random_use_during_the_day_is_not_a_routine() {
             )
         })
         .collect();
-    assert!(detect(&window(&events, 28), &thresholds()).is_empty());
+    assert!(detect(&window(&events, 28), &TimeZone::UTC, &thresholds()).is_empty());
 }
 
 #[test]
@@ -69,5 +70,5 @@ fn automations_and_measurements_are_not_routines() {
         .map(|d| ("light.garden", "on", at(d, 1200.0), Origin::Automation))
         .collect();
     events.extend((0..28).map(|d| ("sensor.temperature", "21.5", at(d, 420.0), Origin::Device)));
-    assert!(detect(&window(&events, 28), &thresholds()).is_empty());
+    assert!(detect(&window(&events, 28), &TimeZone::UTC, &thresholds()).is_empty());
 }
