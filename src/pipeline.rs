@@ -328,11 +328,14 @@ impl Pipeline {
         let cutoff = now.checked_sub(jiff::SignedDuration::try_from(self.settings.retention)?)?;
         let since = now.checked_sub(jiff::SignedDuration::try_from(self.settings.window)?)?;
         let tz = self.settings.timezone.clone();
-        let (pruned, window) = self
+        // The stored Zigbee2MQTT capabilities come along: the features phase
+        // looks for the settable ones nobody uses.
+        let (pruned, window, capabilities) = self
             .db
             .run(move |conn| {
                 let pruned = db::events::prune(conn, cutoff, &tz)?;
-                Ok((pruned, read_window(conn, since, now, &tz)?))
+                let window = read_window(conn, since, now, &tz)?;
+                Ok((pruned, window, db::window::capabilities(conn)?))
             })
             .await?;
         if pruned > 0 {
@@ -342,8 +345,10 @@ impl Pipeline {
             ("events", window.events.len() as u64),
             ("entities_seen", window.entities.len() as u64),
             ("events_pruned", pruned),
+            ("capabilities", capabilities.len() as u64),
         ];
         self.window = Arc::new(window);
+        self.capabilities = Arc::new(capabilities);
         Ok(PhaseOutcome {
             counts,
             degraded: None,

@@ -415,7 +415,11 @@ fn unused_feature(f: &UnusedFeature) -> Option<Draft> {
     };
     Some(Draft {
         id: suggestion_id(&f.id),
-        title: format!("Try {} on {}", f.name.to_lowercase(), f.device),
+        title: format!(
+            "Try the {} of the {}",
+            f.name.to_lowercase().replace('_', " "),
+            f.device.replace(['/', '_'], " ")
+        ),
         description: if f.write_only {
             format!(
                 "{} can set {} ({}); it never reports it, so habitd cannot tell whether it is used.",
