@@ -149,3 +149,27 @@ fn legacy_syntax_on_request() {
         "{s:#}"
     );
 }
+
+#[test]
+fn explain_says_why_a_habit_was_or_was_not_offered() {
+    let dir = tempfile::tempdir().unwrap();
+    let env = base_env(1, dir.path());
+    let file = history(dir.path());
+    assert!(run(&env, &["import", file.to_str().unwrap()]).0);
+    let (ok, out, err) = run(&env, &["explain", "light.kitchen"]);
+    assert!(ok, "{err}");
+    // The morning "on" is kept, with its time; the "off", switched at no
+    // particular time, is rejected with the figure and the threshold.
+    assert!(
+        out.lines()
+            .any(|l| l.contains("kept") && l.contains("→ on (weekdays)") && l.contains("at 06:4")),
+        "{out}"
+    );
+    assert!(
+        out.lines()
+            .any(|l| l.contains("rejected") && l.contains("→ off") && l.contains("(routine_")),
+        "{out}"
+    );
+    let (ok, out, _) = run(&env, &["explain", "light.nowhere"]);
+    assert!(ok && out.contains("no events"), "{out}");
+}

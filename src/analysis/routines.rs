@@ -108,7 +108,33 @@ type Days = HashMap<i32, [u64; 5]>;
 const MIN_CONCENTRATION: f64 = 0.6;
 
 pub fn detect(window: &Window, tz: &TimeZone, th: &Thresholds) -> Vec<Routine> {
+    explain(window, tz, th).0
+}
+
+/// Why an (entity, state) is or is not a routine on some days: the figure
+/// and the threshold that decided (what `habitd explain` shows).
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct Verdict {
+    pub entity_id: String,
+    pub state: String,
+    pub days: DayClass,
+    /// `None` when kept; else why not.
+    pub rejected: Option<String>,
+}
+
+/// The routines, and a verdict for every (entity, state) and day class
+/// looked at.
+pub fn explain(window: &Window, tz: &TimeZone, th: &Thresholds) -> (Vec<Routine>, Vec<Verdict>) {
     let automated = window.time_automated();
+    let mut verdicts = Vec::new();
+    let mut verdict = |key: (u32, u32), days: DayClass, rejected: Option<String>| {
+        verdicts.push(Verdict {
+            entity_id: window.entity_id(key.0).to_owned(),
+            state: window.state(key.1).to_owned(),
+            days,
+            rejected,
+        });
+    };
     let mut pending = Vec::new();
     let mut groups: HashMap<(u32, u32), Days> = HashMap::default();
     // Occurrences per slot, on weekdays and on weekend days.
@@ -124,12 +150,24 @@ pub fn detect(window: &Window, tz: &TimeZone, th: &Thresholds) -> Vec<Routine> {
         let weekend = usize::from(!DayClass::Weekdays.includes(a.day));
         counts.entry((a.entity, a.state)).or_insert([[0; SLOTS]; 2])[weekend][slot] += a.count;
     }
-    let mut found = Vec::new();
     let mut keys: Vec<_> = groups.keys().copied().collect();
     keys.sort_unstable();
     for key in keys {
         let entity_id = window.entity_id(key.0);
-        if !is_action_domain(entity_id) || automated.contains(entity_id) {
+        if !is_action_domain(entity_id) {
+            verdict(
+                key,
+                DayClass::All,
+                Some("not something a person switches".into()),
+            );
+            continue;
+        }
+        if automated.contains(entity_id) {
+            verdict(
+                key,
+                DayClass::All,
+                Some("an automation already acts on it at a time of day".into()),
+            );
             continue;
         }
         let days = &groups[&key];
@@ -139,55 +177,89 @@ pub fn detect(window: &Window, tz: &TimeZone, th: &Thresholds) -> Vec<Routine> {
             .iter_mut()
             .zip(weekend_counts)
             .for_each(|(a, b)| *a += b);
-        let concentrated = |c: &Candidate| {
+        let concentrated = |c: Candidate| {
             let share = match c.class {
                 DayClass::Weekdays => concentration(&weekday_counts, c.center, th),
                 DayClass::Weekends => concentration(&weekend_counts, c.center, th),
                 DayClass::All => concentration(&all_counts, c.center, th),
             };
-            share >= MIN_CONCENTRATION
+            if share >= MIN_CONCENTRATION {
+                Ok(c)
+            } else {
+                Err(format!(
+                    "used all around {}: only {:.0} % of the uses nearby are within {} min of it, less than {:.0} %",
+                    stats::clock(c.center),
+                    100.0 * share,
+                    th.routine_window_minutes,
+                    100.0 * MIN_CONCENTRATION
+                ))
+            }
         };
         let near = near_days(days, window, th);
-        let weekdays =
-            best(days, &near, &weekday_counts, window, DayClass::Weekdays, th).filter(concentrated);
-        let weekends =
-            best(days, &near, &weekend_counts, window, DayClass::Weekends, th).filter(concentrated);
+        let weekdays = best(days, &near, &weekday_counts, window, DayClass::Weekdays, th)
+            .and_then(concentrated);
+        let weekends = best(days, &near, &weekend_counts, window, DayClass::Weekends, th)
+            .and_then(concentrated);
         // Every day when the all-days candidate holds on weekdays and on
         // weekends alike (each class may be too small to pass alone: four
         // weeks have eight weekend days); otherwise each class by itself.
         let merged = best(days, &near, &all_counts, window, DayClass::All, th)
-            .filter(concentrated)
-            .filter(|all| {
-                [DayClass::Weekdays, DayClass::Weekends]
-                    .into_iter()
-                    .all(|class| share_at(&near, window, class, all.center) >= th.routine_min_share)
+            .and_then(concentrated)
+            .and_then(|all| {
+                for class in [DayClass::Weekdays, DayClass::Weekends] {
+                    let share = share_at(&near, window, class, all.center);
+                    if share < th.routine_min_share {
+                        return Err(format!(
+                            "near {} on only {:.0} % of the {}",
+                            stats::clock(all.center),
+                            100.0 * share,
+                            class.as_str()
+                        ));
+                    }
+                }
+                Ok(all)
             });
-        if merged.is_some() || weekdays.is_some() || weekends.is_some() {
-            pending.push((key, merged, [weekdays, weekends]));
-        }
+        pending.push((key, merged, [weekdays, weekends]));
     }
-    let times = times::collect(window, tz, pending.iter().map(|p| p.0));
+    let wanted = pending
+        .iter()
+        .filter(|(_, m, [a, b])| m.is_ok() || a.is_ok() || b.is_ok())
+        .map(|p| p.0);
+    let times = times::collect(window, tz, wanted);
+    let mut found = Vec::new();
+    let empty = times::ByDay::new();
     for (key, merged, split) in pending {
         let entity_id = window.entity_id(key.0);
         let state = window.state(key.1);
-        let Some(days) = times.get(&key) else {
-            continue;
+        let days = times.get(&key).unwrap_or(&empty);
+        let refine = |c: Result<Candidate, String>| {
+            c.and_then(|c| refine(&c, days, window, th, entity_id, state))
         };
         // Every day when the all-days candidate holds with the real times;
         // otherwise each class by itself.
-        let refined = merged
-            .and_then(|c| refine(&c, days, window, th, entity_id, state))
-            .map(|r| vec![r])
-            .unwrap_or_else(|| {
-                split
+        match refine(merged) {
+            Ok(routine) => {
+                verdict(key, DayClass::All, None);
+                found.push(routine);
+            }
+            Err(why) => {
+                verdict(key, DayClass::All, Some(why));
+                for (class, c) in [DayClass::Weekdays, DayClass::Weekends]
                     .into_iter()
-                    .flatten()
-                    .filter_map(|c| refine(&c, days, window, th, entity_id, state))
-                    .collect()
-            });
-        found.extend(refined);
+                    .zip(split)
+                {
+                    match refine(c) {
+                        Ok(routine) => {
+                            verdict(key, class, None);
+                            found.push(routine);
+                        }
+                        Err(why) => verdict(key, class, Some(why)),
+                    }
+                }
+            }
+        }
     }
-    times::pair_on_off(found)
+    (times::pair_on_off(found), verdicts)
 }
 
 /// A candidate measured on the real times of its days: the robust centre
@@ -200,21 +272,35 @@ fn refine(
     th: &Thresholds,
     entity_id: &str,
     state: &str,
-) -> Option<(Routine, Vec<times::Near>)> {
+) -> Result<(Routine, Vec<times::Near>), String> {
     let reach = 3.0 * f64::from(th.routine_window_minutes);
     let nearest = times::nearest(days, c.center, reach, |d| {
         c.class.includes(d) && (window.first_day..=window.last_day).contains(&d)
     });
     let minutes: Vec<f64> = nearest.iter().map(|n| n.minutes).collect();
-    let robust = stats::robust_times(c.center, &minutes, INLIER_FLOOR_MINUTES)?;
+    let robust = stats::robust_times(c.center, &minutes, INLIER_FLOOR_MINUTES).ok_or("no use")?;
     let observed = robust.inliers as u32;
     let share = f64::from(observed) / f64::from(c.days.max(1));
-    if robust.spread > th.routine_max_spread_minutes
-        || observed < th.routine_min_days
-        || share < th.routine_min_share
-        || times::machine_exact(&nearest, robust.center, robust.reach)
-    {
-        return None;
+    let at = stats::clock(robust.center);
+    if robust.spread > th.routine_max_spread_minutes {
+        return Err(format!(
+            "around {at} the times spread ± {:.1} min, more than {:.0} (routine_max_spread)",
+            robust.spread, th.routine_max_spread_minutes
+        ));
+    }
+    if observed < th.routine_min_days || share < th.routine_min_share {
+        return Err(format!(
+            "around {at} on {observed} of {} days ({:.0} %), fewer than {} days or {:.0} % (routine_min_days, routine_min_share)",
+            c.days,
+            100.0 * share,
+            th.routine_min_days,
+            100.0 * th.routine_min_share
+        ));
+    }
+    if times::machine_exact(&nearest, robust.center, robust.reach) {
+        return Err(format!(
+            "at {at} to the same second on most days: a schedule or an automation, not a person"
+        ));
     }
     let routine = Routine {
         id: format!("routine:{entity_id}:{state}:{}", c.class.as_str()),
@@ -237,7 +323,7 @@ fn refine(
         .into_iter()
         .filter(|n| stats::circular_diff(robust.center, n.minutes).abs() <= robust.reach)
         .collect();
-    Some((routine, inliers))
+    Ok((routine, inliers))
 }
 
 /// Days within this many minutes of the centre always count as the
@@ -335,10 +421,10 @@ fn best(
     window: &Window,
     class: DayClass,
     th: &Thresholds,
-) -> Option<Candidate> {
+) -> Result<Candidate, String> {
     let class_days = class_days(window, class);
     if class_days == 0 {
-        return None;
+        return Err(format!("the window has no {}", class.as_str()));
     }
     let k = half_width(th);
     let mut hits = [0u32; SLOTS];
@@ -355,7 +441,8 @@ fn best(
     let (center_slot, &count) = hits
         .iter()
         .enumerate()
-        .max_by_key(|(s, h)| (**h, std::cmp::Reverse(*s)))?;
+        .max_by_key(|(s, h)| (**h, std::cmp::Reverse(*s)))
+        .ok_or("no use")?;
     // The null: each use lands anywhere within NULL_SPREAD windows of the
     // centre with the probability the entity's own use there has, evenly
     // inside that neighbourhood; never less likely than uniform over the day.
@@ -375,12 +462,28 @@ fn best(
     }
     let share = f64::from(count) / f64::from(class_days);
     let z = stats::z_score(f64::from(count), expected, variance);
-    if count < th.routine_min_days || share < th.routine_min_share || z < MIN_Z {
-        return None;
-    }
     // The centre of the best slot; `refine` takes the real times.
     let center = center_slot as f64 * SLOT_MINUTES + SLOT_MINUTES / 2.0;
-    Some(Candidate {
+    let near = format!("near {}", stats::clock(center));
+    if count < th.routine_min_days {
+        return Err(format!(
+            "{near} on {count} days, fewer than {} (routine_min_days)",
+            th.routine_min_days
+        ));
+    }
+    if share < th.routine_min_share {
+        return Err(format!(
+            "{near} on {count} of {class_days} days, {:.0} %, less than {:.0} % (routine_min_share)",
+            100.0 * share,
+            100.0 * th.routine_min_share
+        ));
+    }
+    if z < MIN_Z {
+        return Err(format!(
+            "{near} on {count} days, but chance would give {expected:.0}: z = {z:.1}, below {MIN_Z}"
+        ));
+    }
+    Ok(Candidate {
         class,
         center,
         days: class_days,

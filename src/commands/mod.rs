@@ -8,6 +8,7 @@
 pub mod analyze;
 pub mod check_config;
 pub mod demo;
+pub mod explain;
 pub mod import;
 pub mod suggestions;
 
@@ -57,6 +58,7 @@ pub async fn run(
         Command::Analyze { json } => analyze::command(config, json, shutdown).await,
         Command::Demo { seed } => demo::command(config, seed, shutdown).await,
         Command::CheckConfig => check_config::command(&config),
+        Command::Explain { entity } => explain::command(config, entity).await,
         Command::Import { files } => import::import_command(config, files).await,
         Command::Backfill { days } => import::backfill_command(config, days).await,
         Command::Suggestions(command) => suggestions::command(&config, command).await,

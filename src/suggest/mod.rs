@@ -179,7 +179,7 @@ fn routine(r: &Routine, context: &Context) -> Option<Draft> {
     );
     if r.exceptions > 0 {
         description.push_str(&format!(
-            " {} other {} it happened much earlier or later; those are left out.",
+            " On {} other {} it happened much earlier or later; those are left out.",
             r.exceptions,
             if r.exceptions == 1 { "day" } else { "days" }
         ));
@@ -210,13 +210,13 @@ fn routine(r: &Routine, context: &Context) -> Option<Draft> {
         title = format!("{title}, {end_words}");
         description.push_str(&match end.after_spread_minutes {
             Some(spread) => format!(
-                " It went {} again about {:.0} minutes later (give or take {:.0}), steadier than any time of day.",
+                " It goes {} again about {:.0} minutes later (give or take {:.0}), steadier than any time of day.",
                 words::back(&end.state),
                 end.after_minutes.unwrap_or_default(),
                 spread.max(1.0)
             ),
             None => format!(
-                " It went {} at about {} on {} days.",
+                " It goes {} at about {} (on {} days).",
                 words::back(&end.state),
                 end.time,
                 end.days_observed
@@ -310,24 +310,26 @@ fn sequence(s: &Sequence, context: &Context) -> Option<Draft> {
         && let Some(undo) = action_for(&s.action_entity, &release.action_state)
     {
         let after = words::duration(release.delay_median_s);
+        let stops = words::happens(&s.trigger_entity, &release.trigger_state, context);
         title = format!(
-            "{title}; {} again {after} after",
+            "{title}, and {} again {after} after it {stops}",
             words::back(&release.action_state)
         );
         description.push_str(&format!(
-            " It went {} again {after} after {} {} ({} times).",
+            " It goes {} again {after} after {trigger} {stops} ({} times).",
             words::back(&release.action_state),
-            trigger,
-            words::happens(&s.trigger_entity, &release.trigger_state, context),
             release.occurrences
         ));
+        // The hours hold for the start only: a light switched on at 22:58
+        // still goes off after 23:00.
+        let start_conditions = std::mem::take(&mut plan.conditions);
         plan.triggers.clear();
         plan.actions.clear();
         plan.branches = vec![
             Branch {
                 id: "start",
                 trigger: on,
-                conditions: vec![],
+                conditions: start_conditions,
                 actions: vec![action],
             },
             Branch {

@@ -184,7 +184,7 @@ fn a_sequence_reads_as_what_happens_with_its_evidence() {
     let d = &drafts(&findings, &context)[0];
     assert_eq!(
         d.title,
-        "When the hall motion sensor detects motion in the evening, turn on the hall light; off again about 2 minutes after"
+        "When the hall motion sensor detects motion in the evening, turn on the hall light, and off again about 2 minutes after it stops detecting motion"
     );
     assert!(
         d.description
@@ -193,6 +193,9 @@ fn a_sequence_reads_as_what_happens_with_its_evidence() {
         d.description
     );
     let plan = d.plan.as_ref().unwrap();
+    // The evening holds for switching on; switching off follows the motion.
+    assert!(plan.conditions.is_empty());
+    assert_eq!(plan.branches[0].conditions.len(), 1);
     assert_eq!(
         plan.branches[1].trigger,
         Trigger::State {
