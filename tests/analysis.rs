@@ -263,23 +263,44 @@ fn a_simulated_home_yields_exactly_its_planted_habits() {
     }
 }
 
+/// The same history as a Home Assistant history file gives it: without
+/// context, so an automation's changes look like anyone's.
+fn without_context(mut home: Home) -> Home {
+    for r in &mut home.records {
+        if let habitd::model::Record::Event(change) = r
+            && change.origin == habitd::model::Origin::Automation
+        {
+            change.origin = habitd::model::Origin::Device;
+        }
+    }
+    home
+}
+
 /// Sixty households drawn the same way (ten with a burst of random
-/// switching). Four weeks hold only eight weekend days, so chance sometimes
-/// wins; what is asserted is the survey: recall (planted habits found, each
-/// as one suggestion) and precision (suggestions that are a planted habit).
+/// switching), every third also as a history without context. Four weeks
+/// hold only eight weekend days, so chance sometimes wins; what is asserted
+/// is the survey: recall (planted habits found, each as one suggestion) and
+/// precision (suggestions that are a planted habit).
 #[test]
 fn sixty_households_give_their_habits_and_little_else() {
     let (mut planted, mut found, mut suggestions, mut wrong) = (0, 0, 0, 0);
     let mut report = Vec::new();
-    for seed in 1..=60 {
-        let (_, drafts) = analyse(&simulate(seed));
+    let runs = (1..=60u64)
+        .map(|seed| (seed, false))
+        .chain((3..=60u64).step_by(3).map(|seed| (seed, true)));
+    for (seed, bare) in runs {
+        let (home, how) = match bare {
+            false => (simulate(seed), ""),
+            true => (without_context(simulate(seed)), " without context"),
+        };
+        let (_, drafts) = analyse(&home);
         let s = score(&drafts);
         planted += PLANTED.len();
         found += s.found - s.duplicated.len();
         suggestions += s.suggestions;
         wrong += s.wrong.len();
         if !s.missed.is_empty() || !s.wrong.is_empty() || !s.duplicated.is_empty() {
-            report.push(format!("seed {seed}: {s:?}"));
+            report.push(format!("seed {seed}{how}: {s:?}"));
         }
     }
     let recall = found as f64 / planted as f64;
@@ -289,7 +310,11 @@ fn sixty_households_give_their_habits_and_little_else() {
         suggestions - wrong,
         report.join("\n")
     );
-    assert!(recall >= 0.95, "recall {recall:.3}:\n{}", report.join("\n"));
+    // Measured: 638 of 640 planted habits found, 638 of 643 suggestions a
+    // planted habit (misses: a weekend routine with all its eight days
+    // spread wide; extras: a random time that fell within minutes on all
+    // eight weekend days, a lock locked at a random time that did too).
+    assert!(recall >= 0.97, "recall {recall:.3}:\n{}", report.join("\n"));
     assert!(
         precision >= 0.9,
         "precision {precision:.3}:\n{}",
