@@ -8,10 +8,13 @@
 
 use jiff::Timestamp;
 
+use std::collections::HashSet;
+
 use super::out;
-use crate::analysis::{routines, sequences};
+use crate::analysis::{Findings, Window, routines, sequences};
 use crate::config::Config;
 use crate::db::Db;
+use crate::suggest::{self, Context};
 
 pub(super) async fn command(config: Config, entity: String) -> anyhow::Result<()> {
     let db = Db::open_async(&config.database).await?;
@@ -35,6 +38,15 @@ pub(super) async fn command(config: Config, entity: String) -> anyhow::Result<()
     out!("{entity}: {changes} changes in the window.\n");
 
     let (found, verdicts) = routines::explain(&window, tz, th);
+    let (kept, sequence_verdicts) = sequences::explain(&window, tz, th);
+    let offered = offered(&window, &config, &found, &kept);
+    let safe = |id: &str| {
+        if offered.contains(id) {
+            String::new()
+        } else {
+            " — found, but never suggested: the safety policy forbids it ([safety])".to_owned()
+        }
+    };
     out!("Time-of-day routines:");
     let mut any = false;
     for v in verdicts.iter().filter(|v| v.entity_id == entity) {
@@ -49,11 +61,12 @@ pub(super) async fn command(config: Config, entity: String) -> anyhow::Result<()
                 });
                 match r {
                     Some(r) => out!(
-                        "  kept     {what}: at {} on {} of {} days, spread ± {:.1} min",
+                        "  kept     {what}: at {} on {} of {} days, spread ± {:.1} min{}",
                         r.time,
                         r.days_observed,
                         r.days_in_class,
-                        r.spread_minutes
+                        r.spread_minutes,
+                        safe(&r.id)
                     ),
                     None => out!("  kept     {what}"),
                 }
@@ -65,7 +78,7 @@ pub(super) async fn command(config: Config, entity: String) -> anyhow::Result<()
         out!("  none looked at (it has no state a person sets, or never changed)");
     }
 
-    let (kept, verdicts) = sequences::explain(&window, tz, th);
+    let verdicts = sequence_verdicts;
     out!("\nTrigger → action sequences (pairs that beat chance at some delay):");
     let mut any = false;
     for v in verdicts
@@ -77,7 +90,7 @@ pub(super) async fn command(config: Config, entity: String) -> anyhow::Result<()
             "{} → {} then {} → {} (z = {:.1})",
             v.trigger_entity, v.trigger_state, v.action_entity, v.action_state, v.z
         );
-        let is_kept = kept.iter().any(|s| {
+        let is_kept = kept.iter().find(|s| {
             s.trigger_entity == v.trigger_entity
                 && s.trigger_state == v.trigger_state
                 && s.action_entity == v.action_entity
@@ -85,8 +98,8 @@ pub(super) async fn command(config: Config, entity: String) -> anyhow::Result<()
         });
         match (&v.rejected, is_kept) {
             (Some(why), _) => out!("  rejected {what}: {why}"),
-            (None, true) => out!("  kept     {what}: {} times", v.occurrences),
-            (None, false) => {
+            (None, Some(s)) => out!("  kept     {what}: {} times{}", v.occurrences, safe(&s.id)),
+            (None, None) => {
                 out!("  merged   {what}: part of a stronger pattern of the same two entities")
             }
         }
@@ -98,4 +111,37 @@ pub(super) async fn command(config: Config, entity: String) -> anyhow::Result<()
         );
     }
     Ok(())
+}
+
+/// The ids of the findings that survive as suggestions (the safety policy
+/// drops some).
+fn offered(
+    window: &Window,
+    config: &Config,
+    routines: &[routines::Routine],
+    sequences: &[sequences::Sequence],
+) -> HashSet<String> {
+    let mut context = Context {
+        policy: Some(config.safety.clone()),
+        ..Default::default()
+    };
+    for e in &window.entities {
+        context.known.insert(e.entity_id.clone());
+        if let Some(name) = &e.friendly_name {
+            context.names.insert(e.entity_id.clone(), name.clone());
+        }
+        if let Some(class) = &e.device_class {
+            context
+                .device_classes
+                .insert(e.entity_id.clone(), class.clone());
+        }
+    }
+    let findings = Findings {
+        routines: routines.to_vec(),
+        sequences: sequences.to_vec(),
+        ..Default::default()
+    };
+    let mut drafts = suggest::drafts(&findings, &context);
+    suggest::refuse_unsafe(&mut drafts, &context);
+    drafts.iter().map(|d| d.finding.id().to_owned()).collect()
 }
