@@ -122,13 +122,13 @@ const PLANTED: [Planted; 8] = [
 ];
 
 /// Which planted habit a suggestion is, if any: the right entities, and
-/// for a routine the right days and a time within six minutes.
+/// for a routine the right days and a time within ten minutes.
 fn planted(draft: &Draft) -> Option<Planted> {
     PLANTED.iter().copied().find(|p| match (p, &draft.finding) {
         (Planted::Routine(entity, days, time), Finding::Routine(r)) => {
             r.entity_id == *entity
                 && r.days == *days
-                && analysis::stats::circular_diff(minutes(&r.time), *time).abs() <= 6.0
+                && analysis::stats::circular_diff(minutes(&r.time), *time).abs() <= 10.0
         }
         (Planted::Sequence(trigger, action), Finding::Sequence(s)) => {
             s.trigger_entity == *trigger && s.action_entity == *action

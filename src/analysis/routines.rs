@@ -278,7 +278,10 @@ fn refine(
         c.class.includes(d) && (window.first_day..=window.last_day).contains(&d)
     });
     let minutes: Vec<f64> = nearest.iter().map(|n| n.minutes).collect();
-    let robust = stats::robust_times(c.center, &minutes, INLIER_FLOOR_MINUTES).ok_or("no use")?;
+    // Days within half a window always count: with eight weekend days the
+    // median deviation is too rough to cut closer than that.
+    let floor = f64::from(th.routine_window_minutes) / 2.0;
+    let robust = stats::robust_times(c.center, &minutes, floor).ok_or("no use")?;
     let observed = robust.inliers as u32;
     let share = f64::from(observed) / f64::from(c.days.max(1));
     let at = stats::clock(robust.center);
@@ -325,10 +328,6 @@ fn refine(
         .collect();
     Ok((routine, inliers))
 }
-
-/// Days within this many minutes of the centre always count as the
-/// routine's, however tight the rest are.
-const INLIER_FLOOR_MINUTES: f64 = 5.0;
 
 /// For each day, the candidate centres it has an occurrence within `k`
 /// slots of. A window that wraps midnight belongs to the day whose evening
