@@ -271,11 +271,13 @@ impl Recent {
 }
 
 /// One pair's delay counts: forward (action after trigger) and backward
-/// (trigger after action), per bin.
+/// (trigger after action), per bin. `u16`, saturating: 72 bytes a pair keep
+/// the table of a busy home in cache, and a pair that saturates both ways is
+/// as busy as chance and judged so; no habit happens 65,535 times a month.
 #[derive(Clone)]
 struct Bins {
-    forward: [u32; MAX_BINS],
-    backward: [u32; MAX_BINS],
+    forward: [u16; MAX_BINS],
+    backward: [u16; MAX_BINS],
     /// The action occurrence last counted backward (each once).
     last_action_seq: u32,
 }
@@ -333,7 +335,8 @@ fn sweep(window: &Window, types: &Types, edges: &[i64], horizon: i64) -> Table {
                     continue;
                 }
                 let delay = t - triggers.last_ts[a as usize];
-                table.get(a, b).forward[bin(edges, delay)] += 1;
+                let count = &mut table.get(a, b).forward[bin(edges, delay)];
+                *count = count.saturating_add(1);
             }
             actions.touch(b, t);
         }
@@ -351,7 +354,8 @@ fn sweep(window: &Window, types: &Types, edges: &[i64], horizon: i64) -> Table {
                 // only the last trigger before one counts forward.
                 if bins.last_action_seq != seq {
                     bins.last_action_seq = seq;
-                    bins.backward[bin(edges, t - last_ts)] += 1;
+                    let count = &mut bins.backward[bin(edges, t - last_ts)];
+                    *count = count.saturating_add(1);
                 }
             }
             triggers.touch(a, t);
@@ -401,8 +405,8 @@ fn screen(
         let (mut forward, mut backward) = (0u32, 0u32);
         let mut best: Option<Candidate> = None;
         for (k, &edge) in edges.iter().enumerate() {
-            forward += bins.forward[k];
-            backward += bins.backward[k];
+            forward += u32::from(bins.forward[k]);
+            backward += u32::from(bins.backward[k]);
             let global = n_b * (1.0 - (-rate * edge as f64).exp());
             let (z, expected) = chance_z(forward, backward, global);
             if forward >= th.sequence_min_occurrences
