@@ -4,9 +4,10 @@
 //! from SQLite into the compact structures below, and each miner is a function
 //! of them and of [`Thresholds`], tested with data made in the test.
 //!
-//! - [`routines`]: time-of-day routines from the per-day activity aggregates;
-//! - [`sequences`]: trigger → action pairs from the raw events, with a chance
-//!   correction;
+//! - [`routines`]: time-of-day routines, candidates from the per-day activity
+//!   aggregates, measured on the raw events' real times ([`times`]);
+//! - [`sequences`]: trigger → action pairs from the raw events, judged
+//!   against chance from the same two entities around each event;
 //! - [`synergies`]: devices that could be linked but are not;
 //! - [`features`]: settable capabilities that are never used.
 
@@ -44,7 +45,8 @@ pub struct Thresholds {
     /// … B must follow at least this share of A's occurrences …
     pub sequence_min_confidence: f64,
     /// … and the co-occurrence must exceed chance by this many standard
-    /// deviations (a one-sided binomial z-score).
+    /// deviations (chance: the larger of the mirrored count — the action
+    /// before the trigger — and the window's average rates).
     pub sequence_min_z: f64,
 }
 

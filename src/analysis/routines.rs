@@ -1,9 +1,8 @@
 //! Time-of-day routines: "light.kitchen turns on around 06:45 on weekdays".
 //!
-//! Input is the activity aggregate (per local day and 5-minute slot), so the
-//! cost depends on days × entities, not on the number of raw events, and
-//! local time (with its daylight-saving changes) was settled when the events
-//! were stored.
+//! Candidates come from the activity aggregate (per local day and 5-minute
+//! slot), so the search costs days × entities, not raw events; what a
+//! routine reports comes from the raw events of its candidates ([`times`]).
 //!
 //! For each (entity, state) and day class (weekdays, weekends), every slot of
 //! the clock is a candidate centre; a day "hits" a centre when the state was
@@ -15,14 +14,19 @@
 //! (busy entities hit every window by chance; they fail here). "Chance" is
 //! local: under the null an entity's uses spread evenly over ± 4 windows
 //! around the centre, as often as it is used there, so an entity used only in
-//! the evening gets no credit for "some use near 21:12". The spread is
-//! the circular standard deviation of each day's occurrence nearest the
-//! centre (within three windows of it), so 23:55 ± 10 min across midnight is
-//! one tight routine and a light used anywhere between 18:00 and 20:00 is
-//! not one. Finally the use must be concentrated at the centre: most of the
-//! occurrences within three windows of it fall within one (a hallway light
-//! switched on six times every evening is near 19:00 every day, but not
-//! concentrated there).
+//! the evening gets no credit for "some use near 21:12". The use must be
+//! concentrated at the centre: most of the occurrences within three windows
+//! of it fall within one (a hallway light switched on six times every
+//! evening is near 19:00 every day, but not concentrated there).
+//!
+//! Then the real times: each day's occurrence nearest the centre (within
+//! three windows, across midnight), their median as the time, and the spread
+//! of the days within `max(3 × 1.4826 × MAD, half a window)` of it — a few
+//! late nights are exceptions, not a wider spread — which must stay within
+//! `routine_max_spread_minutes` on enough days; the same second on most days
+//! is a schedule, not a person. An entity's "on" and "off" routines of the
+//! same days become one ([`times::pair_on_off`]). Every (entity, state) and
+//! day class looked at gets a [`Verdict`] with the figure that decided.
 
 use rustc_hash::FxHashMap as HashMap;
 

@@ -9,6 +9,7 @@ use tokio_util::sync::CancellationToken;
 
 use super::{CLI_CONNECT_TIMEOUT, out};
 use crate::analysis::Finding;
+use crate::analysis::routines::DayClass;
 use crate::config::Config;
 use crate::daemon::MQTT_GRACE;
 use crate::db::{self, Db};
@@ -162,12 +163,16 @@ fn describe(finding: &Finding) -> String {
                 None => String::new(),
             };
             format!(
-                "routine   {} → {} at {} ± {:.1} min on {} ({} of {} days, {} exceptions){end}",
+                "routine   {} → {} at {} ± {:.1} min {} ({} of {} days, {} exceptions){end}",
                 r.entity_id,
                 r.state,
                 r.time,
                 r.spread_minutes,
-                r.days.as_str(),
+                match r.days {
+                    DayClass::All => "every day",
+                    DayClass::Weekdays => "on weekdays",
+                    DayClass::Weekends => "at weekends",
+                },
                 r.days_observed,
                 r.days_in_class,
                 r.exceptions
