@@ -241,7 +241,7 @@ pub fn explain(window: &Window, tz: &TimeZone, th: &Thresholds) -> (Vec<Routine>
         };
         // Every day when the all-days candidate holds with the real times;
         // otherwise each class by itself.
-        match refine(merged) {
+        match refine(merged).and_then(|r| one_time_for_all(r, window, th)) {
             Ok(routine) => {
                 verdict(key, DayClass::All, None);
                 found.push(routine);
@@ -264,6 +264,53 @@ pub fn explain(window: &Window, tz: &TimeZone, th: &Thresholds) -> (Vec<Routine>
         }
     }
     (times::pair_on_off(found), verdicts)
+}
+
+/// An every-day routine holds only when weekdays and weekends keep one
+/// time: "06:45 on weekdays, 07:20 at weekends" are two habits, not one
+/// spread around 07:00. Each class must have at least half the share of
+/// days a routine needs at the time (a few late weekend nights are
+/// exceptions, not a different habit), and their medians must not be
+/// further apart than twice the larger of their spreads (and 10 minutes).
+fn one_time_for_all(
+    (routine, days): (Routine, Vec<times::Near>),
+    window: &Window,
+    th: &Thresholds,
+) -> Result<(Routine, Vec<times::Near>), String> {
+    for class in [DayClass::Weekdays, DayClass::Weekends] {
+        let hit = days.iter().filter(|n| class.includes(n.day)).count() as f64;
+        let share = hit / f64::from(class_days(window, class).max(1));
+        if share < th.routine_min_share / 2.0 {
+            return Err(format!(
+                "at {} on only {:.0} % of the {}: not every day",
+                routine.time,
+                100.0 * share,
+                class.as_str()
+            ));
+        }
+    }
+    let class_times = |class: DayClass| -> Vec<f64> {
+        days.iter()
+            .filter(|n| class.includes(n.day))
+            .map(|n| stats::circular_diff(routine.center_minutes, n.minutes))
+            .collect()
+    };
+    let (mut weekdays, mut weekends) = (
+        class_times(DayClass::Weekdays),
+        class_times(DayClass::Weekends),
+    );
+    let spread = |d: &[f64]| stats::circular_mean_std(d).map_or(0.0, |(_, s)| s);
+    let widest = spread(&weekdays).max(spread(&weekends));
+    if let (Some(a), Some(b)) = (stats::median(&mut weekdays), stats::median(&mut weekends))
+        && (a - b).abs() > (2.0 * widest).max(10.0)
+    {
+        return Err(format!(
+            "weekdays near {} and weekends near {} differ: two routines, not one",
+            stats::clock(routine.center_minutes + a),
+            stats::clock(routine.center_minutes + b)
+        ));
+    }
+    Ok((routine, days))
 }
 
 /// A candidate measured on the real times of its days: the robust centre
