@@ -9,7 +9,8 @@
 //! `capabilities` reads entities, areas and existing automations from Home
 //! Assistant when it is configured, and the stored Zigbee2MQTT capabilities;
 //! `events` applies the retention (the daily job is what prunes) and reads the
-//! window; `patterns`, `synergies` and `features` run the pure miners of
+//! window and the stored Zigbee2MQTT capabilities; `patterns`, `synergies`
+//! and `features` run the pure miners of
 //! [`crate::analysis`] on the blocking pool; `suggestions` turns findings
 //! into automations (reworded by the LLM when one is configured; its failure
 //! degrades the job, never fails it); `store` replaces the stored findings
