@@ -36,6 +36,8 @@ async fn run(concurrency: usize, with_429: bool) -> (f64, u64) {
         timeout: Duration::from_secs(10),
         max_tokens: 200,
         max_retries: 3,
+        phase_timeout: Duration::from_secs(600),
+        max_answer_bytes: 65536,
     })
     .expect("client");
     let prompts: Vec<Prompt> = (0..N)

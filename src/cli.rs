@@ -32,13 +32,21 @@ pub enum Command {
     /// Try habitd on a sample home: a month of realistic history, the whole
     /// analysis, and the suggestions it makes, with their automations.
     ///
-    /// Uses a database of its own. When the configured MQTT broker answers,
-    /// the suggestions also appear in Home Assistant as a "habitd" device
-    /// under the topic habitd_demo/.
+    /// Uses a database of its own, removed at the end. With --publish, the
+    /// suggestions also appear in Home Assistant (through the configured MQTT
+    /// broker) as a "habitd demo" device under the topic habitd_demo/;
+    /// without it nothing is sent anywhere.
     Demo {
         /// Another sample household.
         #[arg(long, default_value_t = 1)]
         seed: u64,
+        /// Publish the demo's suggestions to the configured MQTT broker.
+        #[arg(long)]
+        publish: bool,
+        /// Keep the demo's database as this new file (to open the review
+        /// page on it: HABITD__DATABASE__PATH=FILE habitd run).
+        #[arg(long, value_name = "FILE")]
+        keep: Option<PathBuf>,
     },
     /// Why a habit was or was not offered: every candidate pattern of an
     /// entity with the figure and the threshold that kept or rejected it.
@@ -57,7 +65,7 @@ pub enum Command {
         #[arg(required = true, value_name = "FILE")]
         files: Vec<PathBuf>,
     },
-    /// List, show, approve, reject or dismiss suggestions.
+    /// List, show, approve, reject, dismiss or restore suggestions.
     #[command(subcommand)]
     Suggestions(SuggestionsCommand),
     /// Fetch the last days of history from Home Assistant (needs
@@ -91,6 +99,8 @@ pub enum SuggestionsCommand {
     Reject { id: String },
     /// Hide a suggestion for now.
     Dismiss { id: String },
+    /// Undo a rejection or dismissal: offer the suggestion again.
+    Restore { id: String },
     /// Write the suggestion's automation to Home Assistant (needs
     /// homeassistant.url and an administrator's token).
     Deploy { id: String },

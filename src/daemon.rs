@@ -5,12 +5,12 @@
 //! `habitd run` calls.
 //!
 //! The daemon's tasks: the MQTT connection (polls, decodes, forwards), the
-//! event writer, the status publisher, the surface, the job runner and the
-//! schedule. Its own loop hands each delivery from MQTT to where it belongs
-//! ([`Router`]), and watches the tasks: one that ends on its own (a bug)
-//! stops the daemon in an orderly way and with an error, so that systemd or
-//! the Supervisor restarts it, rather than leaving it running without, say,
-//! its schedule. Shutdown goes in three steps: tell every task (one
+//! event writer, the status publisher, the surface, the job runner, the
+//! schedule and the review page. Its own loop hands each delivery from MQTT
+//! to where it belongs ([`Router`]), and watches the tasks: one that ends on
+//! its own (a bug) stops the daemon in an orderly way and with an error, so
+//! that systemd or the Supervisor restarts it, rather than leaving it running
+//! without, say, its schedule. Shutdown goes in three steps: tell every task (one
 //! [`CancellationToken`]), wait for them (a [`JoinSet`]; the runner records
 //! an interrupted job as failed), then publish the final status and
 //! `offline`, disconnect, and close the pool.
@@ -24,7 +24,7 @@ use tokio::sync::{Notify, mpsc, watch};
 use tokio::task::JoinSet;
 use tokio_util::sync::CancellationToken;
 
-use crate::config::Config;
+use crate::config::{Config, MqttDecisions};
 use crate::db::{self, Db};
 use crate::ingest::writer::Writer;
 use crate::ingest::{Filter, Ingest};
@@ -32,7 +32,9 @@ use crate::job::lock::{self, JobLock};
 use crate::job::runner::{Runner, Triggers};
 use crate::job::schedule;
 use crate::model::{Record, Trigger};
-use crate::mqtt::{self, Command, Delivery, HomeAssistantStatus, Inbound, Publisher, Role, Topics};
+use crate::mqtt::{
+    self, Command, Delivery, HomeAssistantStatus, Inbound, Publisher, Role, Throttle, Topics,
+};
 use crate::pipeline::Settings;
 use crate::surface;
 
@@ -45,22 +47,34 @@ pub async fn run(config: Config, shutdown: impl Future<Output = ()>) -> anyhow::
     recover_interrupted_jobs(&db).await?;
     let latest = db.run(|conn| db::jobs::latest(conn)).await?;
     align_activity_time_zone(&db, &config).await?;
+    // The review page's port first: one in use stops the start, before
+    // anything is connected or spawned.
+    let page = match &config.web {
+        Some(web) => Some(crate::web::bind(web).await?),
+        None => None,
+    };
 
     let (records, writer_rx) = Writer::channel(config.ingest.queue_size);
-    let writer = tokio::spawn(
-        Writer::new(
-            db.clone(),
-            config.analysis.timezone.clone(),
-            config.ingest.batch_size,
-            config.ingest.flush_interval,
-        )
-        .run(writer_rx),
+    let writer = Writer::new(
+        db.clone(),
+        config.analysis.timezone.clone(),
+        config.ingest.batch_size,
+        config.ingest.flush_interval,
+        config.ingest.unwritten_limit,
     );
+    let mut settings = Settings::new(&config);
+    settings.writer = Some(writer.health());
+    let writer = tokio::spawn(writer.run(writer_rx));
 
     let topics = Arc::new(Topics::new(&config.mqtt, &config.sources));
     let (deliveries_tx, mut deliveries) = mpsc::channel(256);
-    let connection =
-        mqtt::Connection::spawn(&config.mqtt, topics.clone(), Role::Daemon, deliveries_tx)?;
+    let connection = mqtt::Connection::spawn(
+        &config.mqtt,
+        Some(&config.limits),
+        topics.clone(),
+        Role::Daemon,
+        deliveries_tx,
+    )?;
     let publisher = Publisher::new(connection.client().clone(), topics);
 
     let cancel = CancellationToken::new();
@@ -75,7 +89,7 @@ pub async fn run(config: Config, shutdown: impl Future<Output = ()>) -> anyhow::
         surface::run(
             publisher.clone(),
             db.clone(),
-            (config.homeassistant.clone(), config.safety.clone()),
+            surface::Settings::new(&config),
             surface_events,
             status_rx.clone(),
             cancel.clone(),
@@ -84,7 +98,7 @@ pub async fn run(config: Config, shutdown: impl Future<Output = ()>) -> anyhow::
     supervise(
         &mut tasks,
         "the job runner",
-        Runner::new(db.clone(), status_tx, Settings::new(&config)).serve(requests, cancel.clone()),
+        Runner::new(db.clone(), status_tx, settings).serve(requests, cancel.clone()),
     );
     supervise(
         &mut tasks,
@@ -109,19 +123,47 @@ pub async fn run(config: Config, shutdown: impl Future<Output = ()>) -> anyhow::
             ),
         );
     }
+    if let (Some(web), Some(listener)) = (&config.web, page) {
+        let app = crate::web::App::new(
+            &config,
+            web,
+            db.clone(),
+            surface_tx.clone(),
+            triggers.clone(),
+        )?;
+        supervise(
+            &mut tasks,
+            "the review page",
+            crate::web::serve(listener, app, cancel.clone()),
+        );
+    }
     tracing::info!(database = %db.path().display(), "habitd is running");
 
+    let mut ingest = Ingest::new(Filter::new(&config.ingest));
+    if config.sources.eventstream_topic.is_none() {
+        ingest = ingest.without_eventstream();
+    }
     let mut router = Router {
-        ingest: Ingest::new(Filter::new(&config.ingest)),
+        ingest,
         records,
         triggers,
         surface: surface_tx,
         connected,
+        decisions: config.mqtt.decisions,
+        refusals: Throttle::new(10),
     };
+    // systemd (Type=notify): pinged from this loop, so a daemon whose loop
+    // hangs is restarted; off when the unit sets no WatchdogSec.
+    let watchdog = sd_notify::watchdog_enabled();
+    let mut ping = tokio::time::interval(watchdog.map_or(Duration::from_secs(3600), |d| d / 2));
     tokio::pin!(shutdown);
     let failure = loop {
         let delivery = tokio::select! {
             () = &mut shutdown => break None,
+            _ = ping.tick(), if watchdog.is_some() => {
+                notify(sd_notify::NotifyState::Watchdog);
+                continue;
+            }
             Some(ended) = tasks.join_next() => break Some(match ended {
                 Ok(name) => format!("{name} ended unexpectedly"),
                 Err(e) => format!("a task failed: {e}"),
@@ -141,6 +183,7 @@ pub async fn run(config: Config, shutdown: impl Future<Output = ()>) -> anyhow::
     }
 
     tracing::info!("shutting down");
+    notify(sd_notify::NotifyState::Stopping);
     cancel.cancel();
     while let Some(ended) = tasks.join_next().await {
         if let Err(e) = ended {
@@ -152,8 +195,16 @@ pub async fn run(config: Config, shutdown: impl Future<Output = ()>) -> anyhow::
     drop(deliveries);
     // Closing the writer's channel makes it write what it holds, then end.
     let Router {
-        ingest, records, ..
+        mut ingest,
+        records,
+        ..
     } = router;
+    // Copies still waiting for the eventstream's are stored as they are.
+    for record in ingest.drain() {
+        if records.send(record).await.is_err() {
+            break;
+        }
+    }
     drop(records);
     match writer.await {
         Ok(stats) => tracing::info!(
@@ -192,6 +243,9 @@ struct Router {
     triggers: Triggers,
     surface: mpsc::Sender<surface::Event>,
     connected: Arc<Notify>,
+    /// Which decisions arriving over MQTT are carried out.
+    decisions: MqttDecisions,
+    refusals: Throttle,
 }
 
 impl Router {
@@ -199,6 +253,9 @@ impl Router {
     async fn route(&mut self, delivery: Delivery) -> Result<(), &'static str> {
         match delivery {
             Delivery::Connected => {
+                // Migrated and on the broker: ready, as systemd counts it
+                // (repeated on a reconnect, which systemd ignores).
+                notify(sd_notify::NotifyState::Ready);
                 self.connected.notify_one();
                 self.tell_surface(surface::Event::Announce { delay: false });
             }
@@ -206,8 +263,16 @@ impl Router {
                 Command::Analyze => {
                     self.triggers.request(Trigger::Command);
                 }
-                Command::Decide { id, action } => {
+                Command::Decide { id, action } if self.decisions.allows(action) => {
                     self.tell_surface(surface::Event::Decide { id, action });
+                }
+                Command::Decide { action, .. } => {
+                    if self.refusals.allow() {
+                        tracing::warn!(
+                            %action,
+                            "a decision over MQTT was refused: mqtt.decisions does not allow it"
+                        );
+                    }
                 }
                 Command::Select(option) => self.tell_surface(surface::Event::Select(option)),
             },
@@ -217,6 +282,7 @@ impl Router {
             }
             Delivery::Message(Inbound::HomeAssistant(HomeAssistantStatus::Offline)) => {
                 tracing::info!("Home Assistant went offline");
+                self.ingest.home_assistant_offline();
             }
             Delivery::Message(Inbound::Observed(observation)) => {
                 for record in self.ingest.observe(observation) {
@@ -235,6 +301,13 @@ impl Router {
         if self.surface.try_send(event).is_err() {
             tracing::warn!("Home Assistant updates are behind; a command was dropped");
         }
+    }
+}
+
+/// Tells systemd, when it started habitd with a notify socket.
+fn notify(state: sd_notify::NotifyState<'_>) {
+    if let Err(e) = sd_notify::notify(&[state]) {
+        tracing::debug!(error = %e, "could not notify systemd");
     }
 }
 

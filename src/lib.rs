@@ -21,4 +21,5 @@ pub mod pipeline;
 pub mod shutdown;
 pub mod suggest;
 pub mod surface;
+pub mod web;
 pub mod z2m;

@@ -11,7 +11,10 @@
 //! One `reqwest` client serves every request; at most `llm.concurrency`
 //! requests are in flight; each has `llm.timeout`; 429, 5xx, timeouts and
 //! broken connections are retried up to `llm.max_retries` times with
-//! exponential backoff and jitter, honouring `Retry-After`.
+//! exponential backoff and jitter, honouring `Retry-After`. The whole run
+//! ends at `llm.phase_timeout`, and no answer is read past
+//! `llm.max_answer_bytes`: a slow or hostile endpoint costs bounded time
+//! and memory.
 
 use std::sync::Arc;
 use std::time::Duration;
@@ -59,6 +62,8 @@ pub enum LlmError {
     },
     #[error("the LLM did not answer within the timeout")]
     Timeout,
+    #[error("the LLM phase ran out of time (llm.phase_timeout)")]
+    Deadline,
     #[error("cannot reach the LLM: {0}")]
     Transport(String),
     #[error("unusable LLM answer: {0}")]
@@ -70,7 +75,7 @@ impl LlmError {
         match self {
             LlmError::Status { status, .. } => *status == 429 || *status >= 500,
             LlmError::Timeout | LlmError::Transport(_) => true,
-            LlmError::Invalid(_) => false,
+            LlmError::Invalid(_) | LlmError::Deadline => false,
         }
     }
 }
@@ -130,11 +135,18 @@ impl Llm {
         let permits = Arc::new(Semaphore::new(self.config.concurrency));
         let mut tasks = tokio::task::JoinSet::new();
         let count = prompts.len();
+        let deadline = tokio::time::Instant::now() + self.config.phase_timeout;
         for (index, prompt) in prompts.into_iter().enumerate() {
             let (llm, permits) = (self.clone(), permits.clone());
             tasks.spawn(async move {
-                let _permit = permits.acquire_owned().await;
-                (index, llm.word(&prompt).await)
+                let worded = async {
+                    let _permit = permits.acquire_owned().await;
+                    llm.word(&prompt).await
+                };
+                match tokio::time::timeout_at(deadline, worded).await {
+                    Ok(result) => (index, result),
+                    Err(_) => (index, (Err(LlmError::Deadline), Usage::default())),
+                }
             });
         }
         let mut results: Vec<Result<Wording, LlmError>> = (0..count)
@@ -230,26 +242,17 @@ impl Llm {
                 .and_then(|v| v.to_str().ok())
                 .and_then(|v| v.trim().parse::<u64>().ok())
                 .map(Duration::from_secs);
-            let body = response
-                .text()
+            let body = read_capped(response, 4096)
                 .await
-                .unwrap_or_default()
-                .chars()
-                .take(200)
-                .collect();
+                .map(|bytes| String::from_utf8_lossy(&bytes).chars().take(200).collect())
+                .unwrap_or_default();
             return Err(LlmError::Status {
                 status: status.as_u16(),
                 body,
                 retry_after,
             });
         }
-        let bytes = response.bytes().await.map_err(|e| {
-            if e.is_timeout() {
-                LlmError::Timeout
-            } else {
-                LlmError::Transport(e.to_string())
-            }
-        })?;
+        let bytes = read_capped(response, self.config.max_answer_bytes).await?;
         let answer: WireAnswer = match serde_json::from_slice(&bytes) {
             Ok(a) => a,
             Err(e) => {
@@ -262,6 +265,76 @@ impl Llm {
         let usage = answer.usage.unwrap_or_default();
         Ok((validate(&answer), usage))
     }
+}
+
+/// Words of an action, by what they do. A description may use a group only
+/// where habitd's own text does: the model rewords, it does not decide.
+const ACTIONS: &[&[&str]] = &[
+    &["unlock", "unlocks", "unlocked", "unlocking"],
+    &["lock", "locks", "locked", "locking"],
+    &["open", "opens", "opened", "opening"],
+    &["close", "closes", "closed", "closing", "shut", "shuts"],
+    &["disarm", "disarms", "disarmed", "disarming"],
+    &["arm", "arms", "armed", "arming"],
+    &["heat", "heats", "heating", "heater", "warm", "warms"],
+    &["off"],
+    &["start", "starts", "started"],
+    &["stop", "stops", "stopped"],
+];
+
+/// Whether `candidate` (the model's text) says no more than `original`
+/// (habitd's): no action word `original` lacks, and none of `others` (the
+/// names of devices the suggestion is not about) unless `original` has it.
+pub fn faithful(original: &str, candidate: &str, others: &[String]) -> Result<(), String> {
+    let words = |text: &str| -> Vec<String> {
+        text.to_lowercase()
+            .split(|c: char| !c.is_alphanumeric())
+            .filter(|w| !w.is_empty())
+            .map(str::to_owned)
+            .collect()
+    };
+    let (before, after) = (words(original), words(candidate));
+    for group in ACTIONS {
+        let says = |list: &[String]| list.iter().any(|w| group.contains(&w.as_str()));
+        if says(&after) && !says(&before) {
+            return Err(format!("it says {:?}, which habitd did not", group[0]));
+        }
+    }
+    let (original, candidate) = (original.to_lowercase(), candidate.to_lowercase());
+    for name in others {
+        let name = name.to_lowercase().replace('_', " ");
+        if name.len() >= 4 && candidate.contains(&name) && !original.contains(&name) {
+            return Err(format!("it names {name:?}, another device"));
+        }
+    }
+    Ok(())
+}
+
+/// The body, read piece by piece and refused once it passes `limit` bytes,
+/// so an endless or huge answer costs at most `limit` of memory.
+async fn read_capped(mut response: reqwest::Response, limit: usize) -> Result<Vec<u8>, LlmError> {
+    let transport = |e: reqwest::Error| {
+        if e.is_timeout() {
+            LlmError::Timeout
+        } else {
+            LlmError::Transport(e.to_string())
+        }
+    };
+    if response.content_length().is_some_and(|n| n > limit as u64) {
+        return Err(LlmError::Invalid(format!(
+            "an answer of more than {limit} bytes"
+        )));
+    }
+    let mut body = Vec::new();
+    while let Some(chunk) = response.chunk().await.map_err(transport)? {
+        if body.len() + chunk.len() > limit {
+            return Err(LlmError::Invalid(format!(
+                "an answer of more than {limit} bytes"
+            )));
+        }
+        body.extend_from_slice(&chunk);
+    }
+    Ok(body)
 }
 
 fn validate(answer: &WireAnswer) -> Result<Wording, LlmError> {
@@ -404,5 +477,19 @@ mod tests {
             backoff(0) <= Duration::from_millis(750) && backoff(0) >= Duration::from_millis(250)
         );
         assert!(backoff(20) <= Duration::from_secs(15));
+    }
+
+    #[test]
+    fn a_rewording_may_not_add_actions_or_devices() {
+        let original = "Kitchen light on at 06:45 on weekdays. Seen on 18 of 20 weekdays.";
+        let others = ["Front door".to_owned(), "lock.front_door".to_owned()];
+        assert!(faithful(original, "Brighten weekday mornings at 06:45.", &others).is_ok());
+        assert!(faithful(original, "Unlocks the front door at 06:45.", &others).is_err());
+        assert!(faithful(original, "Switches the light off at 06:45.", &others).is_err());
+        assert!(faithful(original, "Also opens the front door.", &others).is_err());
+        assert!(faithful(original, "Mornings by the front door.", &others).is_err());
+        let lock = "Lock the front door at 23:00. Seen on 20 of 21 days.";
+        assert!(faithful(lock, "Locks the front door every night at 23:00.", &others).is_ok());
+        assert!(faithful(lock, "Unlocks the front door every night.", &others).is_err());
     }
 }

@@ -11,11 +11,12 @@ use std::process::ExitCode;
 use clap::Parser;
 use habitd::cli::Cli;
 use habitd::commands::{self, OutputClosed};
-use habitd::{config, shutdown};
+use habitd::config;
 use tracing_subscriber::EnvFilter;
 
 /// sysexits' EX_CONFIG: the packaged systemd unit does not restart on it,
-/// because a bad configuration stays bad until someone edits it.
+/// because a bad configuration (or a database path that cannot be opened)
+/// stays bad until someone acts.
 const EXIT_CONFIG: u8 = 78;
 
 fn main() -> ExitCode {
@@ -42,11 +43,7 @@ fn main() -> ExitCode {
             return ExitCode::FAILURE;
         }
     };
-    let outcome = runtime.block_on(commands::run(
-        cli.command,
-        loaded.config,
-        shutdown::signal(),
-    ));
+    let outcome = runtime.block_on(commands::run(cli.command, loaded.config));
     match outcome {
         Ok(()) => ExitCode::SUCCESS,
         // A reader that stops reading (`habitd suggestions list | head`)
@@ -55,7 +52,12 @@ fn main() -> ExitCode {
         Err(e) => {
             tracing::error!("{e:#}");
             eprintln!("habitd: {e:#}");
-            ExitCode::FAILURE
+            // A database that cannot be opened stays so until someone acts.
+            if e.chain().any(|cause| cause.is::<habitd::db::OpenError>()) {
+                ExitCode::from(EXIT_CONFIG)
+            } else {
+                ExitCode::FAILURE
+            }
         }
     }
 }

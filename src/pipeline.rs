@@ -28,11 +28,12 @@ use crate::config::{Config, HomeAssistantConfig, LlmConfig, SuggestionsConfig};
 use crate::db::suggestions::Fresh;
 use crate::db::{self, Db};
 use crate::ha::{self, rest};
-use crate::llm::{Llm, Prompt};
+use crate::ingest::writer::Health;
+use crate::llm::{self, Llm, Prompt};
 use crate::model::Phase;
 use crate::model::Record;
-use crate::model::Syntax;
 use crate::model::safety::Policy;
+use crate::model::{HaVersion, Syntax};
 use crate::suggest::automation;
 use crate::suggest::{self, Context};
 
@@ -63,6 +64,8 @@ pub struct Settings {
     pub areas: Vec<(String, Vec<String>)>,
     /// What is never suggested.
     pub safety: Policy,
+    /// The daemon's event writer, whose trouble the job reports.
+    pub writer: Option<Arc<Health>>,
 }
 
 impl Settings {
@@ -77,6 +80,7 @@ impl Settings {
             llm: config.llm.clone(),
             areas: config.areas.clone(),
             safety: config.safety.clone(),
+            writer: None,
         }
     }
 }
@@ -90,8 +94,8 @@ pub struct Pipeline {
     window: Arc<Window>,
     capabilities: Arc<Vec<CapabilityInfo>>,
     findings: Findings,
-    /// Home Assistant's version, when it could be read.
-    ha_version: Option<String>,
+    /// Home Assistant's version: read now, or the one remembered.
+    ha_version: Option<HaVersion>,
     fresh: Vec<Fresh>,
 }
 
@@ -185,18 +189,22 @@ impl Pipeline {
         context.policy = Some(self.settings.safety.clone());
         let mut drafts = suggest::drafts(&self.findings, &context);
         let refused = suggest::refuse_unsafe(&mut drafts, &context);
-        let syntax = match (
-            self.settings.suggestions.automation_syntax,
-            &self.ha_version,
-        ) {
+        let beyond = keep_most_confident(&mut drafts, self.settings.suggestions.max_per_run);
+        if self.ha_version.is_none() {
+            // Home Assistant is down or not configured: the version it
+            // reported last still says which syntax it accepts.
+            self.ha_version = ha::version::remembered(&self.db).await;
+        }
+        let syntax = match (self.settings.suggestions.automation_syntax, self.ha_version) {
             (Some(syntax), _) => syntax,
-            (None, Some(version)) => Syntax::for_version(version),
+            (None, Some(version)) => version.syntax(),
             (None, None) => Syntax::Current,
         };
         let mut outcome = PhaseOutcome::default();
-        outcome
-            .counts
-            .push(("suggestions_refused_unsafe", refused as u64));
+        outcome.counts.extend([
+            ("suggestions_refused_unsafe", refused as u64),
+            ("suggestions_beyond_limit", beyond as u64),
+        ]);
         let worded_by = match &self.settings.llm {
             Some(config) if !drafts.is_empty() => {
                 word(config, &mut drafts, &context, &mut outcome).await?
@@ -282,13 +290,7 @@ impl Pipeline {
         config: &HomeAssistantConfig,
     ) -> anyhow::Result<Vec<(&'static str, u64)>> {
         let client = rest::Client::new(config)?;
-        match client.version().await {
-            Ok(version) => self.ha_version = Some(version),
-            Err(e) => tracing::warn!(
-                error = format!("{e:#}"),
-                "Home Assistant's version is unknown; using the current automation syntax"
-            ),
-        }
+        self.ha_version = ha::version::learn(&self.db, Some(config)).await;
         let entities = client.states().await?;
         let ids: Vec<String> = entities.iter().map(|e| e.info.entity_id.clone()).collect();
         let areas = client.areas(&ids).await?;
@@ -342,7 +344,7 @@ impl Pipeline {
         if pruned > 0 {
             tracing::info!(pruned, "deleted events older than the retention");
         }
-        let counts = vec![
+        let mut counts = vec![
             ("events", window.events.len() as u64),
             ("entities_seen", window.entities.len() as u64),
             ("events_pruned", pruned),
@@ -350,10 +352,15 @@ impl Pipeline {
         ];
         self.window = Arc::new(window);
         self.capabilities = Arc::new(capabilities);
-        Ok(PhaseOutcome {
-            counts,
-            degraded: None,
-        })
+        let mut degraded = None;
+        if let Some((waiting, dropped)) = self.settings.writer.as_ref().and_then(|w| w.failing()) {
+            counts.extend([("events_waiting", waiting), ("events_dropped", dropped)]);
+            degraded = Some(format!(
+                "new events cannot be written to the database (is the disk full?): \
+                 {waiting} are waiting in memory, {dropped} were dropped"
+            ));
+        }
+        Ok(PhaseOutcome { counts, degraded })
     }
 }
 
@@ -389,15 +396,28 @@ async fn word(
         .collect();
     let (results, usage) = Llm::new(config)?.word_all(prompts).await;
     let mut first_error = None;
+    let mut discarded = 0u64;
     for ((draft, by), result) in drafts.iter_mut().zip(&mut worded_by).zip(results) {
-        match result {
-            Ok(wording) => {
-                draft.title = wording.title;
+        let wording = match result {
+            Ok(wording) => wording,
+            Err(e) => {
+                first_error.get_or_insert(e.to_string());
+                continue;
+            }
+        };
+        // The title (and the automation's alias) keep habitd's words, which
+        // say exactly what the automation does; the description is the
+        // model's only if it adds no action and no other device.
+        let original = format!("{}. {}", draft.title, draft.description);
+        match llm::faithful(&original, &wording.description, &others(draft, context)) {
+            Ok(()) => {
                 draft.description = wording.description;
                 *by = config.model.clone();
             }
-            Err(e) => {
-                first_error.get_or_insert(e);
+            Err(why) => {
+                tracing::warn!(suggestion = %draft.id, %why, "discarded the LLM's wording");
+                discarded += 1;
+                first_error.get_or_insert(format!("a wording was discarded: {why}"));
             }
         }
     }
@@ -407,15 +427,55 @@ async fn word(
         ("llm_prompt_tokens", usage.prompt_tokens),
         ("llm_completion_tokens", usage.completion_tokens),
         ("llm_failed", usage.failed),
+        ("llm_discarded", discarded),
     ]);
     if let Some(e) = first_error {
         outcome.degraded = Some(format!(
             "the LLM could not word {} of {} suggestions (habitd's own wording is kept): {e}",
-            usage.failed,
+            usage.failed + discarded,
             drafts.len()
         ));
     }
     Ok(worded_by)
+}
+
+/// Keeps the `limit` most confident drafts (ties by id, so the choice is
+/// stable), in their original order; returns how many were left out.
+fn keep_most_confident(drafts: &mut Vec<suggest::Draft>, limit: usize) -> usize {
+    if drafts.len() <= limit {
+        return 0;
+    }
+    let mut ranked: Vec<(f64, String)> = drafts
+        .iter()
+        .map(|d| (d.confidence, d.id.clone()))
+        .collect();
+    ranked.sort_by(|a, b| b.0.total_cmp(&a.0).then_with(|| a.1.cmp(&b.1)));
+    let kept: std::collections::HashSet<String> =
+        ranked.into_iter().take(limit).map(|(_, id)| id).collect();
+    let before = drafts.len();
+    drafts.retain(|d| kept.contains(&d.id));
+    tracing::warn!(
+        left_out = before - drafts.len(),
+        "more suggestions than suggestions.max_per_run; the least confident are left out"
+    );
+    before - drafts.len()
+}
+
+/// The names and ids of every known entity a draft does not name: a
+/// rewording that mentions one is about something else.
+fn others(draft: &suggest::Draft, context: &Context) -> Vec<String> {
+    let own: std::collections::HashSet<&str> =
+        draft.plan.iter().flat_map(|p| p.entities()).collect();
+    context
+        .known
+        .iter()
+        .filter(|id| !own.contains(id.as_str()))
+        .flat_map(|id| {
+            let object = id.split_once('.').map_or(id.as_str(), |(_, o)| o);
+            [Some(object.to_owned()), context.names.get(id).cloned()]
+        })
+        .flatten()
+        .collect()
 }
 
 /// Reads the analysis window from `since` to `until` with what the existing
@@ -441,5 +501,46 @@ async fn cpu<T: Send + 'static>(work: impl FnOnce() -> T + Send + 'static) -> an
         Ok(value) => Ok(value),
         Err(e) if e.is_panic() => std::panic::resume_unwind(e.into_panic()),
         Err(e) => Err(anyhow::anyhow!("analysis task was cancelled: {e}")),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::analysis::Finding;
+    use crate::analysis::features::UnusedFeature;
+
+    fn draft(id: &str, confidence: f64) -> suggest::Draft {
+        suggest::Draft {
+            id: id.into(),
+            title: id.into(),
+            description: String::new(),
+            confidence,
+            finding: Finding::UnusedFeature(UnusedFeature {
+                id: id.into(),
+                device: "d".into(),
+                property: "p".into(),
+                name: "n".into(),
+                entity_id: None,
+                write_only: false,
+                device_usage: 0,
+                score: 0.0,
+            }),
+            plan: None,
+        }
+    }
+
+    #[test]
+    fn a_run_keeps_its_most_confident_suggestions_in_order() {
+        let mut drafts = vec![
+            draft("a", 0.2),
+            draft("b", 0.9),
+            draft("c", 0.5),
+            draft("d", 0.9),
+        ];
+        assert_eq!(keep_most_confident(&mut drafts, 2), 2);
+        let ids: Vec<&str> = drafts.iter().map(|d| d.id.as_str()).collect();
+        assert_eq!(ids, ["b", "d"]);
+        assert_eq!(keep_most_confident(&mut drafts, 5), 0);
     }
 }

@@ -1,34 +1,42 @@
 //! The process-level shutdown signal.
 
-/// Completes on SIGTERM (systemd, `docker stop`) or SIGINT (Ctrl-C).
+use std::future::Future;
+
+use tokio::signal::unix::{Signal, SignalKind, signal as listen};
+
+/// Completes on SIGTERM (systemd, `docker stop`, the Supervisor) or SIGINT
+/// (Ctrl-C).
+///
+/// The handlers are installed when this is called, not when the future is
+/// first polled: a SIGTERM that arrives while habitd is still starting (the
+/// database, the broker) must stop it in order, not kill it with the
+/// default action. Call it first thing inside the runtime.
 ///
 /// If a handler cannot be installed (it does not happen on Linux), that
 /// signal is simply not awaited: the other one, and SIGKILL, still work.
-pub async fn signal() {
-    let ctrl_c = async {
-        if let Err(e) = tokio::signal::ctrl_c().await {
-            tracing::error!(error = %e, "cannot listen for SIGINT");
-            std::future::pending::<()>().await;
+pub fn signal() -> impl Future<Output = ()> + Send + 'static {
+    let install = |kind: SignalKind, name: &'static str| match listen(kind) {
+        Ok(stream) => Some(stream),
+        Err(e) => {
+            tracing::error!(error = %e, "cannot listen for {name}");
+            None
         }
     };
-    #[cfg(unix)]
-    let terminate = async {
-        use tokio::signal::unix::{SignalKind, signal};
-        match signal(SignalKind::terminate()) {
-            Ok(mut sigterm) => {
-                sigterm.recv().await;
-            }
-            Err(e) => {
-                tracing::error!(error = %e, "cannot listen for SIGTERM");
-                std::future::pending::<()>().await;
-            }
+    let terminate = install(SignalKind::terminate(), "SIGTERM");
+    let interrupt = install(SignalKind::interrupt(), "SIGINT");
+    async move {
+        tokio::select! {
+            () = received(terminate) => tracing::info!("received SIGTERM"),
+            () = received(interrupt) => tracing::info!("received SIGINT"),
         }
-    };
-    #[cfg(not(unix))]
-    let terminate = std::future::pending::<()>();
+    }
+}
 
-    tokio::select! {
-        () = ctrl_c => tracing::info!("received SIGINT"),
-        () = terminate => tracing::info!("received SIGTERM"),
+async fn received(stream: Option<Signal>) {
+    match stream {
+        Some(mut stream) => {
+            stream.recv().await;
+        }
+        None => std::future::pending::<()>().await,
     }
 }

@@ -208,6 +208,24 @@ fn config_yaml_passes_the_supervisors_rules() {
             problems.push(format!("arch {arch} is not one the Supervisor supports"));
         }
     }
+    // Ingress, as the Supervisor validates it: a boolean, a port (0 lets
+    // the Supervisor pick one, which run.sh would then have to ask for), and
+    // an icon of Material Design Icons for the sidebar.
+    assert_eq!(
+        config["ingress"],
+        Value::Bool(true),
+        "the sidebar page needs ingress"
+    );
+    let port = config["ingress_port"].as_u64().unwrap_or(0);
+    assert!(
+        (1..=65535).contains(&port),
+        "ingress_port must be a fixed port run.sh can listen on"
+    );
+    let icon = config["panel_icon"].as_str().unwrap_or_default();
+    assert!(
+        Regex::new(r"^mdi:[a-z0-9-]+$").unwrap().is_match(icon),
+        "{icon}"
+    );
     let services: Vec<&str> = config["services"]
         .as_array()
         .unwrap()
@@ -590,6 +608,13 @@ fn run_sh_gives_habitd_the_options_and_the_supervisors_broker() {
     );
     assert_eq!(config["llm"]["model"].as_str(), Some("llama3.2"));
     assert_eq!(config["log"]["level"].as_str(), Some("info"));
+    // The review page on the ingress port, for the ingress proxy alone.
+    let ingress_port = yaml("config.yaml")["ingress_port"].as_i64().unwrap();
+    assert_eq!(
+        config["web"]["listen"].as_str(),
+        Some(format!("0.0.0.0:{ingress_port}").as_str())
+    );
+    assert_eq!(config["web"]["ingress_proxy"].as_str(), Some("172.30.32.2"));
     for secret in ["Eeph5aiT", "sk-never-printed", SUPERVISOR_TOKEN] {
         assert!(
             !stdout.contains(secret) && !stderr.contains(secret),
@@ -672,6 +697,8 @@ async fn the_addon_runs_habitd_on_the_supervisors_broker() {
     let dir = tempfile::tempdir().unwrap();
     let log = std::fs::File::create(dir.path().join("addon.log")).unwrap();
     let mut command = addon(dir.path(), &default_options(), &supervisor.url);
+    // A free port of the test's own instead of the ingress port.
+    command.env("HABITD_ADDON_WEB_LISTEN", "127.0.0.1:0");
     command.stdout(std::process::Stdio::null()).stderr(log);
     let mut child = tokio::process::Command::from(command)
         .kill_on_drop(true)
@@ -699,7 +726,8 @@ async fn the_addon_runs_habitd_on_the_supervisors_broker() {
 
 /// The add-on's option defaults repeat some of `config/default.toml` (the
 /// Supervisor shows them in its form); they must not drift apart. What the
-/// add-on sets on purpose (broker, Home Assistant, database path, time zone)
+/// add-on sets on purpose (broker, Home Assistant, database path, time zone,
+/// the review page behind ingress)
 /// is left out of the comparison.
 #[test]
 fn the_addons_defaults_are_habitds_defaults() {
@@ -717,7 +745,7 @@ fn the_addons_defaults_are_habitds_defaults() {
 
     let comparable = |stdout: &str| {
         let mut config = effective(stdout);
-        for section in ["mqtt", "homeassistant"] {
+        for section in ["mqtt", "homeassistant", "web"] {
             config.remove(section);
         }
         for (section, key) in [("database", "path"), ("analysis", "timezone")] {

@@ -18,7 +18,7 @@ fn the_demo_runs_without_a_broker_and_shows_its_suggestions() {
         "### Turn on the coffee machine at 06:3",
         "### Turn off the bedroom light at 23:0",
         "action: light.turn_on",
-        "No MQTT broker answered",
+        "Nothing was published",
     ] {
         assert!(
             stdout.contains(expected),
@@ -41,11 +41,29 @@ fn the_demo_runs_without_a_broker_and_shows_its_suggestions() {
 }
 
 #[tokio::test]
+async fn without_publish_the_demo_sends_nothing_and_leaves_nothing() {
+    let broker = Broker::start();
+    let dir = tempfile::tempdir().unwrap();
+    let tmp = tempfile::tempdir().unwrap();
+    let mut env = base_env(broker.port, dir.path());
+    env.push(("TMPDIR".into(), tmp.path().display().to_string()));
+    let stdout = common::run_ok(&env, &["demo"]);
+    assert!(stdout.contains("Nothing was published"), "{stdout}");
+    // Nothing retained anywhere on the broker.
+    let mut watch = Watcher::connect(broker.port, "#").await;
+    watch.publish("test/marker", "end", false).await;
+    let first = watch.next_message().await;
+    assert_eq!(first.topic, "test/marker", "the demo left {first:?}");
+    let left: Vec<_> = std::fs::read_dir(tmp.path()).unwrap().collect();
+    assert!(left.is_empty(), "the demo left {left:?} behind");
+}
+
+#[tokio::test]
 async fn with_a_broker_the_demo_appears_in_home_assistant() {
     let broker = Broker::start();
     let dir = tempfile::tempdir().unwrap();
     let out = tokio::process::Command::from(habitd(&base_env(broker.port, dir.path())))
-        .arg("demo")
+        .args(["demo", "--publish"])
         .output()
         .await
         .unwrap();
@@ -55,14 +73,32 @@ async fn with_a_broker_the_demo_appears_in_home_assistant() {
         String::from_utf8_lossy(&out.stderr)
     );
     assert!(String::from_utf8_lossy(&out.stdout).contains("habitd_demo/"));
-    // Retained, so a Home Assistant connecting later still sees it.
-    let topic = "homeassistant/device/habitd_demo/config";
+    // Retained, so a Home Assistant connecting later still sees it: with its
+    // version unknown, one config per entity, which every release reads.
+    let topic = "homeassistant/button/habitd_demo/analyze/config";
     let discovery = Watcher::connect(broker.port, topic)
         .await
         .wait_for(topic, |m| m.retain)
         .await
         .json();
     assert_eq!(discovery["avty_t"], "habitd_demo/availability");
+    assert_eq!(discovery["dev"]["name"], "habitd demo");
+    // What is published last is there too: flushed before disconnecting.
+    for (topic, expected) in [
+        ("habitd_demo/availability", "online"),
+        ("habitd_demo/select/state", "(none selected)"),
+    ] {
+        let seen = Watcher::connect(broker.port, topic)
+            .await
+            .wait_for(topic, |m| m.retain)
+            .await;
+        assert_eq!(seen.text(), expected, "{topic}");
+    }
+    let topic = "habitd_demo/selected";
+    Watcher::connect(broker.port, topic)
+        .await
+        .wait_for(topic, |m| m.retain)
+        .await;
     let topic = "habitd_demo/suggestions";
     let summary = Watcher::connect(broker.port, topic)
         .await

@@ -28,11 +28,20 @@ fn history_fixture() -> Vec<u8> {
 
 impl FakeHomeAssistant {
     fn start() -> FakeHomeAssistant {
+        FakeHomeAssistant::reporting("2024.3.3")
+    }
+
+    /// One whose `/api/config` reports `version`.
+    fn reporting(version: &'static str) -> FakeHomeAssistant {
         let automations: Arc<Stored> = Arc::default();
         let stored = automations.clone();
         let server = common::http::Server::start(move |request| {
             if request.bearer.as_deref() != Some(TOKEN) {
                 return ("401 Unauthorized", b"401: Unauthorized".to_vec());
+            }
+            if request.path() == "/api/config" {
+                let body = format!(r#"{{"version": "{version}", "location_name": "Home"}}"#);
+                return ("200 OK", body.into_bytes());
             }
             answer(&request.line, &request.body, &stored)
         });
@@ -337,10 +346,12 @@ fn deploy_writes_the_automation_in_the_syntax_home_assistant_accepts() {
 
 #[test]
 fn a_refused_automation_is_recorded_and_not_retried() {
-    let ha = FakeHomeAssistant::start();
+    // A Home Assistant whose version habitd cannot read: the automation goes
+    // as it was rendered.
+    let ha = FakeHomeAssistant::reporting("dev");
     let dir = tempfile::tempdir().unwrap();
     let mut env = env_for(&ha, dir.path(), TOKEN);
-    // The current syntax, which this (2024.3) Home Assistant refuses.
+    // The current syntax, which this (2024.3-like) Home Assistant refuses.
     env.push((
         "HABITD__SUGGESTIONS__AUTOMATION_SYNTAX".into(),
         "current".into(),
@@ -415,4 +426,32 @@ fn an_unsafe_automation_is_never_deployed() {
             .any(|r| r.starts_with("POST /api/config/automation")),
         "nothing was sent to Home Assistant"
     );
+}
+
+#[test]
+fn deploying_uses_the_syntax_of_the_home_assistant_deployed_to() {
+    // Rendered in the current syntax (as while a 2024.3 was unreachable, or
+    // before an upgrade), deployed to a 2024.3, which refuses it: habitd
+    // writes it in the older keys that 2024.3 reads.
+    let ha = FakeHomeAssistant::start();
+    let dir = tempfile::tempdir().unwrap();
+    let mut env = env_for(&ha, dir.path(), TOKEN);
+    env.push((
+        "HABITD__SUGGESTIONS__AUTOMATION_SYNTAX".into(),
+        "current".into(),
+    ));
+    let file = common::kitchen_history(dir.path());
+    assert!(habitd_out(&env, &["import", file.to_str().unwrap()]).0);
+    assert!(habitd_out(&env, &["analyze"]).0);
+    assert!(show(&env, ON)["automation"]["triggers"].is_array());
+    common::run_ok(&env, &["suggestions", "approve", ON]);
+    let (ok, out) = habitd_out(&env, &["suggestions", "deploy", ON]);
+    assert!(ok, "{out}");
+    let stored = ha.automations.lock().unwrap()[ON].clone();
+    assert_eq!(stored["trigger"][0]["platform"], "time", "{stored:#}");
+    assert_eq!(
+        stored["action"][0]["service"], "light.turn_on",
+        "{stored:#}"
+    );
+    assert_eq!(show(&env, ON)["status"], "deployed");
 }

@@ -20,6 +20,7 @@ const LAYERS: &[&[&str]] = &[
     &["mqtt", "pipeline"],
     &["job", "deploy"],
     &["surface"],
+    &["web"],
     &["daemon", "cli"],
     &["commands"],
 ];

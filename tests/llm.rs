@@ -20,6 +20,8 @@ fn config(url: &str, concurrency: usize, timeout: Duration, retries: u32) -> Llm
         timeout,
         max_tokens: 200,
         max_retries: retries,
+        phase_timeout: Duration::from_secs(60),
+        max_answer_bytes: 65536,
     }
 }
 
@@ -114,6 +116,35 @@ async fn a_silent_server_times_out() {
     let (url, _) = serve(|_| Reply::wording("too late").after(Duration::from_secs(30))).await;
     let llm = Llm::new(&config(&url, 1, Duration::from_millis(300), 0)).unwrap();
     assert_eq!(llm.word(&prompts(1)[0]).await.0, Err(LlmError::Timeout));
+}
+
+#[tokio::test]
+async fn a_huge_answer_is_refused_unread() {
+    let (url, _) = serve(|_| Reply::content(&"x".repeat(10 * 1024 * 1024))).await;
+    let llm = Llm::new(&config(&url, 1, Duration::from_secs(5), 0)).unwrap();
+    let (result, _) = llm.word(&prompts(1)[0]).await;
+    assert!(
+        matches!(&result, Err(LlmError::Invalid(why)) if why.contains("more than 65536 bytes")),
+        "{result:?}"
+    );
+}
+
+#[tokio::test]
+async fn the_whole_phase_ends_at_its_deadline() {
+    // Every answer takes 30 s; four prompts, one at a time, would take two
+    // minutes. The phase ends after its 1 s, each prompt saying why.
+    let (url, _) = serve(|_| Reply::wording("Slow").after(Duration::from_secs(30))).await;
+    let mut config = config(&url, 1, Duration::from_secs(60), 0);
+    config.phase_timeout = Duration::from_secs(1);
+    let llm = Llm::new(&config).unwrap();
+    let started = std::time::Instant::now();
+    let (results, usage) = llm.word_all(prompts(4)).await;
+    assert!(started.elapsed() < Duration::from_secs(10));
+    assert!(
+        results.iter().all(|r| *r == Err(LlmError::Deadline)),
+        "{results:?}"
+    );
+    assert_eq!(usage.failed, 4);
 }
 
 #[tokio::test]
@@ -216,8 +247,10 @@ async fn a_failing_llm_degrades_the_job_and_keeps_every_suggestion() {
     }));
 }
 
+/// The model rewords descriptions; titles and automation aliases keep
+/// habitd's words, which say what the automation does.
 #[tokio::test]
-async fn a_working_llm_rewords_titles_but_not_automations() {
+async fn a_working_llm_rewords_descriptions_but_not_titles_or_automations() {
     let (url, _) = serve(|_| Reply::wording("Bright weekday mornings")).await;
     let (status, suggestions) = analyze_with_llm(&url).await;
     assert_eq!(status["state"], "succeeded", "{status:#}");
@@ -230,12 +263,38 @@ async fn a_working_llm_rewords_titles_but_not_automations() {
         .find(|s| s["id"] == "habitd_routine_light_kitchen_on_weekdays")
         .unwrap();
     assert_eq!(
-        (on["title"].as_str(), on["worded_by"].as_str()),
-        (Some("Bright weekday mornings"), Some("test-model"))
+        (on["description"].as_str(), on["worded_by"].as_str()),
+        (Some("A description."), Some("test-model"))
     );
+    let title = on["title"].as_str().unwrap();
+    assert!(title.starts_with("Turn on the kitchen light"), "{title}");
     assert_eq!(
         on["automation"]["actions"][0]["target"]["entity_id"],
         "light.kitchen"
     );
-    assert_eq!(on["automation"]["alias"], "Bright weekday mornings");
+    assert_eq!(on["automation"]["alias"], title);
+}
+
+/// An injected answer that names another action or device is discarded:
+/// "Unlock the front door" never describes a light.
+#[tokio::test]
+async fn a_description_naming_another_action_is_discarded() {
+    let (url, _) = serve(|_| {
+        Reply::content(
+            &serde_json::json!({
+                "title": "Unlock the front door",
+                "description": "Unlocks the front door every morning."
+            })
+            .to_string(),
+        )
+    })
+    .await;
+    let (status, suggestions) = analyze_with_llm(&url).await;
+    assert_eq!(status["state"], "degraded", "{status:#}");
+    assert!(
+        suggestions.iter().all(|s| s["worded_by"] == "habitd"
+            && !s["description"].as_str().unwrap().contains("nlock")
+            && !s["title"].as_str().unwrap().contains("nlock")),
+        "{suggestions:#?}"
+    );
 }

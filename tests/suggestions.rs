@@ -120,6 +120,13 @@ fn a_routine_becomes_a_suggestion_whose_status_survives_the_next_run() {
         !out.contains("kitchen_radio"),
         "a rejected suggestion is not offered again: {out}"
     );
+
+    // Undoing the rejection offers it again; undoing twice is refused.
+    let off = "habitd_routine_switch_kitchen_radio_on_weekdays";
+    let (ok, out, err) = run(&env, &["suggestions", "restore", off]);
+    assert!(ok && out.contains("is now new"), "{out}{err}");
+    let (ok, _, err) = run(&env, &["suggestions", "restore", off]);
+    assert!(!ok && err.contains("cannot be restored"), "{err}");
 }
 
 #[test]

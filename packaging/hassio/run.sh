@@ -10,12 +10,14 @@
 #   HABITD_ADDON_DATA     where the database is (/data)
 #   SUPERVISOR_API        the Supervisor        (http://supervisor)
 #   HABITD_BIN            the binary            (/usr/bin/habitd)
+#   HABITD_ADDON_WEB_LISTEN  the review page's address (0.0.0.0:8099, config.yaml's ingress_port)
 set -euo pipefail
 
 options="${HABITD_ADDON_OPTIONS:-/data/options.json}"
 data="${HABITD_ADDON_DATA:-/data}"
 supervisor="${SUPERVISOR_API:-http://supervisor}"
 habitd="${HABITD_BIN:-/usr/bin/habitd}"
+web_listen="${HABITD_ADDON_WEB_LISTEN:-0.0.0.0:8099}"
 
 log() { printf '[habitd add-on] %s\n' "$*" >&2; }
 # 78 is habitd's own exit status for a configuration error.
@@ -102,6 +104,12 @@ if [ -n "${SUPERVISOR_TOKEN:-}" ]; then
   export HABITD__HOMEASSISTANT__URL="$supervisor/core"
   export HABITD__HOMEASSISTANT__TOKEN="$SUPERVISOR_TOKEN"
 fi
+
+# The review page on the ingress port, answering only the Supervisor's
+# ingress proxy (its fixed address), which has logged the user in to Home
+# Assistant already: the page opens in the sidebar with no password of its own.
+export HABITD__WEB__LISTEN="$web_listen"
+export HABITD__WEB__INGRESS_PROXY=172.30.32.2
 
 if [ "$#" -eq 0 ]; then
   set -- run

@@ -1,5 +1,9 @@
 //! `habitd analyze`: one analysis now, its status published when a broker
 //! answers, and a summary of what it found.
+//!
+//! Whether a broker is there is first asked with a plain TCP connect, so a
+//! refused connection (no broker on this machine) is known at once instead of
+//! after the MQTT client's retries.
 
 use std::future::Future;
 use std::sync::Arc;
@@ -23,7 +27,7 @@ pub(super) async fn command(
     json: bool,
     shutdown: impl Future<Output = ()>,
 ) -> anyhow::Result<()> {
-    let report = analyze(config, shutdown).await?;
+    let report = analyze(config, true, shutdown).await?;
     print(&report, json)?;
     anyhow::ensure!(
         report.status.state != JobState::Failed,
@@ -48,16 +52,22 @@ pub struct AnalyzeReport {
 }
 
 /// Runs one job now against the configured database, publishing its status
-/// when a broker answers and skipping that (and saying so) when none does.
+/// (with `publish`) when a broker answers and skipping that (and saying so)
+/// when none does.
 pub async fn analyze(
     config: Config,
+    publish: bool,
     shutdown: impl Future<Output = ()>,
 ) -> anyhow::Result<AnalyzeReport> {
     let db = Db::open_async(&config.database).await?;
     let topics = Arc::new(Topics::new(&config.mqtt, &config.sources));
-    let connection = mqtt::connect_cli(&config.mqtt, topics.clone(), CLI_CONNECT_TIMEOUT).await?;
+    let connection = if publish {
+        connect(&config, topics.clone()).await?
+    } else {
+        None
+    };
     let reachable = connection.is_some();
-    if !reachable {
+    if publish && !reachable {
         tracing::warn!(
             broker = format!("{}:{}", config.mqtt.host, config.mqtt.port),
             "MQTT broker not reachable: the job status will not be published"
@@ -108,6 +118,25 @@ pub async fn analyze(
         published: reachable,
         findings,
     })
+}
+
+/// Connects to the configured broker, or gives up: at once when nothing
+/// listens there, after [`CLI_CONNECT_TIMEOUT`] when the broker does not
+/// answer.
+pub(super) async fn connect(
+    config: &Config,
+    topics: Arc<Topics>,
+) -> anyhow::Result<Option<mqtt::Connection>> {
+    let address = (config.mqtt.host.as_str(), config.mqtt.port);
+    match tokio::time::timeout(CLI_CONNECT_TIMEOUT, tokio::net::TcpStream::connect(address)).await {
+        Ok(Ok(_probe)) => {}
+        Ok(Err(e)) => {
+            tracing::debug!(error = %e, "no MQTT broker listens at the configured address");
+            return Ok(None);
+        }
+        Err(_) => return Ok(None),
+    }
+    mqtt::connect_cli(&config.mqtt, topics, CLI_CONNECT_TIMEOUT).await
 }
 
 /// Prints a report: the job's status and a line per finding, or JSON.

@@ -13,11 +13,11 @@ pub mod import;
 pub mod suggestions;
 
 use std::fmt;
-use std::future::Future;
 use std::time::Duration;
 
 use crate::cli::Command;
 use crate::config::Config;
+use crate::shutdown;
 
 /// How long `habitd analyze` and `habitd demo` wait to find out whether a
 /// broker is there.
@@ -46,17 +46,19 @@ pub(crate) fn write_line(line: fmt::Arguments<'_>) -> anyhow::Result<()> {
     }
 }
 
-/// Runs `command` until it is done or `shutdown` completes (for the
-/// commands that listen for it).
-pub async fn run(
-    command: Command,
-    config: Config,
-    shutdown: impl Future<Output = ()> + Send + 'static,
-) -> anyhow::Result<()> {
+/// Runs `command` until it is done. The commands that run for a while stop
+/// cleanly on SIGTERM or SIGINT; their handlers are installed first thing,
+/// so a signal during start-up is a clean stop too. The others keep the
+/// default: Ctrl-C ends them.
+pub async fn run(command: Command, config: Config) -> anyhow::Result<()> {
     match command {
-        Command::Run => crate::daemon::run(config, shutdown).await,
-        Command::Analyze { json } => analyze::command(config, json, shutdown).await,
-        Command::Demo { seed } => demo::command(config, seed, shutdown).await,
+        Command::Run => crate::daemon::run(config, shutdown::signal()).await,
+        Command::Analyze { json } => analyze::command(config, json, shutdown::signal()).await,
+        Command::Demo {
+            seed,
+            publish,
+            keep,
+        } => demo::command(config, seed, publish, keep, shutdown::signal()).await,
         Command::CheckConfig => check_config::command(&config),
         Command::Explain { entity } => explain::command(config, entity).await,
         Command::Import { files } => import::import_command(config, files).await,

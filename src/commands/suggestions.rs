@@ -88,6 +88,7 @@ pub(super) async fn command(config: &Config, command: SuggestionsCommand) -> any
         C::Approve { id } => decide(&db, id, Decision::Approve).await?,
         C::Reject { id } => decide(&db, id, Decision::Reject).await?,
         C::Dismiss { id } => decide(&db, id, Decision::Dismiss).await?,
+        C::Restore { id } => decide(&db, id, Decision::Restore).await?,
     }
     Ok(())
 }

@@ -11,6 +11,7 @@
 
 mod secret;
 mod settings;
+mod web;
 
 use std::path::Path;
 
@@ -18,9 +19,11 @@ use config::{Environment, File, FileFormat};
 
 pub use secret::Secret;
 pub use settings::{
-    AnalysisConfig, Config, DatabaseConfig, HomeAssistantConfig, IngestConfig, LlmConfig,
-    LogConfig, MqttConfig, MqttCredentials, SourcesConfig, SuggestionsConfig, TlsConfig,
+    AnalysisConfig, Config, DatabaseConfig, HomeAssistantConfig, IngestConfig, LimitsConfig,
+    LlmConfig, LogConfig, MqttConfig, MqttCredentials, MqttDecisions, SourcesConfig,
+    SuggestionsConfig, TlsConfig,
 };
+pub use web::WebConfig;
 
 /// The commented defaults, embedded so the binary needs no file to start.
 pub const DEFAULT_TOML: &str = include_str!("../../config/default.toml");

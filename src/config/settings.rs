@@ -12,6 +12,7 @@ use jiff::civil::Time;
 use jiff::tz::TimeZone;
 use serde::{Deserialize, Serialize, Serializer};
 
+use super::web::{RawWeb, WebConfig, web};
 use super::{ConfigError, Secret};
 
 #[derive(Debug, Deserialize)]
@@ -24,9 +25,11 @@ pub(super) struct Raw {
     safety: RawSafety,
     llm: RawLlm,
     ingest: RawIngest,
+    limits: RawLimits,
     database: RawDatabase,
     analysis: RawAnalysis,
     log: RawLog,
+    web: RawWeb,
 }
 
 #[derive(Debug, Deserialize)]
@@ -42,6 +45,7 @@ struct RawMqtt {
     base_topic: String,
     discovery_prefix: String,
     homeassistant_status_topic: String,
+    decisions: String,
     tls: RawTls,
 }
 
@@ -67,12 +71,27 @@ struct RawHomeAssistant {
     token_file: String,
     timeout: String,
     deploy_disabled: bool,
+    discovery: String,
+    notify: bool,
 }
 
 #[derive(Debug, Deserialize)]
 struct RawSuggestions {
     expire_after: String,
     automation_syntax: String,
+    max_per_run: usize,
+}
+
+#[derive(Debug, Deserialize)]
+struct RawLimits {
+    eventstream_bytes: usize,
+    statestream_bytes: usize,
+    zigbee2mqtt_state_bytes: usize,
+    zigbee2mqtt_devices_bytes: usize,
+    discovery_bytes: usize,
+    command_bytes: usize,
+    state_chars: usize,
+    clock_tolerance: String,
 }
 
 #[derive(Debug, Deserialize)]
@@ -92,6 +111,8 @@ struct RawLlm {
     timeout: String,
     max_tokens: u32,
     max_retries: u32,
+    phase_timeout: String,
+    max_answer_bytes: usize,
 }
 
 #[derive(Debug, Deserialize)]
@@ -99,6 +120,7 @@ struct RawIngest {
     batch_size: usize,
     flush_interval: String,
     queue_size: usize,
+    unwritten_limit: usize,
     retention: String,
     include_domains: Vec<String>,
     exclude_domains: Vec<String>,
@@ -142,6 +164,8 @@ pub struct Config {
     pub sources: SourcesConfig,
     /// `None` when no Home Assistant URL is configured.
     pub homeassistant: Option<HomeAssistantConfig>,
+    /// How habitd's entities are announced (`homeassistant.discovery`).
+    pub discovery: crate::model::DiscoveryMode,
     /// Area name → entity id patterns, for entities without an HA area.
     pub areas: Vec<(String, Vec<String>)>,
     pub suggestions: SuggestionsConfig,
@@ -150,9 +174,13 @@ pub struct Config {
     /// `None` when no LLM base URL is configured.
     pub llm: Option<LlmConfig>,
     pub ingest: IngestConfig,
+    /// What habitd accepts from the broker.
+    pub limits: LimitsConfig,
     pub database: DatabaseConfig,
     pub analysis: AnalysisConfig,
     pub log: LogConfig,
+    /// `None` when the review page is turned off.
+    pub web: Option<WebConfig>,
 }
 
 #[derive(Debug, Clone, Serialize)]
@@ -168,7 +196,28 @@ pub struct MqttConfig {
     pub base_topic: String,
     pub discovery_prefix: String,
     pub homeassistant_status_topic: String,
+    /// Which decisions are taken over MQTT.
+    pub decisions: MqttDecisions,
     pub tls: Option<TlsConfig>,
+}
+
+/// Which decisions on suggestions habitd takes over MQTT.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "snake_case")]
+pub enum MqttDecisions {
+    All,
+    NoDeploy,
+    None,
+}
+
+impl MqttDecisions {
+    pub fn allows(self, decision: crate::model::Decision) -> bool {
+        match self {
+            MqttDecisions::All => true,
+            MqttDecisions::NoDeploy => decision != crate::model::Decision::Deploy,
+            MqttDecisions::None => false,
+        }
+    }
 }
 
 #[derive(Debug, Clone, Serialize)]
@@ -202,6 +251,8 @@ pub struct HomeAssistantConfig {
     pub timeout: Duration,
     /// Deploy automations with `initial_state: false`.
     pub deploy_disabled: bool,
+    /// A persistent notification in Home Assistant when new suggestions appear.
+    pub notify: bool,
 }
 
 #[derive(Debug, Clone, Serialize)]
@@ -210,6 +261,8 @@ pub struct SuggestionsConfig {
     pub expire_after: Duration,
     /// `None`: decide from Home Assistant's version.
     pub automation_syntax: Option<crate::model::Syntax>,
+    /// The most confident this many suggestions of a run are kept.
+    pub max_per_run: usize,
 }
 
 #[derive(Debug, Clone, Serialize)]
@@ -223,6 +276,10 @@ pub struct LlmConfig {
     pub timeout: Duration,
     pub max_tokens: u32,
     pub max_retries: u32,
+    /// The deadline of the whole wording phase.
+    #[serde(serialize_with = "friendly_duration")]
+    pub phase_timeout: Duration,
+    pub max_answer_bytes: usize,
 }
 
 #[derive(Debug, Clone, Serialize)]
@@ -231,12 +288,45 @@ pub struct IngestConfig {
     #[serde(serialize_with = "friendly_duration")]
     pub flush_interval: Duration,
     pub queue_size: usize,
+    /// Events kept in memory while the database cannot be written.
+    pub unwritten_limit: usize,
     #[serde(serialize_with = "friendly_duration")]
     pub retention: Duration,
     pub include_domains: Vec<String>,
     pub exclude_domains: Vec<String>,
     pub include_entities: Vec<String>,
     pub exclude_entities: Vec<String>,
+}
+
+/// Bounds on what arrives over MQTT.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct LimitsConfig {
+    pub eventstream_bytes: usize,
+    pub statestream_bytes: usize,
+    pub zigbee2mqtt_state_bytes: usize,
+    pub zigbee2mqtt_devices_bytes: usize,
+    pub discovery_bytes: usize,
+    pub command_bytes: usize,
+    pub state_chars: usize,
+    #[serde(serialize_with = "friendly_duration")]
+    pub clock_tolerance: Duration,
+}
+
+impl LimitsConfig {
+    /// The largest message any source may send.
+    pub fn largest_message(&self) -> usize {
+        [
+            self.eventstream_bytes,
+            self.statestream_bytes,
+            self.zigbee2mqtt_state_bytes,
+            self.zigbee2mqtt_devices_bytes,
+            self.discovery_bytes,
+            self.command_bytes,
+        ]
+        .into_iter()
+        .max()
+        .unwrap_or(self.command_bytes)
+    }
 }
 
 #[derive(Debug, Clone, Serialize)]
@@ -268,7 +358,9 @@ impl TryFrom<Raw> for Config {
     type Error = ConfigError;
 
     fn try_from(raw: Raw) -> Result<Self, ConfigError> {
+        let discovery = discovery(&raw.homeassistant.discovery)?;
         Ok(Config {
+            discovery,
             mqtt: mqtt(raw.mqtt)?,
             sources: sources(raw.sources)?,
             homeassistant: homeassistant(raw.homeassistant)?,
@@ -277,9 +369,11 @@ impl TryFrom<Raw> for Config {
             safety: safety(raw.safety)?,
             llm: llm(raw.llm)?,
             ingest: ingest(raw.ingest)?,
+            limits: limits(raw.limits)?,
             database: database(raw.database)?,
             analysis: analysis(raw.analysis)?,
             log: log(raw.log)?,
+            web: web(raw.web)?,
         })
     }
 }
@@ -341,6 +435,17 @@ fn mqtt(raw: RawMqtt) -> Result<MqttConfig, ConfigError> {
             "mqtt.homeassistant_status_topic",
             raw.homeassistant_status_topic,
         )?,
+        decisions: match raw.decisions.trim() {
+            "all" => MqttDecisions::All,
+            "no_deploy" => MqttDecisions::NoDeploy,
+            "none" => MqttDecisions::None,
+            other => {
+                return Err(ConfigError::invalid(
+                    "mqtt.decisions",
+                    format!("{other:?} is not all, no_deploy or none"),
+                ));
+            }
+        },
         tls: tls(raw.tls)?,
     })
 }
@@ -417,7 +522,17 @@ fn homeassistant(raw: RawHomeAssistant) -> Result<Option<HomeAssistantConfig>, C
         token,
         timeout: duration("homeassistant.timeout", &raw.timeout)?,
         deploy_disabled: raw.deploy_disabled,
+        notify: raw.notify,
     }))
+}
+
+fn discovery(raw: &str) -> Result<crate::model::DiscoveryMode, ConfigError> {
+    raw.trim().parse().map_err(|_| {
+        ConfigError::invalid(
+            "homeassistant.discovery",
+            format!("{raw:?} is not auto, device or entity"),
+        )
+    })
 }
 
 fn areas(
@@ -449,9 +564,16 @@ fn suggestions(raw: RawSuggestions) -> Result<SuggestionsConfig, ConfigError> {
             ));
         }
     };
+    if !(1..=10_000).contains(&raw.max_per_run) {
+        return Err(ConfigError::invalid(
+            "suggestions.max_per_run",
+            "must be between 1 and 10000",
+        ));
+    }
     Ok(SuggestionsConfig {
         expire_after: duration("suggestions.expire_after", &raw.expire_after)?,
         automation_syntax,
+        max_per_run: raw.max_per_run,
     })
 }
 
@@ -514,7 +636,63 @@ fn llm(raw: RawLlm) -> Result<Option<LlmConfig>, ConfigError> {
         timeout: duration("llm.timeout", &raw.timeout)?,
         max_tokens: raw.max_tokens,
         max_retries: raw.max_retries.min(10),
+        phase_timeout: duration("llm.phase_timeout", &raw.phase_timeout)?,
+        max_answer_bytes: match raw.max_answer_bytes {
+            bytes @ 1024..=16_777_216 => bytes,
+            _ => {
+                return Err(ConfigError::invalid(
+                    "llm.max_answer_bytes",
+                    "must be between 1024 and 16777216",
+                ));
+            }
+        },
     }))
+}
+
+fn limits(raw: RawLimits) -> Result<LimitsConfig, ConfigError> {
+    // Below these, ordinary messages would be refused; above 256 MiB, MQTT's
+    // own packet limit.
+    let bytes = |key: &str, value: usize, least: usize| {
+        if (least..=256 * 1024 * 1024).contains(&value) {
+            Ok(value)
+        } else {
+            Err(ConfigError::invalid(
+                key,
+                format!("must be between {least} and 268435456 bytes"),
+            ))
+        }
+    };
+    let clock_tolerance = duration("limits.clock_tolerance", &raw.clock_tolerance)?;
+    if clock_tolerance < Duration::from_secs(1) {
+        return Err(ConfigError::invalid(
+            "limits.clock_tolerance",
+            "must be at least 1s",
+        ));
+    }
+    if !(16..=65_536).contains(&raw.state_chars) {
+        return Err(ConfigError::invalid(
+            "limits.state_chars",
+            "must be between 16 and 65536",
+        ));
+    }
+    Ok(LimitsConfig {
+        eventstream_bytes: bytes("limits.eventstream_bytes", raw.eventstream_bytes, 1024)?,
+        statestream_bytes: bytes("limits.statestream_bytes", raw.statestream_bytes, 256)?,
+        zigbee2mqtt_state_bytes: bytes(
+            "limits.zigbee2mqtt_state_bytes",
+            raw.zigbee2mqtt_state_bytes,
+            1024,
+        )?,
+        zigbee2mqtt_devices_bytes: bytes(
+            "limits.zigbee2mqtt_devices_bytes",
+            raw.zigbee2mqtt_devices_bytes,
+            1024,
+        )?,
+        discovery_bytes: bytes("limits.discovery_bytes", raw.discovery_bytes, 1024)?,
+        command_bytes: bytes("limits.command_bytes", raw.command_bytes, 64)?,
+        state_chars: raw.state_chars,
+        clock_tolerance,
+    })
 }
 
 fn ingest(raw: RawIngest) -> Result<IngestConfig, ConfigError> {
@@ -569,6 +747,14 @@ fn ingest(raw: RawIngest) -> Result<IngestConfig, ConfigError> {
         batch_size: raw.batch_size,
         flush_interval,
         queue_size: raw.queue_size,
+        unwritten_limit: if raw.unwritten_limit >= raw.batch_size {
+            raw.unwritten_limit
+        } else {
+            return Err(ConfigError::invalid(
+                "ingest.unwritten_limit",
+                "must be at least ingest.batch_size",
+            ));
+        },
         retention,
         include_domains: trimmed(raw.include_domains),
         exclude_domains: trimmed(raw.exclude_domains),
@@ -719,7 +905,11 @@ fn duration(key: &str, text: &str) -> Result<Duration, ConfigError> {
 }
 
 /// A secret given either inline or as a file to read, never both.
-fn secret(key: &str, inline: String, file: String) -> Result<Option<Secret>, ConfigError> {
+pub(super) fn secret(
+    key: &str,
+    inline: String,
+    file: String,
+) -> Result<Option<Secret>, ConfigError> {
     let file_key = format!("{key}_file");
     match (inline.is_empty(), file.trim().is_empty()) {
         (true, true) => Ok(None),

@@ -266,3 +266,45 @@ fn tls_client_certificate_needs_its_key() {
     ]);
     assert!(err.contains("mqtt.tls.client_key_file"), "{err}");
 }
+
+#[test]
+fn the_web_page_listens_elsewhere_only_when_protected() {
+    let tz = ("HABITD__ANALYSIS__TIMEZONE", "UTC");
+    let web = load_env(&[tz]).unwrap().config.web.expect("on by default");
+    assert_eq!(web.listen.to_string(), "127.0.0.1:8099");
+    assert!(web.token.is_none() && web.ingress_proxy.is_none());
+
+    let open = error_of(&[tz, ("HABITD__WEB__LISTEN", "0.0.0.0:8099")]);
+    assert!(
+        open.contains("web.listen") && open.contains("web.token"),
+        "{open}"
+    );
+    let bad = error_of(&[tz, ("HABITD__WEB__LISTEN", "localhost")]);
+    assert!(bad.contains("web.listen"), "{bad}");
+    let bad = error_of(&[tz, ("HABITD__WEB__INGRESS_PROXY", "supervisor")]);
+    assert!(bad.contains("web.ingress_proxy"), "{bad}");
+
+    let with_token = load_env(&[
+        tz,
+        ("HABITD__WEB__LISTEN", "0.0.0.0:8099"),
+        ("HABITD__WEB__TOKEN", "s3cret"),
+    ])
+    .unwrap()
+    .config;
+    let web = with_token.web.unwrap();
+    assert_eq!(web.token.as_ref().map(Secret::expose), Some("s3cret"));
+    assert!(!format!("{web:?}").contains("s3cret"));
+    let ingress = load_env(&[
+        tz,
+        ("HABITD__WEB__LISTEN", "0.0.0.0:8099"),
+        ("HABITD__WEB__INGRESS_PROXY", "172.30.32.2"),
+    ])
+    .unwrap()
+    .config;
+    assert_eq!(
+        ingress.web.unwrap().ingress_proxy.map(|ip| ip.to_string()),
+        Some("172.30.32.2".into())
+    );
+    let off = load_env(&[tz, ("HABITD__WEB__ENABLED", "false")]).unwrap();
+    assert!(off.config.web.is_none());
+}

@@ -85,6 +85,13 @@ pub fn latest(conn: &Connection) -> anyhow::Result<Option<JobStatus>> {
         .transpose()
 }
 
+/// The newest `limit` jobs, newest first.
+pub fn recent(conn: &Connection, limit: u32) -> anyhow::Result<Vec<JobStatus>> {
+    let mut stmt = conn.prepare(&format!("{SELECT} ORDER BY id DESC LIMIT ?1"))?;
+    let rows = stmt.query_map([limit], from_row)?;
+    rows.map(|row| row?).collect()
+}
+
 /// One job by id.
 pub fn get(conn: &Connection, id: i64) -> anyhow::Result<Option<JobStatus>> {
     conn.query_row(&format!("{SELECT} WHERE id = ?1"), [id], from_row)

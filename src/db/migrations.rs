@@ -36,6 +36,10 @@ const FILES: &[(&str, &str)] = &[
         "0006_job_times_ms.sql",
         include_str!("../../migrations/0006_job_times_ms.sql"),
     ),
+    (
+        "0007_facts.sql",
+        include_str!("../../migrations/0007_facts.sql"),
+    ),
 ];
 
 fn migrations() -> Migrations<'static> {
@@ -117,6 +121,26 @@ mod tests {
         assert_eq!(queued, ms("2026-03-29T01:59:59.123Z"));
         assert_eq!(started, Some(ms("2026-03-29T02:00:00.5Z")));
         assert_eq!(finished, None);
+    }
+
+    #[test]
+    fn a_database_an_older_daemon_used_remembers_device_discovery() {
+        let mut conn = Connection::open_in_memory().unwrap();
+        migrations().to_version(&mut conn, 6).unwrap();
+        conn.execute(
+            "INSERT INTO jobs (trigger, state, queued_at) VALUES ('schedule', 'succeeded', 0)",
+            [],
+        )
+        .unwrap();
+        migrations().to_latest(&mut conn).unwrap();
+        let shape: String = conn
+            .query_row(
+                "SELECT value FROM facts WHERE key = 'discovery_shape'",
+                [],
+                |r| r.get(0),
+            )
+            .unwrap();
+        assert_eq!(shape, "device");
     }
 
     #[test]

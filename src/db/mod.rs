@@ -10,9 +10,11 @@
 //! blocking pool: SQLite calls block, and the async threads must not.
 
 pub mod events;
+pub mod facts;
 pub mod findings;
 pub mod jobs;
 mod migrations;
+pub mod recorded;
 pub mod staging;
 pub mod suggestions;
 pub mod window;
@@ -29,9 +31,24 @@ pub use migrations::SCHEMA_VERSION;
 
 type Pool = r2d2::Pool<SqliteConnectionManager>;
 
-/// Why the database could not be opened.
+/// Why the database could not be opened. All of these stay until someone
+/// changes the file or the configuration, so `main` exits with EX_CONFIG
+/// (78) on them and systemd does not restart habitd in a loop.
 #[derive(Debug, thiserror::Error)]
 pub enum OpenError {
+    #[error(
+        "cannot open {path}: the directory {} does not exist; create it or set database.path",
+        .path.parent().map(|p| p.display().to_string()).unwrap_or_default()
+    )]
+    NoDirectory { path: PathBuf },
+    #[error(
+        "cannot open {path}: it is not a SQLite database (or it is damaged); move it away or set database.path"
+    )]
+    NotADatabase { path: PathBuf },
+    #[error(
+        "cannot write {path}: {why}; habitd needs to write its database and the files beside it"
+    )]
+    ReadOnly { path: PathBuf, why: String },
     #[error(
         "{path} has schema version {found}, but this habitd knows only up to {known}: \
          it was written by a newer habitd. Upgrade habitd, or point database.path at another file."
@@ -89,16 +106,21 @@ impl Db {
             cache_size_kib: config.cache_size_kib,
         };
 
-        let mut conn = Connection::open(&path).map_err(|source| OpenError::Sqlite {
+        let file = create_private(&path)?;
+        // Two processes starting on a new database would both migrate it
+        // (one failing with "table jobs already exists"): the first to hold
+        // this lock migrates, the other then finds nothing to do. It is a
+        // flock(2), independent of SQLite's own fcntl locks.
+        file.lock().map_err(|e| OpenError::ReadOnly {
             path: path.clone(),
-            source,
+            why: format!("cannot lock it: {e}"),
         })?;
-        init_connection(&mut conn, pragmas).map_err(|source| OpenError::Sqlite {
-            path: path.clone(),
-            source,
-        })?;
+        let sqlite = |source| classify(&path, source);
+        let mut conn = Connection::open(&path).map_err(sqlite)?;
+        init_connection(&mut conn, pragmas).map_err(sqlite)?;
         migrations::apply(&mut conn, &path)?;
         drop(conn);
+        drop(file);
 
         let manager =
             SqliteConnectionManager::file(&path).with_init(move |c| init_connection(c, pragmas));
@@ -146,6 +168,52 @@ impl Db {
     /// threads (tests, CLI commands, [`Db::run`] itself).
     pub fn get(&self) -> Result<r2d2::PooledConnection<SqliteConnectionManager>, r2d2::Error> {
         self.pool.get()
+    }
+}
+
+/// Opens the database file, creating it readable by its owner only (it holds
+/// the home's history); SQLite gives its WAL the same mode.
+fn create_private(path: &Path) -> Result<std::fs::File, OpenError> {
+    use std::os::unix::fs::OpenOptionsExt;
+    if let Some(dir) = path.parent().filter(|d| !d.as_os_str().is_empty())
+        && !dir.is_dir()
+    {
+        return Err(OpenError::NoDirectory {
+            path: path.to_path_buf(),
+        });
+    }
+    std::fs::OpenOptions::new()
+        .read(true)
+        .write(true)
+        .create(true)
+        .truncate(false)
+        .mode(0o600)
+        .open(path)
+        .map_err(|e| OpenError::ReadOnly {
+            path: path.to_path_buf(),
+            why: match e.raw_os_error() {
+                Some(30) => "the file system is read-only".to_owned(),
+                Some(13) => "permission denied".to_owned(),
+                _ => e.to_string(),
+            },
+        })
+}
+
+/// Names the cause of a failed open where SQLite's code says it.
+fn classify(path: &Path, source: rusqlite::Error) -> OpenError {
+    use rusqlite::ErrorCode;
+    let path = path.to_path_buf();
+    match source.sqlite_error_code() {
+        Some(ErrorCode::NotADatabase) => OpenError::NotADatabase { path },
+        Some(ErrorCode::ReadOnly) => OpenError::ReadOnly {
+            path,
+            why: "SQLite can only read it".to_owned(),
+        },
+        Some(ErrorCode::CannotOpen) => OpenError::ReadOnly {
+            path,
+            why: "SQLite cannot open it or create its WAL beside it".to_owned(),
+        },
+        _ => OpenError::Sqlite { path, source },
     }
 }
 

@@ -58,8 +58,9 @@ pub struct Stored {
     pub expired: usize,
 }
 
-/// Writes a run's findings and suggestions and expires stale ones, in one
-/// transaction with prepared statements: a failure leaves the previous
+/// Writes a run's findings and suggestions, retires the new ones this run
+/// did not find and expires stale ones (`model::SuggestionStatus` says
+/// which), in one transaction with prepared statements: a failure leaves the previous
 /// results intact.
 pub fn store_run(
     conn: &mut Connection,
@@ -106,23 +107,36 @@ pub fn store_run(
             ])?;
         }
     }
-    let expiring: Vec<String> = SuggestionStatus::ALL
-        .iter()
-        .filter(|s| s.expires())
-        .map(|s| format!("'{s}'"))
-        .collect();
-    let expired = tx.execute(
+    let names = |keep: fn(SuggestionStatus) -> bool| -> String {
+        let names: Vec<String> = SuggestionStatus::ALL
+            .iter()
+            .filter(|s| keep(**s))
+            .map(|s| format!("'{s}'"))
+            .collect();
+        names.join(", ")
+    };
+    // What this run did not find: every row it found has last_seen_at = now.
+    let retired = tx.execute(
         &format!(
-            "UPDATE suggestions SET status = ?3, updated_at = ?2 \
+            "UPDATE suggestions SET status = ?2, updated_at = ?1 \
              WHERE status IN ({}) AND last_seen_at < ?1",
-            expiring.join(", ")
+            names(SuggestionStatus::retires_when_not_found)
         ),
-        params![
-            expire_before.as_millisecond(),
-            now,
-            SuggestionStatus::Expired.as_str()
-        ],
+        params![now, SuggestionStatus::Expired.as_str()],
     )?;
+    let expiring = names(SuggestionStatus::expires);
+    let expired = retired
+        + tx.execute(
+            &format!(
+                "UPDATE suggestions SET status = ?3, updated_at = ?2 \
+             WHERE status IN ({expiring}) AND last_seen_at < ?1"
+            ),
+            params![
+                expire_before.as_millisecond(),
+                now,
+                SuggestionStatus::Expired.as_str()
+            ],
+        )?;
     tx.commit().context("while storing suggestions")?;
     Ok(Stored {
         findings,
@@ -194,6 +208,17 @@ pub fn get(conn: &Connection, id: &str) -> anyhow::Result<Option<Suggestion>> {
     conn.query_row(&format!("{SELECT} WHERE id = ?1"), [id], from_row)
         .optional()?
         .transpose()
+}
+
+/// Changes whenever any suggestion changes, whoever changed it (this
+/// process or the CLI): their number and the latest `updated_at`. One scan
+/// of a table of at most a few hundred rows, cheap enough to poll.
+pub fn fingerprint(conn: &Connection) -> anyhow::Result<(i64, i64)> {
+    Ok(conn.query_row(
+        "SELECT count(*), coalesce(max(updated_at), 0) FROM suggestions",
+        [],
+        |r| Ok((r.get(0)?, r.get(1)?)),
+    )?)
 }
 
 /// Applies a user's decision; errors name the suggestion and why not.

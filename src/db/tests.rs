@@ -80,6 +80,51 @@ fn a_file_that_is_not_a_database_is_an_error_not_a_panic() {
     .unwrap();
     let err = Db::open(&cfg).unwrap_err();
     assert!(err.to_string().contains("habitd.db"), "{err}");
+    assert!(matches!(err, OpenError::NotADatabase { .. }), "{err:?}");
+}
+
+#[test]
+fn open_failures_name_their_cause() {
+    let dir = tempfile::tempdir().unwrap();
+    let mut cfg = config(&dir, 1);
+    cfg.path = dir.path().join("missing").join("habitd.db");
+    let err = Db::open(&cfg).unwrap_err();
+    assert!(matches!(err, OpenError::NoDirectory { .. }), "{err:?}");
+    assert!(err.to_string().contains("does not exist"), "{err}");
+}
+
+#[test]
+fn the_database_is_private_to_its_owner() {
+    use std::os::unix::fs::PermissionsExt;
+    let dir = tempfile::tempdir().unwrap();
+    let cfg = config(&dir, 1);
+    let db = Db::open(&cfg).unwrap();
+    db.get()
+        .unwrap()
+        .execute_batch("CREATE TABLE t (x); INSERT INTO t VALUES (1);")
+        .unwrap();
+    for file in ["habitd.db", "habitd.db-wal"] {
+        let mode = std::fs::metadata(dir.path().join(file))
+            .unwrap()
+            .permissions()
+            .mode();
+        assert_eq!(mode & 0o777, 0o600, "{file}: {mode:o}");
+    }
+}
+
+#[test]
+fn processes_opening_a_new_database_at_once_all_succeed() {
+    let dir = tempfile::tempdir().unwrap();
+    let cfg = config(&dir, 1);
+    let opened: Vec<_> = (0..4)
+        .map(|_| {
+            let cfg = cfg.clone();
+            std::thread::spawn(move || Db::open(&cfg).map(drop))
+        })
+        .collect();
+    for handle in opened {
+        handle.join().unwrap().unwrap();
+    }
 }
 
 #[tokio::test]

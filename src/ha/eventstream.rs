@@ -38,7 +38,12 @@ pub fn decode(payload: &[u8]) -> Result<Option<(StateChange, EntityInfo)>, Strin
     let Some(new) = data.new_state else {
         return Ok(None); // the entity was removed
     };
-    let old_state = data.old_state.map(|s| s.state);
+    // Leaving Home Assistant's start-up placeholder is the entity being
+    // added, as with no old state at all: a start-up state, not a change.
+    let old_state = data
+        .old_state
+        .filter(|s| !s.is_placeholder())
+        .map(|s| s.state);
     if old_state.as_deref() == Some(new.state.as_str()) {
         return Ok(None); // only attributes changed
     }
@@ -121,6 +126,16 @@ mod tests {
         assert_eq!(change.at.to_string(), "2026-03-02T05:45:10.5Z");
         assert_eq!(change.origin, Origin::User);
         assert_eq!(info.friendly_name.as_deref(), Some("Kitchen"));
+    }
+
+    #[test]
+    fn leaving_the_start_up_placeholder_has_no_old_state() {
+        let raw = br#"{"event_type":"state_changed","event_data":{"entity_id":"light.office",
+            "old_state":{"state":"unavailable","attributes":{"restored":true,"supported_features":0},
+              "last_changed":"2026-01-01T06:00:00+00:00"},
+            "new_state":{"state":"on","last_changed":"2026-01-01T06:00:01+00:00"}}}"#;
+        let (change, _) = decode(raw).unwrap().unwrap();
+        assert_eq!(change.old_state, None);
     }
 
     #[test]

@@ -13,6 +13,7 @@ pub mod history;
 pub mod logbook;
 pub mod rest;
 pub mod statestream;
+pub mod version;
 
 use serde::Deserialize;
 
@@ -36,6 +37,9 @@ struct WireAttributes {
     friendly_name: Option<String>,
     device_class: Option<String>,
     unit_of_measurement: Option<String>,
+    /// Set on the `unavailable` placeholder Home Assistant writes at start
+    /// for an entity whose integration has not added it yet.
+    restored: Option<bool>,
 }
 
 #[derive(Debug, Default, Deserialize)]
@@ -71,6 +75,15 @@ impl WireState {
             device_class: attributes.and_then(|a| a.device_class.clone()),
             unit: attributes.and_then(|a| a.unit_of_measurement.clone()),
         }
+    }
+
+    /// Home Assistant's start-up placeholder (`unavailable`, `restored:
+    /// true`), not a state the entity was in.
+    fn is_placeholder(&self) -> bool {
+        self.attributes
+            .as_ref()
+            .and_then(|a| a.restored)
+            .unwrap_or(false)
     }
 
     /// When the state itself changed (attribute-only updates move only

@@ -123,6 +123,19 @@ impl Client {
             .collect())
     }
 
+    /// Shows (or replaces, by `id`) a persistent notification in Home
+    /// Assistant's sidebar.
+    pub async fn notify(&self, id: &str, title: &str, message: &str) -> anyhow::Result<()> {
+        let url = format!("{}/api/services/persistent_notification/create", self.base);
+        let body = serde_json::json!({ "notification_id": id, "title": title, "message": message });
+        self.send(
+            self.http.post(url).json(&body),
+            "POST /api/services/persistent_notification/create",
+        )
+        .await?;
+        Ok(())
+    }
+
     /// Home Assistant's version (`/api/config`), e.g. `2025.4.4`.
     pub async fn version(&self) -> anyhow::Result<String> {
         let url = format!("{}/api/config", self.base);

@@ -7,9 +7,21 @@
 //! and emits [`Record`]s for the [`writer`], which batches them into SQLite.
 //! [`import`] feeds history files through the same records.
 //!
-//! When Home Assistant's eventstream reports an entity, the same change also
-//! arrives from Zigbee2MQTT; the eventstream's copy wins (it says who caused
-//! it), and Zigbee2MQTT's is dropped so the analysis never counts it twice.
+//! The same change arrives up to three times: from Home Assistant's
+//! eventstream (with who caused it), its statestream and Zigbee2MQTT, in any
+//! order (Home Assistant 2025.4 publishes the statestream copy first). The
+//! eventstream covers every entity Home Assistant has, so once it is heard
+//! the other copies of Home Assistant entities are dropped. Until then (the
+//! first moments after a start) a statestream or Zigbee2MQTT copy is held
+//! back for [`HOLD`]: dropped when the eventstream's copy turns up, stored
+//! when it does not (and if the eventstream has not spoken at all, it is
+//! taken to be off, and copies are stored at once until it speaks). Nothing is stored twice, whatever the order,
+//! and the origin is the eventstream's whenever it has one.
+//!
+//! Not actions, never stored: Home Assistant's start-up states (an
+//! eventstream change with no old state, the first statestream state of an
+//! entity), and habitd's own entities (`*.habitd_*`: its sensors, buttons
+//! and select, whose changes are habitd's doing).
 
 pub mod filter;
 pub mod import;
@@ -17,7 +29,7 @@ pub mod writer;
 
 use std::collections::{HashMap, HashSet};
 
-use jiff::Timestamp;
+use jiff::{SignedDuration, Timestamp};
 use serde_json::{Map, Value};
 
 use crate::ha::discovery::Discovered;
@@ -60,12 +72,32 @@ struct Mapped {
     states: HashMap<String, String>,
 }
 
+/// How long a statestream or Zigbee2MQTT copy waits for the eventstream's
+/// copy of the same change while the eventstream has not been heard.
+pub const HOLD: SignedDuration = SignedDuration::from_secs(3);
+
+/// At most this many copies are held back.
+const HELD_MAX: usize = 1000;
+
 /// Counters for logs and job status.
 #[derive(Debug, Default, Clone, Copy, PartialEq, Eq)]
 pub struct IngestStats {
     pub events: u64,
     pub filtered: u64,
     pub duplicates_of_eventstream: u64,
+    /// Start-up states and habitd's own entities.
+    pub not_actions: u64,
+}
+
+/// What habitd knows of Home Assistant's eventstream.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Eventstream {
+    /// Not heard yet: other copies wait [`HOLD`] for it.
+    Awaited,
+    /// Heard: it has every change of every Home Assistant entity.
+    Live,
+    /// A held copy waited in vain: store other copies at once.
+    Silent,
 }
 
 /// The ingest state machine.
@@ -79,8 +111,12 @@ pub struct Ingest {
     mapped: HashMap<(String, String), Mapped>,
     /// Properties that are diagnostics per the device's definition.
     diagnostic: HashSet<(String, String)>,
-    /// Entities Home Assistant's eventstream reports.
-    from_eventstream: HashSet<String>,
+    eventstream: Eventstream,
+    /// Copies waiting for the eventstream, oldest first.
+    held: Vec<StateChange>,
+    /// The latest receive time of a statestream or Zigbee2MQTT message: the
+    /// clock held copies are released by (ingest reads no clock of its own).
+    clock: Timestamp,
     /// The last statestream state of each entity: statestream repeats the
     /// state on attribute updates and has no old state of its own.
     statestream_last: HashMap<String, String>,
@@ -95,9 +131,27 @@ impl Ingest {
             known: HashMap::new(),
             mapped: HashMap::new(),
             diagnostic: HashSet::new(),
-            from_eventstream: HashSet::new(),
+            eventstream: Eventstream::Awaited,
+            held: Vec::new(),
+            clock: Timestamp::UNIX_EPOCH,
             statestream_last: HashMap::new(),
             stats: IngestStats::default(),
+        }
+    }
+
+    /// For a habitd that listens to no eventstream: other copies are stored
+    /// at once, never held back.
+    pub fn without_eventstream(mut self) -> Self {
+        self.eventstream = Eventstream::Silent;
+        self
+    }
+
+    /// Home Assistant went offline (its will message): its eventstream is
+    /// silent until it is back, so Zigbee2MQTT's copies are no longer
+    /// duplicates. They wait for the eventstream again, as after a start.
+    pub fn home_assistant_offline(&mut self) {
+        if self.eventstream == Eventstream::Live {
+            self.eventstream = Eventstream::Awaited;
         }
     }
 
@@ -106,25 +160,42 @@ impl Ingest {
         let mut out = Vec::new();
         match observation {
             Observation::StateChanged(change, info) => {
-                self.from_eventstream.insert(change.entity_id.clone());
-                self.event(change, Some(info), &mut out);
+                // No tick: the eventstream's times are Home Assistant's
+                // clock, which may run ahead of this machine's.
+                self.eventstream_heard(&change);
+                if is_own(&change.entity_id) {
+                    self.stats.not_actions += 1;
+                } else if change.old_state.is_none() {
+                    // Added, or Home Assistant starting: a state, not a change.
+                    self.stats.not_actions += 1;
+                    if self.filter.accepts(&info.entity_id) {
+                        self.remember(info, &mut out);
+                    }
+                } else {
+                    self.event(change, Some(info), &mut out);
+                }
             }
             Observation::StateStream {
                 mut change,
                 snapshot,
             } => {
-                if self.from_eventstream.contains(&change.entity_id) {
-                    self.stats.duplicates_of_eventstream += 1;
-                    return out;
-                }
+                self.tick(change.at, &mut out);
                 let previous = self
                     .statestream_last
                     .insert(change.entity_id.clone(), change.state.clone());
                 if snapshot || previous.as_deref() == Some(change.state.as_str()) {
                     return out;
                 }
-                change.old_state = previous;
-                self.event(change, None, &mut out);
+                if self.eventstream == Eventstream::Live {
+                    self.stats.duplicates_of_eventstream += 1;
+                    return out;
+                }
+                let Some(previous) = previous else {
+                    // The first state habitd hears of it: a baseline.
+                    return out;
+                };
+                change.old_state = Some(previous);
+                self.copy(change, &mut out);
             }
             Observation::Devices { devices, problems } => {
                 for problem in problems {
@@ -152,37 +223,39 @@ impl Ingest {
                 }
             }
             Observation::DeviceState { device, state, at } => {
+                self.tick(at, &mut out);
                 for change in self.tracker.changes(&device, state) {
                     let key = (device.clone(), change.property.clone());
                     if self.diagnostic.contains(&key) {
                         continue;
                     }
-                    let (entity_id, value, old) = match self.mapped.get(&key) {
-                        Some(m) => (
-                            m.entity_id.clone(),
-                            m.state_of(&change.value),
-                            change.old_value.as_ref().map(|v| m.state_of(v)),
-                        ),
+                    let change = match self.mapped.get(&key) {
+                        Some(m) => StateChange {
+                            entity_id: m.entity_id.clone(),
+                            at,
+                            state: m.state_of(&change.value),
+                            old_state: change.old_value.as_ref().map(|v| m.state_of(v)),
+                            origin: Origin::Device,
+                        },
                         // Not (yet) known to Home Assistant: keep it under
-                        // Zigbee2MQTT's own name, which no HA entity can have.
-                        None => (
-                            format!("zigbee2mqtt.{}", unmapped_id(&device, &change.property)),
-                            value_text(&change.value),
-                            change.old_value.as_ref().map(value_text),
-                        ),
+                        // Zigbee2MQTT's own name, which no HA entity can have
+                        // and no other source reports.
+                        None => {
+                            let change = StateChange {
+                                entity_id: format!(
+                                    "zigbee2mqtt.{}",
+                                    unmapped_id(&device, &change.property)
+                                ),
+                                at,
+                                state: value_text(&change.value),
+                                old_state: change.old_value.as_ref().map(value_text),
+                                origin: Origin::Device,
+                            };
+                            self.event(change, None, &mut out);
+                            continue;
+                        }
                     };
-                    if self.from_eventstream.contains(&entity_id) {
-                        self.stats.duplicates_of_eventstream += 1;
-                        continue;
-                    }
-                    let change = StateChange {
-                        entity_id,
-                        at,
-                        state: value,
-                        old_state: old,
-                        origin: Origin::Device,
-                    };
-                    self.event(change, None, &mut out);
+                    self.copy(change, &mut out);
                 }
             }
             Observation::Discovered(entities) => {
@@ -194,7 +267,68 @@ impl Ingest {
         out
     }
 
+    /// Copies still held back, to store when ingest ends (shutdown).
+    pub fn drain(&mut self) -> Vec<Record> {
+        let mut out = Vec::new();
+        for change in std::mem::take(&mut self.held) {
+            self.event(change, None, &mut out);
+        }
+        out
+    }
+
+    /// A statestream or Zigbee2MQTT copy of a Home Assistant entity's change.
+    fn copy(&mut self, change: StateChange, out: &mut Vec<Record>) {
+        match self.eventstream {
+            Eventstream::Live => self.stats.duplicates_of_eventstream += 1,
+            Eventstream::Silent => self.event(change, None, out),
+            Eventstream::Awaited => {
+                if self.held.len() >= HELD_MAX {
+                    let oldest = self.held.remove(0);
+                    self.event(oldest, None, out);
+                }
+                self.held.push(change);
+            }
+        }
+    }
+
+    /// The eventstream spoke: from now on it has every change, and a held
+    /// copy of this change is its duplicate.
+    fn eventstream_heard(&mut self, change: &StateChange) {
+        self.eventstream = Eventstream::Live;
+        let before = self.held.len();
+        self.held
+            .retain(|h| !(h.entity_id == change.entity_id && h.state == change.state));
+        self.stats.duplicates_of_eventstream += (before - self.held.len()) as u64;
+    }
+
+    /// Advances the clock; stores held copies the eventstream did not
+    /// match within [`HOLD`], and from then on stores copies at once.
+    fn tick(&mut self, at: Timestamp, out: &mut Vec<Record>) {
+        self.clock = self.clock.max(at);
+        let due = self
+            .held
+            .iter()
+            .take_while(|c| {
+                c.at.checked_add(HOLD)
+                    .is_ok_and(|until| until <= self.clock)
+            })
+            .count();
+        if due == 0 {
+            return;
+        }
+        if self.eventstream == Eventstream::Awaited {
+            self.eventstream = Eventstream::Silent;
+        }
+        let released: Vec<StateChange> = self.held.drain(..due).collect();
+        for change in released {
+            self.event(change, None, out);
+        }
+    }
+
     fn discovered(&mut self, found: Discovered, out: &mut Vec<Record>) {
+        if is_own(&found.entity_id) {
+            return;
+        }
         {
             {
                 if let Some(source) = found.zigbee2mqtt_source.clone() {
@@ -225,6 +359,10 @@ impl Ingest {
     }
 
     fn event(&mut self, change: StateChange, info: Option<EntityInfo>, out: &mut Vec<Record>) {
+        if is_own(&change.entity_id) {
+            self.stats.not_actions += 1;
+            return;
+        }
         if !self.filter.accepts(&change.entity_id) {
             self.stats.filtered += 1;
             return;
@@ -263,6 +401,15 @@ impl Mapped {
             .cloned()
             .unwrap_or_else(|| text.to_lowercase())
     }
+}
+
+/// habitd's own entities (`button.habitd_analyze`, `sensor.habitd_last_run`,
+/// and the ids older releases derived from their names): what they do is
+/// habitd's doing, not the home's.
+fn is_own(entity_id: &str) -> bool {
+    entity_id
+        .split_once('.')
+        .is_some_and(|(_, object)| object.starts_with("habitd_"))
 }
 
 /// `kitchen/motion` + `occupancy` → `kitchen_motion_occupancy`.

@@ -18,6 +18,11 @@ fn ingest() -> Ingest {
     Ingest::new(Filter::new(&config.ingest))
 }
 
+/// Ingest for a habitd without an eventstream: copies are stored at once.
+fn ingest_alone() -> Ingest {
+    ingest().without_eventstream()
+}
+
 fn at(s: &str) -> Timestamp {
     s.parse().unwrap()
 }
@@ -56,7 +61,7 @@ fn contact_sensor() -> Observation {
 
 #[test]
 fn zigbee_changes_get_home_assistant_names_and_states() {
-    let mut i = ingest();
+    let mut i = ingest_alone();
     i.observe(contact_sensor());
     assert!(
         i.observe(device_state(
@@ -142,7 +147,7 @@ fn the_eventstream_copy_of_a_change_wins() {
 
 #[test]
 fn statestream_snapshots_and_repeats_are_not_changes() {
-    let mut i = ingest();
+    let mut i = ingest_alone();
     let state = |s: &str, snapshot| Observation::StateStream {
         change: StateChange {
             entity_id: "switch.kettle".into(),
@@ -166,16 +171,10 @@ fn filtered_entities_are_counted_not_stored() {
         entity_id: "sun.sun".into(),
         at: at("2026-01-01T07:00:00Z"),
         state: "above_horizon".into(),
-        old_state: None,
+        old_state: Some("below_horizon".into()),
         origin: Origin::Device,
     };
-    assert!(
-        i.observe(Observation::StateStream {
-            change: sun,
-            snapshot: false
-        })
-        .is_empty()
-    );
+    assert!(i.observe(from_eventstream(sun)).is_empty());
     assert_eq!(i.stats.filtered, 1);
 }
 
@@ -317,5 +316,285 @@ fn areas_fall_back_to_the_mapping_then_zigbee_names() {
     assert_eq!(
         area("binary_sensor.hall_motion_occupancy").as_deref(),
         Some("hall")
+    );
+}
+
+fn change(entity: &str, old: Option<&str>, state: &str, when: &str, origin: Origin) -> StateChange {
+    StateChange {
+        entity_id: entity.into(),
+        at: at(when),
+        state: state.into(),
+        old_state: old.map(Into::into),
+        origin,
+    }
+}
+
+fn from_eventstream(c: StateChange) -> Observation {
+    let info = EntityInfo {
+        entity_id: c.entity_id.clone(),
+        ..Default::default()
+    };
+    Observation::StateChanged(c, info)
+}
+
+fn from_statestream(entity: &str, state: &str, when: &str) -> Observation {
+    Observation::StateStream {
+        change: change(entity, None, state, when, Origin::Device),
+        snapshot: false,
+    }
+}
+
+#[test]
+fn statestream_first_then_eventstream_is_stored_once_with_its_origin() {
+    let mut i = ingest();
+    // The statestream's baseline, then its copy of an automation's change
+    // 40 ms before the eventstream's (as Home Assistant 2025.4 sends them).
+    assert!(
+        events(&i.observe(from_statestream(
+            "light.garden",
+            "off",
+            "2026-01-01T18:00:00Z"
+        )))
+        .is_empty()
+    );
+    let early = i.observe(from_statestream(
+        "light.garden",
+        "on",
+        "2026-01-01T19:00:00Z",
+    ));
+    assert!(events(&early).is_empty(), "held back for the eventstream");
+    let e = change(
+        "light.garden",
+        Some("off"),
+        "on",
+        "2026-01-01T19:00:00.04Z",
+        Origin::Automation,
+    );
+    let stored = i.observe(from_eventstream(e));
+    assert_eq!(events(&stored).len(), 1);
+    assert_eq!(events(&stored)[0].origin, Origin::Automation);
+    // Later copies are dropped at once.
+    let late = i.observe(from_statestream(
+        "light.garden",
+        "off",
+        "2026-01-01T20:00:00Z",
+    ));
+    let e = change(
+        "light.garden",
+        Some("on"),
+        "off",
+        "2026-01-01T20:00:00Z",
+        Origin::User,
+    );
+    let stored = i.observe(from_eventstream(e));
+    assert!(events(&late).is_empty());
+    assert_eq!(events(&stored)[0].origin, Origin::User);
+    assert_eq!(i.stats.duplicates_of_eventstream, 2);
+}
+
+#[test]
+fn without_an_eventstream_a_held_copy_is_stored_after_the_hold() {
+    let mut i = ingest();
+    i.observe(from_statestream(
+        "switch.kettle",
+        "off",
+        "2026-01-01T07:00:00Z",
+    ));
+    assert!(
+        events(&i.observe(from_statestream(
+            "switch.kettle",
+            "on",
+            "2026-01-01T07:01:00Z"
+        )))
+        .is_empty()
+    );
+    // Anything later than the hold releases it, with its own time.
+    let released = i.observe(from_statestream("light.a", "on", "2026-01-01T07:01:05Z"));
+    let e = events(&released);
+    assert_eq!(e.len(), 1);
+    assert_eq!(
+        (e[0].entity_id.as_str(), e[0].at),
+        ("switch.kettle", at("2026-01-01T07:01:00Z"))
+    );
+    // From then on copies are stored at once.
+    let now = i.observe(from_statestream(
+        "switch.kettle",
+        "off",
+        "2026-01-01T07:02:00Z",
+    ));
+    assert_eq!(events(&now).len(), 1);
+}
+
+#[test]
+fn start_up_states_and_habitds_own_entities_are_not_actions() {
+    let mut i = ingest();
+    let start = change(
+        "light.porch",
+        None,
+        "off",
+        "2026-01-01T07:00:00Z",
+        Origin::Device,
+    );
+    let records = i.observe(from_eventstream(start));
+    assert!(
+        events(&records).is_empty(),
+        "old_state null: Home Assistant starting"
+    );
+    assert!(
+        records
+            .iter()
+            .any(|r| matches!(r, Record::Entity(e) if e.entity_id == "light.porch"))
+    );
+    for own in [
+        "button.habitd_analyze",
+        "sensor.habitd_last_run",
+        "button.habitd_analyze_now",
+    ] {
+        let press = change(
+            own,
+            Some("unknown"),
+            "2026-01-01T07:00:01+00:00",
+            "2026-01-01T07:00:01Z",
+            Origin::User,
+        );
+        assert!(i.observe(from_eventstream(press)).is_empty(), "{own}");
+    }
+    assert_eq!(i.stats.not_actions, 4);
+}
+
+/// A real Home Assistant's messages, in the order it sent them, through the
+/// decoders and ingest: every change stored once, with the eventstream's
+/// origin.
+fn replay(file: &str) -> (Vec<StateChange>, usize) {
+    use std::io::BufRead;
+    let path = std::path::Path::new(env!("CARGO_MANIFEST_DIR"))
+        .join("tests/data")
+        .join(file);
+    let reader = std::io::BufReader::new(std::fs::File::open(path).unwrap());
+    let mut i = ingest();
+    let mut stored = Vec::new();
+    let mut eventstream_changes = 0;
+    for line in reader.lines() {
+        let m: serde_json::Value = serde_json::from_str(&line.unwrap()).unwrap();
+        let (topic, raw) = (m["topic"].as_str().unwrap(), m["raw"].as_str().unwrap());
+        let received: Timestamp = m["ts"].as_str().unwrap().parse().unwrap();
+        let observation = if topic == "ha_events" {
+            match crate::ha::eventstream::decode(raw.as_bytes()).unwrap() {
+                Some((c, info)) => {
+                    eventstream_changes += usize::from(c.old_state.is_some());
+                    Observation::StateChanged(c, info)
+                }
+                None => continue,
+            }
+        } else if let Some(rest) = topic.strip_prefix("ha_stream/") {
+            match crate::ha::statestream::decode(rest, raw.as_bytes(), received).unwrap() {
+                Some(change) => Observation::StateStream {
+                    change,
+                    snapshot: m["retain"] == true,
+                },
+                None => continue,
+            }
+        } else {
+            continue;
+        };
+        stored.extend(events(&i.observe(observation)).into_iter().cloned());
+    }
+    stored.extend(events(&i.drain()).into_iter().cloned());
+    (stored, eventstream_changes)
+}
+
+#[test]
+fn real_captures_store_each_change_once_whatever_the_order() {
+    // 2024.3 sends the eventstream copy first, 2025.4 the statestream copy.
+    for file in ["mqtt_capture_ha2024.3.jsonl", "mqtt_capture_ha2025.4.jsonl"] {
+        let (stored, eventstream_changes) = replay(file);
+        assert_eq!(stored.len(), eventstream_changes, "{file}: {stored:#?}");
+        // The automation's change, once, as the automation's.
+        let automated: Vec<_> = stored
+            .iter()
+            .filter(|c| c.entity_id == "input_text.last_suggestion" && c.state == "job 43 failed")
+            .collect();
+        assert_eq!(automated.len(), 1, "{file}");
+        assert_eq!(automated[0].origin, Origin::Automation, "{file}");
+        assert!(
+            stored.iter().all(|c| c.old_state.is_some()),
+            "{file}: no start-up states"
+        );
+    }
+}
+
+#[test]
+fn while_home_assistant_is_offline_zigbee_changes_are_kept() {
+    let mut i = ingest();
+    i.observe(contact_sensor());
+    let e = change(
+        "light.a",
+        Some("off"),
+        "on",
+        "2026-01-01T07:00:00Z",
+        Origin::User,
+    );
+    i.observe(from_eventstream(e));
+    i.observe(device_state(
+        "front_door/contact",
+        json!({"contact": true}),
+        "2026-01-01T07:00:01Z",
+    ));
+    let while_live = i.observe(device_state(
+        "front_door/contact",
+        json!({"contact": false}),
+        "2026-01-01T07:00:02Z",
+    ));
+    assert!(events(&while_live).is_empty(), "the eventstream has it");
+    i.home_assistant_offline();
+    i.observe(device_state(
+        "front_door/contact",
+        json!({"contact": true}),
+        "2026-01-01T07:01:00Z",
+    ));
+    let later = i.observe(device_state(
+        "front_door/contact",
+        json!({"contact": false}),
+        "2026-01-01T07:01:05Z",
+    ));
+    // The first waited for the eventstream in vain, so it is stored, and
+    // from then on copies are stored at once.
+    let e = events(&later);
+    assert_eq!(e.len(), 2, "{later:?}");
+    assert_eq!((e[0].state.as_str(), e[1].state.as_str()), ("off", "on"));
+    assert!(i.drain().is_empty());
+}
+
+#[test]
+fn home_assistants_clock_running_ahead_releases_nothing_early() {
+    let mut i = ingest();
+    i.observe(from_statestream(
+        "light.hall",
+        "off",
+        "2026-01-01T07:00:00Z",
+    ));
+    i.observe(from_statestream("light.hall", "on", "2026-01-01T07:01:00Z"));
+    // Home Assistant's clock is a minute ahead of this machine's.
+    let other = change(
+        "light.porch",
+        Some("off"),
+        "on",
+        "2026-01-01T07:02:00Z",
+        Origin::User,
+    );
+    assert_eq!(events(&i.observe(from_eventstream(other))).len(), 1);
+    let copy = change(
+        "light.hall",
+        Some("off"),
+        "on",
+        "2026-01-01T07:02:00.01Z",
+        Origin::User,
+    );
+    let stored = i.observe(from_eventstream(copy));
+    assert_eq!(events(&stored).len(), 1);
+    assert_eq!(events(&stored)[0].origin, Origin::User);
+    assert!(
+        i.drain().is_empty(),
+        "the held copy was the eventstream's duplicate"
     );
 }

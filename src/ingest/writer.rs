@@ -6,7 +6,15 @@
 //! `batch_size` records wait or the oldest has waited `flush_interval`. When
 //! every sender is gone (shutdown), what is left is written before the task
 //! ends, so a clean stop loses nothing.
+//!
+//! When the database cannot be written (a full disk, a lock held too long),
+//! nothing is given up: the records stay in memory and are written, in
+//! order, as soon as a retry succeeds, with a delay that doubles up to a
+//! minute. Only beyond `ingest.unwritten_limit` records are new ones dropped,
+//! and counted, so a disk that stays full cannot exhaust memory either.
 
+use std::sync::Arc;
+use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
 use std::time::Duration;
 
 use jiff::tz::TimeZone;
@@ -26,24 +34,71 @@ pub struct WriterStats {
     pub batches: u64,
     pub stored: u64,
     pub duplicates: u64,
-    pub failed_batches: u64,
+    /// Writes that failed (and were retried).
+    pub failed_writes: u64,
+    /// Records dropped because too many were waiting for a failing database,
+    /// or left unwritten at shutdown.
+    pub dropped: u64,
+}
+
+/// What the writer tells the rest of habitd while it runs: whether the
+/// database fails, and how many events wait or were dropped. The job status
+/// shows it, so a full disk is seen in Home Assistant.
+#[derive(Debug, Default)]
+pub struct Health {
+    failing: AtomicBool,
+    waiting: AtomicU64,
+    dropped: AtomicU64,
+}
+
+impl Health {
+    /// `Some((waiting, dropped))` while writes fail.
+    pub fn failing(&self) -> Option<(u64, u64)> {
+        self.failing.load(Ordering::Relaxed).then(|| {
+            (
+                self.waiting.load(Ordering::Relaxed),
+                self.dropped.load(Ordering::Relaxed),
+            )
+        })
+    }
 }
 
 pub struct Writer {
+    health: Arc<Health>,
     db: Db,
     tz: TimeZone,
     batch_size: usize,
     flush_interval: Duration,
+    unwritten_limit: usize,
 }
 
+/// The first delay after a failed write; it doubles up to [`MAX_RETRY`].
+const FIRST_RETRY: Duration = Duration::from_secs(1);
+const MAX_RETRY: Duration = Duration::from_secs(60);
+/// Attempts at shutdown, when there is no later.
+const FINAL_ATTEMPTS: u32 = 3;
+
 impl Writer {
-    pub fn new(db: Db, tz: TimeZone, batch_size: usize, flush_interval: Duration) -> Self {
+    pub fn new(
+        db: Db,
+        tz: TimeZone,
+        batch_size: usize,
+        flush_interval: Duration,
+        unwritten_limit: usize,
+    ) -> Self {
         Writer {
+            health: Arc::default(),
             db,
             tz,
             batch_size,
             flush_interval,
+            unwritten_limit: unwritten_limit.max(batch_size),
         }
+    }
+
+    /// Shared with whoever reports on the writer.
+    pub fn health(&self) -> Arc<Health> {
+        self.health.clone()
     }
 
     /// A channel for this writer, holding at most `capacity` records.
@@ -53,21 +108,25 @@ impl Writer {
 
     /// Writes batches until every sender is dropped, then flushes and returns.
     pub async fn run(self, mut records: mpsc::Receiver<Record>) -> WriterStats {
-        let mut stats = WriterStats::default();
-        let mut ids = EntityIds::new();
-        let mut batch: Vec<Record> = Vec::with_capacity(self.batch_size);
+        let mut state = State::default();
         loop {
             // Wait for the first record of a batch without a deadline, then
-            // collect more until the batch is full or its time is up.
-            let Some(first) = records.recv().await else {
-                break;
+            // collect more until the batch is full or its time is up; while
+            // the database fails, collect until the next retry.
+            let deadline = match state.retry_at {
+                Some(at) => at,
+                None => {
+                    let Some(first) = records.recv().await else {
+                        break;
+                    };
+                    state.pending.push(first);
+                    Instant::now() + self.flush_interval
+                }
             };
-            batch.push(first);
-            let deadline = Instant::now() + self.flush_interval;
             let mut open = true;
-            while batch.len() < self.batch_size {
+            while state.retry_at.is_some() || state.pending.len() < self.batch_size {
                 match tokio::time::timeout_at(deadline, records.recv()).await {
-                    Ok(Some(record)) => batch.push(record),
+                    Ok(Some(record)) => self.keep(&mut state, record),
                     Ok(None) => {
                         open = false;
                         break;
@@ -75,76 +134,152 @@ impl Writer {
                     Err(_) => break,
                 }
             }
-            ids = self.flush(&mut batch, ids, &mut stats).await;
+            self.write_pending(&mut state).await;
             if !open {
                 break;
             }
         }
+        for _ in 0..FINAL_ATTEMPTS {
+            if state.pending.is_empty() {
+                break;
+            }
+            state.retry_at = None;
+            self.write_pending(&mut state).await;
+            if !state.pending.is_empty() {
+                tokio::time::sleep(FIRST_RETRY).await;
+            }
+        }
+        if !state.pending.is_empty() {
+            state.stats.dropped += state.pending.len() as u64;
+            tracing::error!(
+                lost = state.pending.len(),
+                "the database could not be written before stopping; these events are lost"
+            );
+        }
+        let stats = state.stats;
         tracing::info!(
             stored = stats.stored,
             duplicates = stats.duplicates,
             batches = stats.batches,
+            dropped = stats.dropped,
             "event writer stopped"
         );
         stats
     }
 
-    /// Writes the batch; on a database error (locked by another process
-    /// beyond the busy timeout, disk full) retries a few times before giving
-    /// the batch up, so a passing problem loses nothing.
-    async fn flush(
-        &self,
-        batch: &mut Vec<Record>,
-        mut ids: EntityIds,
-        stats: &mut WriterStats,
-    ) -> EntityIds {
-        let mut records = std::mem::replace(batch, Vec::with_capacity(self.batch_size));
-        for attempt in 1..=WRITE_ATTEMPTS {
-            let tz = self.tz.clone();
-            let result = self
-                .db
-                .run(move |conn| {
-                    let outcome = db::events::write_batch(conn, &mut ids, &records, &tz);
-                    Ok((outcome, ids, records))
-                })
-                .await;
-            let error = match result {
-                Ok((Ok(BatchOutcome { stored, duplicates }), back, _)) => {
-                    stats.batches += 1;
-                    stats.stored += stored;
-                    stats.duplicates += duplicates;
-                    tracing::debug!(stored, duplicates, "batch written");
-                    return back;
-                }
-                Ok((Err(e), back_ids, back_records)) => {
-                    ids = back_ids;
-                    records = back_records;
-                    e
-                }
-                // The pool could not hand out a connection: nothing was moved.
-                Err(e) => return self.give_up(e, stats, EntityIds::new()),
-            };
-            if attempt == WRITE_ATTEMPTS {
-                return self.give_up(error, stats, ids);
-            }
-            tracing::warn!(
-                attempt,
-                error = format!("{error:#}"),
-                "batch not written; retrying"
-            );
-            tokio::time::sleep(Duration::from_secs(attempt as u64)).await;
+    /// Keeps a record for the next write, unless too many already wait for
+    /// a failing database.
+    fn keep(&self, state: &mut State, record: Record) {
+        if state.pending.len() < self.unwritten_limit {
+            state.pending.push(record);
+            return;
         }
-        ids
+        if state.stats.dropped == 0 {
+            tracing::error!(
+                waiting = state.pending.len(),
+                "the database still cannot be written and ingest.unwritten_limit events are waiting; new events are dropped (and counted) until it can"
+            );
+        }
+        state.stats.dropped += 1;
     }
 
-    fn give_up(&self, error: anyhow::Error, stats: &mut WriterStats, ids: EntityIds) -> EntityIds {
-        stats.failed_batches += 1;
-        tracing::error!(
-            error = format!("{error:#}"),
-            "could not write a batch; its events are lost"
+    /// Writes what is pending, in batches; what cannot be written stays
+    /// pending for a retry after a growing delay.
+    async fn write_pending(&self, state: &mut State) {
+        if state.pending.is_empty() {
+            state.retry_at = None;
+            return;
+        }
+        let shared = Arc::new(std::mem::take(&mut state.pending));
+        let (records, mut ids, tz, batch_size) = (
+            shared.clone(),
+            std::mem::take(&mut state.ids),
+            self.tz.clone(),
+            self.batch_size,
         );
-        ids
+        let result = self
+            .db
+            .run(move |conn| {
+                let mut outcome = BatchOutcome::default();
+                let (mut written, mut batches) = (0, 0);
+                for chunk in records.chunks(batch_size) {
+                    match db::events::write_batch(conn, &mut ids, chunk, &tz) {
+                        Ok(done) => {
+                            outcome.stored += done.stored;
+                            outcome.duplicates += done.duplicates;
+                            written += chunk.len();
+                            batches += 1;
+                        }
+                        Err(e) => return Ok((outcome, written, batches, ids, Some(e))),
+                    }
+                }
+                Ok((outcome, written, batches, ids, None))
+            })
+            .await;
+        let mut pending = Arc::try_unwrap(shared).unwrap_or_else(|shared| (*shared).clone());
+        let error = match result {
+            Ok((outcome, written, batches, back, error)) => {
+                state.ids = back;
+                state.stats.batches += batches;
+                state.stats.stored += outcome.stored;
+                state.stats.duplicates += outcome.duplicates;
+                pending.drain(..written);
+                error
+            }
+            // No connection could be had: nothing was written.
+            Err(e) => Some(e),
+        };
+        state.pending = pending;
+        self.health
+            .failing
+            .store(error.is_some(), Ordering::Relaxed);
+        self.health
+            .waiting
+            .store(state.pending.len() as u64, Ordering::Relaxed);
+        self.health
+            .dropped
+            .store(state.stats.dropped, Ordering::Relaxed);
+        match error {
+            None => {
+                if state.retry_at.take().is_some() {
+                    tracing::info!("the database can be written again; waiting events written");
+                }
+                state.retry = FIRST_RETRY;
+            }
+            Some(e) => {
+                state.stats.failed_writes += 1;
+                tracing::error!(
+                    error = format!("{e:#}"),
+                    waiting = state.pending.len(),
+                    retry_in = ?state.retry,
+                    "could not write events (is the disk full?); they are kept and retried"
+                );
+                state.retry_at = Some(Instant::now() + state.retry);
+                state.retry = (state.retry * 2).min(MAX_RETRY);
+            }
+        }
     }
 }
 
-const WRITE_ATTEMPTS: u32 = 3;
+/// The writer's state between writes.
+struct State {
+    stats: WriterStats,
+    ids: EntityIds,
+    /// Records not yet written, oldest first.
+    pending: Vec<Record>,
+    /// Set while the database fails: when to try again.
+    retry_at: Option<Instant>,
+    retry: Duration,
+}
+
+impl Default for State {
+    fn default() -> Self {
+        State {
+            stats: WriterStats::default(),
+            ids: EntityIds::new(),
+            pending: Vec::new(),
+            retry_at: None,
+            retry: FIRST_RETRY,
+        }
+    }
+}

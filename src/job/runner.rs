@@ -94,6 +94,13 @@ impl Runner {
                     error = format!("{e:#}"),
                     "analysis job could not be recorded"
                 );
+                // Still tell Home Assistant (a full disk shows here): a
+                // status with no row behind it, job id 0.
+                let mut status = JobStatus::queued(0, trigger, job::now());
+                status.state = JobState::Failed;
+                status.finished_at = Some(job::now());
+                status.error = Some(format!("the analysis could not start: {e:#}"));
+                self.status.send_replace(Some(status));
             }
         }
     }

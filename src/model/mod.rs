@@ -7,7 +7,8 @@
 //! job is and where it stands ([`job`]), what a suggestion is and which
 //! decisions may change it ([`suggestion`]), which devices could work
 //! together ([`synergy`]), what habitd never does on its own ([`safety`]),
-//! and how Home Assistant names things ([`naming`]).
+//! how Home Assistant names things ([`naming`]) and what differs between
+//! its releases ([`homeassistant`]).
 //! ARCHITECTURE.md states the layer order; `tests/layers.rs` checks it.
 
 /// `as_str`, `FromStr` and `Display` for an enum stored or sent by name.
@@ -43,6 +44,7 @@ macro_rules! text_enum {
 
 pub mod device;
 pub mod event;
+pub mod homeassistant;
 pub mod job;
 pub mod naming;
 pub mod safety;
@@ -51,8 +53,9 @@ pub mod synergy;
 
 pub use device::{Access, Capability, Device};
 pub use event::{EntityInfo, Origin, Record, StateChange, is_blip};
+pub use homeassistant::{DiscoveryMode, DiscoveryShape, HaVersion};
 pub use job::{JobState, JobStatus, Phase, Trigger};
-pub use naming::{domain, slugify, value_text};
+pub use naming::{domain, slugify, truncate, value_text};
 pub use suggestion::{Decision, FindingKind, SuggestionStatus, Syntax};
 pub use synergy::SynergyKind;
 

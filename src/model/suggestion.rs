@@ -3,9 +3,14 @@
 //! change that, and the automation syntax it is written in.
 //!
 //! The lifecycle: `new` → `approved` → `deployed`, or `rejected` (never
-//! offered again) / `dismissed` (not now). A suggestion whose finding has not
-//! been seen for `suggestions.expire_after` becomes `expired`; if its pattern
-//! comes back it is `new` again. The rules live here, in
+//! offered again) / `dismissed` (not now); a rejection or dismissal can be
+//! undone (`restore`), which makes the suggestion `new` again. A `new`
+//! suggestion that the latest analysis no longer finds is retired at once
+//! (`expired`): the miners skip what an existing automation already does,
+//! so this is also how an offer goes away once an automation covers it. One
+//! a person approved or dismissed expires only when not seen for
+//! `suggestions.expire_after`. An expired suggestion whose pattern comes
+//! back is `new` again. The rules live here, in
 //! [`SuggestionStatus::after`], and nowhere else: the database, the MQTT
 //! surface and the CLI all ask it.
 
@@ -62,10 +67,13 @@ pub enum Decision {
     Dismiss,
     /// Write its automation to Home Assistant.
     Deploy,
+    /// Undo a rejection or dismissal: offer it again.
+    Restore,
 }
 
 text_enum!(Decision {
     Approve => "approve", Reject => "reject", Dismiss => "dismiss", Deploy => "deploy",
+    Restore => "restore",
 });
 
 /// A decision that the suggestion's status does not allow.
@@ -84,6 +92,7 @@ impl Decision {
             Decision::Reject => SuggestionStatus::Rejected,
             Decision::Dismiss => SuggestionStatus::Dismissed,
             Decision::Deploy => SuggestionStatus::Deployed,
+            Decision::Restore => SuggestionStatus::New,
         }
     }
 
@@ -93,6 +102,7 @@ impl Decision {
             Decision::Reject => "rejected",
             Decision::Dismiss => "dismissed",
             Decision::Deploy => "deployed",
+            Decision::Restore => "restored",
         }
     }
 }
@@ -107,6 +117,7 @@ impl SuggestionStatus {
             Decision::Dismiss => matches!(self, S::New | S::Approved | S::Dismissed),
             // Only what a person approved reaches Home Assistant.
             Decision::Deploy => matches!(self, S::Approved | S::Deployed),
+            Decision::Restore => matches!(self, S::Rejected | S::Dismissed),
         };
         if allowed {
             Ok(decision.target())
@@ -125,6 +136,13 @@ impl SuggestionStatus {
             self,
             SuggestionStatus::New | SuggestionStatus::Approved | SuggestionStatus::Dismissed
         )
+    }
+
+    /// Whether a suggestion in this status is retired as soon as an analysis
+    /// does not find it: nobody has decided anything about it yet, and it
+    /// is either gone from the home's habits or already automated.
+    pub fn retires_when_not_found(self) -> bool {
+        self == SuggestionStatus::New
     }
 
     /// The status when a run finds the suggestion's pattern again.
@@ -152,15 +170,10 @@ pub enum Syntax {
 }
 
 impl Syntax {
-    /// From Home Assistant's version string (`/api/config`'s `version`).
+    /// From Home Assistant's version string (`/api/config`'s `version`);
+    /// an unreadable one gets the current syntax.
     pub fn for_version(version: &str) -> Syntax {
-        let mut parts = version.split('.').map(|p| p.parse::<u32>().unwrap_or(0));
-        let (year, month) = (parts.next().unwrap_or(0), parts.next().unwrap_or(0));
-        if (year, month) >= (2024, 10) {
-            Syntax::Current
-        } else {
-            Syntax::Legacy
-        }
+        super::HaVersion::parse(version).map_or(Syntax::Current, super::HaVersion::syntax)
     }
 }
 
@@ -186,6 +199,18 @@ mod tests {
         assert!(!S::Rejected.expires() && !S::Deployed.expires() && S::New.expires());
         assert_eq!(S::Expired.when_found_again(), S::New);
         assert_eq!(S::Rejected.when_found_again(), S::Rejected);
+    }
+
+    #[test]
+    fn a_rejection_or_dismissal_can_be_undone_and_nothing_else() {
+        use SuggestionStatus as S;
+        assert_eq!(S::Rejected.after(Decision::Restore), Ok(S::New));
+        assert_eq!(S::Dismissed.after(Decision::Restore), Ok(S::New));
+        for from in [S::New, S::Approved, S::Deployed, S::Expired] {
+            assert!(from.after(Decision::Restore).is_err(), "{from}");
+        }
+        let refused = S::Deployed.after(Decision::Restore).unwrap_err();
+        assert_eq!(refused.to_string(), "it is deployed; it cannot be restored");
     }
 
     #[test]

@@ -2,14 +2,20 @@
 //!
 //! `decode` is pure: `(topic, bytes)` in, a message or a [`DecodeError`] out.
 //! A bad message is the sender's problem, never habitd's: the caller counts
-//! it, logs it and carries on.
+//! it, logs it and carries on. Anyone on the broker can publish anything, so
+//! everything is bounded here, before it goes further: a message larger than
+//! its source's limit is refused unread, state texts are cut to
+//! `limits.state_chars`, and error texts (which may quote the payload) are
+//! cut too. [`retime`] stops a message from claiming another time than the
+//! one it arrived at.
 
 use jiff::Timestamp;
 
 use super::Topics;
 use super::topics::Route;
+use crate::config::LimitsConfig;
 use crate::ingest::Observation;
-use crate::model::Decision;
+use crate::model::{Decision, EntityInfo, StateChange};
 use crate::{ha, z2m};
 
 /// Everything habitd acts on that arrives over MQTT.
@@ -54,10 +60,21 @@ pub enum DecodeError {
     RetainedCommand(String),
     #[error("bad payload on {topic:?}: {reason}")]
     Payload { topic: String, reason: String },
+    #[error("{size} bytes on {topic:?} is more than the {limit} allowed; dropped unread")]
+    TooLarge {
+        topic: String,
+        size: usize,
+        limit: usize,
+    },
 }
 
-/// Commands carry no arguments yet; anything longer than this is not one.
-const MAX_COMMAND_PAYLOAD: usize = 256;
+/// Topics and reasons in errors are cut to this many characters: a reason
+/// may quote the payload, and a log line must stay a line.
+const MAX_ERROR_TEXT: usize = 300;
+
+/// A Zigbee2MQTT property whose value (an object or a list) takes more than
+/// this as JSON is not a state anyone switches; it is dropped.
+const MAX_COMPOSITE_JSON: usize = 1024;
 
 /// Decodes one message. `retain` is the flag as delivered: a broker sets it
 /// only on a stored message replayed on subscribe.
@@ -66,26 +83,143 @@ const MAX_COMMAND_PAYLOAD: usize = 256;
 /// attribute topic, a replayed snapshot, a Zigbee2MQTT `/set`).
 pub fn decode(
     topics: &Topics,
+    limits: &LimitsConfig,
+    topic: &str,
+    payload: &[u8],
+    retain: bool,
+    now: Timestamp,
+) -> Result<Option<Inbound>, DecodeError> {
+    let route = topics.route(topic);
+    let limit = limit_for(&route, limits);
+    if payload.len() > limit {
+        return Err(DecodeError::TooLarge {
+            topic: cut(topic),
+            size: payload.len(),
+            limit,
+        });
+    }
+    let mut decoded = route_message(topics, route, topic, payload, retain, now)?;
+    if let Some(Inbound::Observed(observation)) = &mut decoded {
+        bound_texts(observation, limits.state_chars);
+    }
+    Ok(decoded)
+}
+
+/// The size limit of the source a route belongs to.
+fn limit_for(route: &Route<'_>, limits: &LimitsConfig) -> usize {
+    match route {
+        Route::HomeAssistantStatus
+        | Route::Command(_)
+        | Route::SuggestionSet(_)
+        | Route::SelectedSet
+        | Route::SelectSet => limits.command_bytes,
+        Route::Eventstream => limits.eventstream_bytes,
+        Route::Statestream(_) => limits.statestream_bytes,
+        Route::Zigbee2Mqtt("bridge/devices") => limits.zigbee2mqtt_devices_bytes,
+        Route::Zigbee2Mqtt(_) => limits.zigbee2mqtt_state_bytes,
+        Route::Discovery(_) => limits.discovery_bytes,
+        // Decoded as an error without reading the payload.
+        Route::Unknown => usize::MAX,
+    }
+}
+
+/// Keeps a source's own event time only when it is within `tolerance` of
+/// `now`, the time the message arrived; otherwise the change is stamped
+/// `now`. Returns whether it was. Only Home Assistant's eventstream carries
+/// its own time; the other sources are stamped on arrival already.
+pub fn retime(inbound: &mut Inbound, now: Timestamp, tolerance: std::time::Duration) -> bool {
+    let Inbound::Observed(Observation::StateChanged(change, _)) = inbound else {
+        return false;
+    };
+    let off = change.at.duration_since(now).unsigned_abs();
+    if off <= tolerance {
+        return false;
+    }
+    change.at = now;
+    true
+}
+
+/// Cuts every text an observation carries to `max` characters, and drops
+/// Zigbee2MQTT properties whose values are large structures.
+fn bound_texts(observation: &mut Observation, max: usize) {
+    let change = |c: &mut StateChange| {
+        truncate(&mut c.state, max);
+        truncate(&mut c.entity_id, max);
+        if let Some(old) = &mut c.old_state {
+            truncate(old, max);
+        }
+    };
+    let info = |i: &mut EntityInfo| {
+        for text in [&mut i.friendly_name, &mut i.device_class, &mut i.unit]
+            .into_iter()
+            .flatten()
+        {
+            truncate(text, max);
+        }
+    };
+    match observation {
+        Observation::StateChanged(c, i) => {
+            change(c);
+            info(i);
+        }
+        Observation::StateStream { change: c, .. } => change(c),
+        Observation::DeviceState { state, .. } => {
+            state.retain(|key, value| {
+                key.chars().count() <= max
+                    && match value {
+                        serde_json::Value::Array(_) | serde_json::Value::Object(_) => {
+                            value.to_string().len() <= MAX_COMPOSITE_JSON
+                        }
+                        _ => true,
+                    }
+            });
+            for value in state.values_mut() {
+                if let serde_json::Value::String(text) = value {
+                    truncate(text, max);
+                }
+            }
+        }
+        Observation::Devices { .. } | Observation::Discovered(_) => {}
+    }
+}
+
+/// Cuts `text` to at most `max` characters, on a character boundary.
+fn truncate(text: &mut String, max: usize) {
+    if let Some((at, _)) = text.char_indices().nth(max) {
+        text.truncate(at);
+    }
+}
+
+/// A topic or reason, cut for an error message.
+fn cut(text: &str) -> String {
+    let mut text = text.to_owned();
+    truncate(&mut text, MAX_ERROR_TEXT);
+    text
+}
+
+fn route_message(
+    topics: &Topics,
+    route: Route<'_>,
     topic: &str,
     payload: &[u8],
     retain: bool,
     now: Timestamp,
 ) -> Result<Option<Inbound>, DecodeError> {
     let observed = |o: Observation| Some(Inbound::Observed(o));
-    match topics.route(topic) {
+    match route {
         Route::HomeAssistantStatus => match payload {
             b"online" => Ok(Some(Inbound::HomeAssistant(HomeAssistantStatus::Online))),
             b"offline" => Ok(Some(Inbound::HomeAssistant(HomeAssistantStatus::Offline))),
             _ => Err(bad_payload(topic, "expected \"online\" or \"offline\"")),
         },
-        Route::Command(_) if retain => Err(DecodeError::RetainedCommand(topic.to_owned())),
+        Route::Command(_) if retain => Err(DecodeError::RetainedCommand(cut(topic))),
         Route::Command("analyze") => {
             check_trigger_payload(topic, payload)?;
             Ok(Some(Inbound::Command(Command::Analyze)))
         }
-        Route::Command(other) => Err(DecodeError::UnknownCommand(other.to_owned())),
+        Route::Command(other) => Err(DecodeError::UnknownCommand(cut(other))),
         Route::SuggestionSet(_) | Route::SelectedSet | Route::SelectSet if retain => {
-            Err(DecodeError::RetainedCommand(topic.to_owned()))
+            Err(DecodeError::RetainedCommand(cut(topic)))
         }
         Route::SuggestionSet(id) => {
             if id.is_empty() || id.contains(['+', '#']) {
@@ -135,7 +269,7 @@ pub fn decode(
                 })
                 .map_err(|reason| bad_payload(topic, reason))
         }
-        Route::Unknown => Err(DecodeError::UnknownTopic(topic.to_owned())),
+        Route::Unknown => Err(DecodeError::UnknownTopic(cut(topic))),
     }
 }
 
@@ -151,7 +285,7 @@ fn zigbee2mqtt(
     if rest == "bridge/devices" {
         let (devices, problems) =
             z2m::devices::parse(payload).map_err(|e| bad_payload(topic, e.to_string()))?;
-        let problems = problems.iter().map(ToString::to_string).collect();
+        let problems = problems.iter().map(|p| cut(&p.to_string())).collect();
         return Ok(Some(Inbound::Observed(Observation::Devices {
             devices,
             problems,
@@ -179,12 +313,6 @@ fn zigbee2mqtt(
 /// (`PRESS`), or a JSON object (reserved for options); nothing else, so that
 /// a misrouted message does not start an analysis.
 fn check_trigger_payload(topic: &str, payload: &[u8]) -> Result<(), DecodeError> {
-    if payload.len() > MAX_COMMAND_PAYLOAD {
-        return Err(bad_payload(
-            topic,
-            format!("{} bytes is too long for a command", payload.len()),
-        ));
-    }
     let text = std::str::from_utf8(payload).map_err(|_| bad_payload(topic, "not UTF-8"))?;
     match text.trim() {
         "" | "PRESS" | "analyze" => Ok(()),
@@ -216,8 +344,8 @@ fn decision(topic: &str, payload: &[u8]) -> Result<Decision, DecodeError> {
 
 fn bad_payload(topic: &str, reason: impl Into<String>) -> DecodeError {
     DecodeError::Payload {
-        topic: topic.to_owned(),
-        reason: reason.into(),
+        topic: cut(topic),
+        reason: cut(&reason.into()),
     }
 }
 
@@ -225,12 +353,26 @@ fn bad_payload(topic: &str, reason: impl Into<String>) -> DecodeError {
 mod tests {
     use super::*;
 
+    fn config() -> crate::config::Config {
+        crate::config::load_from(None, [("HABITD__ANALYSIS__TIMEZONE".into(), "UTC".into())])
+            .unwrap()
+            .config
+    }
+
     fn topics() -> Topics {
-        let config =
-            crate::config::load_from(None, [("HABITD__ANALYSIS__TIMEZONE".into(), "UTC".into())])
-                .unwrap()
-                .config;
+        let config = config();
         Topics::new(&config.mqtt, &config.sources)
+    }
+
+    /// `decode` with the default limits.
+    fn decode(
+        topics: &Topics,
+        topic: &str,
+        payload: &[u8],
+        retain: bool,
+        now: Timestamp,
+    ) -> Result<Option<Inbound>, DecodeError> {
+        super::decode(topics, &config().limits, topic, payload, retain, now)
     }
 
     fn check(topic: &str, payload: &[u8], expected: Result<Inbound, &str>) {
@@ -260,7 +402,11 @@ mod tests {
         );
         check("habitd/command/analyze", b"{not json", Err("invalid JSON"));
         check("habitd/command/analyze", b"rm -rf /", Err("is not empty"));
-        check("habitd/command/analyze", &[b'x'; 10_000], Err("too long"));
+        check(
+            "habitd/command/analyze",
+            &[b'x'; 10_000],
+            Err("10000 bytes on \"habitd/command/analyze\" is more than the 1024 allowed"),
+        );
         check("habitd/command/explode", b"", Err("unknown command"));
         check("elsewhere/other", b"", Err("no handler"));
     }
@@ -397,5 +543,86 @@ mod tests {
             Ok(Inbound::HomeAssistant(HomeAssistantStatus::Offline)),
         );
         check("homeassistant/status", b"maybe", Err("expected"));
+    }
+
+    #[test]
+    fn every_source_has_a_size_limit_and_errors_never_quote_a_payload() {
+        let big = vec![b'a'; 70_000];
+        for topic in [
+            "ha_events",
+            "zigbee2mqtt/kitchen/motion",
+            "homeassistant/sensor/x/config",
+            "habitd/select/set",
+            "habitd/suggestions/x/set",
+        ] {
+            let got = decode(&topics(), topic, &big, false, Timestamp::UNIX_EPOCH);
+            assert!(
+                matches!(got, Err(DecodeError::TooLarge { size: 70_000, .. })),
+                "{topic}: {got:?}"
+            );
+        }
+        // A wrong type whose value is a long string: serde quotes it.
+        let long = "x".repeat(100_000);
+        let payload = format!(
+            r#"{{"event_type":"state_changed","event_data":{{"entity_id":5,"new_state":"{long}"}}}}"#
+        );
+        let mut limits = config().limits;
+        limits.eventstream_bytes = 1 << 20;
+        let got = super::decode(
+            &topics(),
+            &limits,
+            "ha_events",
+            payload.as_bytes(),
+            false,
+            Timestamp::UNIX_EPOCH,
+        );
+        let error = got.unwrap_err().to_string();
+        assert!(error.len() < 1000, "{} bytes", error.len());
+    }
+
+    #[test]
+    fn long_states_are_cut_and_large_structures_dropped() {
+        let state = format!(
+            r#"{{"state":"{}","color":{{"list":[{}]}},"brightness":3}}"#,
+            "é".repeat(1000),
+            vec!["1"; 2000].join(",")
+        );
+        let Some(Observation::DeviceState { state, .. }) =
+            observe("zigbee2mqtt/lamp", state.as_bytes(), false)
+        else {
+            panic!()
+        };
+        assert_eq!(state["state"].as_str().unwrap().chars().count(), 255);
+        assert!(state.get("color").is_none());
+        assert_eq!(state["brightness"], 3);
+    }
+
+    #[test]
+    fn a_message_from_another_time_is_stamped_when_it_arrived() {
+        let now: Timestamp = "2026-03-20T03:03:00Z".parse().unwrap();
+        let message = |at: &str| {
+            format!(
+                r#"{{"event_type":"state_changed","event_data":{{"entity_id":"lock.front_door",
+                "old_state":{{"entity_id":"lock.front_door","state":"locked","last_changed":"{at}"}},
+                "new_state":{{"entity_id":"lock.front_door","state":"unlocked","last_changed":"{at}",
+                "context":{{"id":"c","parent_id":null,"user_id":null}}}}}}}}"#
+            )
+        };
+        let tolerance = config().limits.clock_tolerance;
+        for (at, believed) in [
+            ("2026-03-20T03:02:58Z", true),
+            ("2026-03-01T03:03:00Z", false),
+            ("2026-04-20T03:03:00Z", false),
+        ] {
+            let mut got = decode(&topics(), "ha_events", message(at).as_bytes(), false, now)
+                .unwrap()
+                .unwrap();
+            assert_eq!(retime(&mut got, now, tolerance), !believed, "{at}");
+            let Inbound::Observed(Observation::StateChanged(change, _)) = got else {
+                panic!()
+            };
+            let expected: Timestamp = if believed { at.parse().unwrap() } else { now };
+            assert_eq!(change.at, expected, "{at}");
+        }
     }
 }

@@ -8,9 +8,16 @@
 //!
 //! rumqttc reconnects by itself when polled after an error, but immediately
 //! and forever (rumqtt #703, #918), so the task sleeps between attempts with a
-//! doubling delay capped by `mqtt.reconnect_max_delay`. With a clean session
+//! doubling delay capped by `mqtt.reconnect_max_delay`. With a clean start
 //! the broker forgets subscriptions on disconnect (rumqtt #250): whoever
 //! receives `Connected` must subscribe again.
+//!
+//! habitd speaks MQTT 5 so that it can announce a Maximum Packet Size: the
+//! broker then drops, for habitd alone, any message larger than habitd's
+//! largest limit (`[limits]`). Under MQTT 3.1.1 one oversized retained
+//! message on a subscribed topic made rumqttc fail the connection on every
+//! reconnect, for good. Warnings about bad messages are rate-limited, so a
+//! flood of them cannot fill the disk with logs.
 
 pub mod inbound;
 mod publisher;
@@ -21,15 +28,15 @@ use std::sync::atomic::{AtomicU64, Ordering};
 use std::time::Duration;
 
 use anyhow::Context;
-use rumqttc::{
-    AsyncClient, Event, EventLoop, LastWill, MqttOptions, NetworkOptions, Outgoing, Packet, QoS,
-    TlsConfiguration, Transport,
-};
+use rumqttc::v5::mqttbytes::QoS;
+use rumqttc::v5::mqttbytes::v5::{LastWill, Packet};
+use rumqttc::v5::{AsyncClient, Event, EventLoop, MqttOptions};
+use rumqttc::{NetworkOptions, Outgoing, TlsConfiguration, Transport};
 use tokio::sync::mpsc;
 use tokio::task::JoinHandle;
 use tokio_util::sync::CancellationToken;
 
-use crate::config::MqttConfig;
+use crate::config::{LimitsConfig, MqttConfig};
 
 pub use inbound::{Command, HomeAssistantStatus, Inbound};
 pub use publisher::{Publisher, forward_status};
@@ -57,6 +64,16 @@ const FIRST_RETRY: Duration = Duration::from_millis(500);
 /// A connection that lasted this long resets the reconnect delay.
 const STABLE_AFTER: Duration = Duration::from_secs(30);
 
+/// Room for the topic and MQTT's own header on top of the largest payload.
+const PACKET_OVERHEAD: usize = 64 * 1024;
+
+/// A command-line connection only publishes; it takes nothing bigger.
+const CLI_MAX_PACKET: u32 = 1024 * 1024;
+
+/// At most this many warnings about bad messages a minute; the rest are
+/// counted and summed up once the minute is over.
+const WARNINGS_PER_MINUTE: u32 = 10;
+
 /// A running connection.
 #[derive(Debug)]
 pub struct Connection {
@@ -67,30 +84,44 @@ pub struct Connection {
 }
 
 impl Connection {
-    /// Starts the event loop task. Messages go to `deliveries`.
+    /// Starts the event loop task. Messages go to `deliveries`, decoded
+    /// within `limits`; without limits (a command-line run, which reads
+    /// nothing) they are dropped.
     pub fn spawn(
         config: &MqttConfig,
+        limits: Option<&LimitsConfig>,
         topics: Arc<Topics>,
         role: Role,
         deliveries: mpsc::Sender<Delivery>,
     ) -> anyhow::Result<Connection> {
-        let (client, mut eventloop) = AsyncClient::new(options(config, &topics, role)?, 64);
+        let max_packet = match limits {
+            Some(limits) => u32::try_from(limits.largest_message() + PACKET_OVERHEAD)
+                .context("limits: the largest message is too large for MQTT")?,
+            None => CLI_MAX_PACKET,
+        };
+        let mut options = options(config, &topics, role)?;
+        options.set_max_packet_size(Some(max_packet));
         let mut network = NetworkOptions::new();
         // rumqttc leaves Nagle's algorithm on: each QoS 1 round trip would
         // then wait ~40 ms for a delayed ACK.
         network.set_tcp_nodelay(true);
         network.set_connection_timeout(5);
-        eventloop.set_network_options(network);
+        options.set_network_options(network);
+        let (client, eventloop) = AsyncClient::new(options, 64);
 
         let stop = CancellationToken::new();
         let malformed = Arc::new(AtomicU64::new(0));
         let task = tokio::spawn(drive(
             eventloop,
-            topics,
-            deliveries,
+            Reader {
+                topics,
+                limits: limits.cloned(),
+                deliveries,
+                malformed: malformed.clone(),
+                warnings: Throttle::new(WARNINGS_PER_MINUTE),
+            },
             stop.clone(),
             config.reconnect_max_delay,
-            malformed.clone(),
         ));
         Ok(Connection {
             client,
@@ -140,7 +171,7 @@ pub async fn connect_cli(
     patience: Duration,
 ) -> anyhow::Result<Option<Connection>> {
     let (tx, mut deliveries) = mpsc::channel(1);
-    let connection = Connection::spawn(config, topics, Role::Cli, tx)?;
+    let connection = Connection::spawn(config, None, topics, Role::Cli, tx)?;
     let reachable = matches!(
         tokio::time::timeout(patience, deliveries.recv()).await,
         Ok(Some(Delivery::Connected))
@@ -161,9 +192,11 @@ fn options(config: &MqttConfig, topics: &Topics, role: Role) -> anyhow::Result<M
     };
     let mut options = MqttOptions::new(client_id, config.host.clone(), config.port);
     options.set_keep_alive(config.keep_alive);
-    options.set_clean_session(true);
-    // Zigbee2MQTT's retained device list of a large home runs to megabytes.
-    options.set_max_packet_size(32 * 1024 * 1024, 1024 * 1024);
+    options.set_clean_start(true);
+    // rumqttc's v5 client sizes its table of unacknowledged publishes by
+    // this, u16::MAX by default: 15 MB allocated at start for nothing. 100
+    // is what its 3.1.1 client used.
+    options.set_outgoing_inflight_upper_limit(100);
     if let Some(credentials) = &config.credentials {
         options.set_credentials(
             credentials.username.clone(),
@@ -176,6 +209,7 @@ fn options(config: &MqttConfig, topics: &Topics, role: Role) -> anyhow::Result<M
             "offline",
             QoS::AtLeastOnce,
             true,
+            None,
         ));
     }
     if let Some(tls) = &config.tls {
@@ -199,21 +233,118 @@ fn options(config: &MqttConfig, topics: &Topics, role: Role) -> anyhow::Result<M
     Ok(options)
 }
 
+/// What the event loop task needs to hand messages on.
+struct Reader {
+    topics: Arc<Topics>,
+    /// `None`: nothing is read (a command-line run).
+    limits: Option<LimitsConfig>,
+    deliveries: mpsc::Sender<Delivery>,
+    malformed: Arc<AtomicU64>,
+    warnings: Throttle,
+}
+
+impl Reader {
+    /// Decodes one message and hands it on; a bad one is counted and, within
+    /// the warning budget, logged — by topic and size, never its content.
+    async fn read(&mut self, topic: &[u8], payload: &[u8], retain: bool) {
+        let Some(limits) = &self.limits else {
+            return;
+        };
+        let now = jiff::Timestamp::now();
+        let topic = String::from_utf8_lossy(topic);
+        match inbound::decode(&self.topics, limits, &topic, payload, retain, now) {
+            Ok(Some(mut message)) => {
+                if inbound::retime(&mut message, now, limits.clock_tolerance)
+                    && self.warnings.allow()
+                {
+                    tracing::warn!(
+                        topic = %topic,
+                        "a state change claimed a time far from now; stored at the time it arrived"
+                    );
+                }
+                forward(&self.deliveries, Delivery::Message(message)).await;
+            }
+            Ok(None) => {}
+            Err(e) => {
+                let total = self.malformed.fetch_add(1, Ordering::Relaxed) + 1;
+                if self.warnings.allow() {
+                    tracing::warn!(error = %e, malformed_total = total, "ignored an MQTT message");
+                }
+            }
+        }
+        if let Some(suppressed) = self.warnings.take_suppressed() {
+            tracing::warn!(
+                suppressed,
+                malformed_total = self.malformed.load(Ordering::Relaxed),
+                "more MQTT messages were ignored or re-timed in the last minute than are logged"
+            );
+        }
+    }
+}
+
+/// A budget of log lines per minute.
+#[derive(Debug)]
+pub struct Throttle {
+    per_minute: u32,
+    window_start: tokio::time::Instant,
+    used: u32,
+    suppressed: u64,
+}
+
+impl Throttle {
+    pub fn new(per_minute: u32) -> Throttle {
+        Throttle {
+            per_minute,
+            window_start: tokio::time::Instant::now(),
+            used: 0,
+            suppressed: 0,
+        }
+    }
+
+    /// Whether one more line may be logged now.
+    pub fn allow(&mut self) -> bool {
+        self.roll();
+        if self.used < self.per_minute {
+            self.used += 1;
+            true
+        } else {
+            self.suppressed += 1;
+            false
+        }
+    }
+
+    /// Once a minute with lines held back: how many.
+    fn take_suppressed(&mut self) -> Option<u64> {
+        if self.window_start.elapsed() < Duration::from_secs(60) || self.suppressed == 0 {
+            return None;
+        }
+        let suppressed = std::mem::take(&mut self.suppressed);
+        self.roll();
+        Some(suppressed)
+    }
+
+    fn roll(&mut self) {
+        if self.window_start.elapsed() >= Duration::from_secs(60) && self.suppressed == 0 {
+            self.window_start = tokio::time::Instant::now();
+            self.used = 0;
+        }
+    }
+}
+
 /// The event loop task.
 async fn drive(
     mut eventloop: EventLoop,
-    topics: Arc<Topics>,
-    deliveries: mpsc::Sender<Delivery>,
+    mut reader: Reader,
     stop: CancellationToken,
     max_retry: Duration,
-    malformed: Arc<AtomicU64>,
 ) {
     let broker = {
-        let (host, port) = eventloop.mqtt_options.broker_address();
+        let (host, port) = eventloop.options.broker_address();
         format!("{host}:{port}")
     };
     let mut retry = FIRST_RETRY;
     let mut connected_at: Option<tokio::time::Instant> = None;
+    let mut closing = false;
     loop {
         let event = tokio::select! {
             biased;
@@ -224,28 +355,21 @@ async fn drive(
             Ok(Event::Incoming(Packet::ConnAck(_))) => {
                 tracing::info!(%broker, "connected to the MQTT broker");
                 connected_at = Some(tokio::time::Instant::now());
-                forward(&deliveries, Delivery::Connected).await;
+                forward(&reader.deliveries, Delivery::Connected).await;
             }
             Ok(Event::Incoming(Packet::Publish(publish))) => {
-                let now = jiff::Timestamp::now();
-                match inbound::decode(
-                    &topics,
-                    &publish.topic,
-                    &publish.payload,
-                    publish.retain,
-                    now,
-                ) {
-                    Ok(Some(message)) => forward(&deliveries, Delivery::Message(message)).await,
-                    Ok(None) => {}
-                    Err(e) => {
-                        let total = malformed.fetch_add(1, Ordering::Relaxed) + 1;
-                        tracing::warn!(error = %e, malformed_total = total, "ignored an MQTT message");
-                    }
-                }
+                reader
+                    .read(&publish.topic, &publish.payload, publish.retain)
+                    .await;
             }
-            // Our own disconnect has been written: the session is over.
-            Ok(Event::Outgoing(Outgoing::Disconnect)) => return,
+            // Our own disconnect has been written. Keep reading until the
+            // broker closes the connection: closing first, with its PUBACKs
+            // unread, would reset the socket, and the broker would drop what
+            // it had not read yet (the last retained messages, the
+            // DISCONNECT itself).
+            Ok(Event::Outgoing(Outgoing::Disconnect)) => closing = true,
             Ok(_) => {}
+            Err(_) if closing => return,
             Err(e) => {
                 // Only a connection that held for a while resets the delay: a
                 // broker that accepts and then drops us at once (another

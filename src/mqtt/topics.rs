@@ -105,6 +105,13 @@ impl Topics {
         &self.job_status
     }
 
+    /// The last finished job (its end, duration, outcome), retained: what the
+    /// "Last analysis" sensors read, so they keep their value while a job
+    /// runs.
+    pub fn job_last(&self) -> String {
+        format!("{}/job/last", self.base)
+    }
+
     /// Retained summary of all suggestions.
     pub fn suggestions(&self) -> String {
         format!("{}/suggestions", self.base)
@@ -142,11 +149,23 @@ impl Topics {
 
     /// habitd's device-based discovery config.
     pub fn discovery(&self) -> String {
+        format!("{}/device/{}/config", self.discovery_prefix, self.node())
+    }
+
+    /// One entity's discovery config, for Home Assistant before 2024.11:
+    /// `<prefix>/<component>/<node>/<key>/config`.
+    pub fn entity_discovery(&self, component: &str, key: &str) -> String {
         format!(
-            "{}/device/{}/config",
+            "{}/{component}/{}/{key}/config",
             self.discovery_prefix,
-            self.base.replace('/', "_")
+            self.node()
         )
+    }
+
+    /// The base topic as a discovery node id and entity id prefix
+    /// (`habitd`, `habitd_demo`): `[a-zA-Z0-9_-]` only.
+    pub fn node(&self) -> String {
+        self.base.replace('/', "_")
     }
 
     pub fn base(&self) -> &str {

@@ -23,25 +23,61 @@ pub enum DevicesError {
     NotAnArray(String),
     #[error("device #{index}: {message}")]
     Device { index: usize, message: String },
+    #[error("and {0} more devices that could not be read")]
+    More(usize),
 }
+
+/// At most this many unreadable devices are reported one by one: a payload
+/// of a million bad entries must not become a million log lines.
+const REPORTED_PROBLEMS: usize = 10;
 
 /// Parses a `bridge/devices` payload. Devices that cannot be read are returned
 /// as errors beside the ones that can, so one odd device costs nothing else.
+/// The array is read one device at a time (each borrowed from the payload),
+/// so memory follows the devices found, not the entries sent: two million
+/// zeros cost no more than an empty list.
 pub fn parse(payload: &[u8]) -> Result<(Vec<Device>, Vec<DevicesError>), DevicesError> {
-    let items: Vec<Value> =
-        serde_json::from_slice(payload).map_err(|e| DevicesError::NotAnArray(e.to_string()))?;
-    let mut devices = Vec::with_capacity(items.len());
-    let mut errors = Vec::new();
-    for (index, item) in items.into_iter().enumerate() {
-        match serde_path_to_error::deserialize::<_, WireDevice>(item) {
-            Ok(wire) => devices.push(wire.into_device()),
-            Err(e) => errors.push(DevicesError::Device {
-                index,
-                message: format!("at {}: {}", e.path(), e.inner()),
-            }),
-        }
+    let mut de = serde_json::Deserializer::from_slice(payload);
+    let parsed = serde::Deserializer::deserialize_seq(&mut de, DeviceList)
+        .and_then(|parsed| de.end().map(|()| parsed))
+        .map_err(|e| DevicesError::NotAnArray(e.to_string()))?;
+    let (devices, mut errors, unreported) = parsed;
+    if unreported > 0 {
+        errors.push(DevicesError::More(unreported));
     }
     Ok((devices, errors))
+}
+
+/// Visits the array's entries one by one: `(devices, reported problems,
+/// problems not reported)`.
+struct DeviceList;
+
+impl<'de> serde::de::Visitor<'de> for DeviceList {
+    type Value = (Vec<Device>, Vec<DevicesError>, usize);
+
+    fn expecting(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str("a JSON array of devices")
+    }
+
+    fn visit_seq<A: serde::de::SeqAccess<'de>>(self, mut seq: A) -> Result<Self::Value, A::Error> {
+        let mut devices = Vec::new();
+        let mut errors = Vec::new();
+        let mut unreported = 0;
+        let mut index = 0;
+        while let Some(item) = seq.next_element::<&'de serde_json::value::RawValue>()? {
+            let mut one = serde_json::Deserializer::from_str(item.get());
+            match serde_path_to_error::deserialize::<_, WireDevice>(&mut one) {
+                Ok(wire) => devices.push(wire.into_device()),
+                Err(_) if errors.len() >= REPORTED_PROBLEMS => unreported += 1,
+                Err(e) => errors.push(DevicesError::Device {
+                    index,
+                    message: format!("at {}: {}", e.path(), e.inner()),
+                }),
+            }
+            index += 1;
+        }
+        Ok((devices, errors, unreported))
+    }
 }
 
 /// Flattens one definition's `exposes` (also used for the test over every

@@ -32,8 +32,16 @@ pub struct Broker {
 
 impl Broker {
     pub fn start() -> Broker {
+        Broker::start_with("")
+    }
+
+    /// A broker with `conf` added to its configuration (`{dir}` in it is
+    /// replaced by the broker's own folder, for password and ACL files).
+    pub fn start_with(conf: &str) -> Broker {
         let dir = tempfile::tempdir().unwrap();
         let port = free_port();
+        let conf = conf.replace("{dir}", &dir.path().display().to_string());
+        std::fs::write(dir.path().join("extra.conf"), conf).unwrap();
         let child = spawn_mosquitto(dir.path(), port);
         Broker { port, dir, child }
     }
@@ -71,8 +79,13 @@ fn spawn_mosquitto(dir: &Path, port: u16) -> Child {
     std::fs::write(
         &conf,
         format!(
-            "listener {port} 127.0.0.1\nallow_anonymous true\npersistence false\n\
-             log_dest stderr\nlog_type error\nlog_type warning\nlog_type notice\nlog_type information\n"
+            "listener {port} 127.0.0.1\npersistence false\n\
+             log_dest stderr\nlog_type error\nlog_type warning\nlog_type notice\nlog_type information\n\
+             {}",
+            std::fs::read_to_string(dir.join("extra.conf"))
+                .ok()
+                .filter(|extra| !extra.is_empty())
+                .unwrap_or_else(|| "allow_anonymous true\n".into())
         ),
     )
     .unwrap();
@@ -144,8 +157,16 @@ impl Watcher {
     /// Connects, subscribes to `filter`, and returns once the broker has
     /// acknowledged the subscription.
     pub async fn connect(port: u16, filter: &str) -> Watcher {
+        Watcher::connect_as(port, filter, None).await
+    }
+
+    /// Connects with a user name and password.
+    pub async fn connect_as(port: u16, filter: &str, login: Option<(&str, &str)>) -> Watcher {
         let id = format!("test-watcher-{}", rand_suffix());
         let mut options = MqttOptions::new(id, "127.0.0.1", port);
+        if let Some((user, password)) = login {
+            options.set_credentials(user, password);
+        }
         options.set_keep_alive(Duration::from_secs(30));
         options.set_max_packet_size(32 * 1024 * 1024, 32 * 1024 * 1024);
         let (client, mut eventloop) = AsyncClient::new(options, 64);
@@ -307,6 +328,9 @@ pub fn base_env(port: u16, dir: &Path) -> Vec<(String, String)> {
         ("HABITD__ANALYSIS__TIMEZONE", "UTC".to_string()),
         ("HABITD__ANALYSIS__SCHEDULE", "off".to_string()),
         ("HABITD__LOG__LEVEL", "debug".to_string()),
+        // The review page on a free port: daemons of parallel tests must
+        // not compete for the default one.
+        ("HABITD__WEB__LISTEN", "127.0.0.1:0".to_string()),
     ]
     .into_iter()
     .map(|(k, v)| (k.to_string(), v))
@@ -350,8 +374,15 @@ pub fn start_daemon(port: u16) -> Daemon {
 }
 
 pub fn start_daemon_in(port: u16, dir: tempfile::TempDir) -> Daemon {
+    start_daemon_with(port, dir, &[])
+}
+
+/// The daemon with `extra` environment variables over the test defaults.
+pub fn start_daemon_with(port: u16, dir: tempfile::TempDir, extra: &[(&str, &str)]) -> Daemon {
     let log = std::fs::File::create(dir.path().join("habitd.log")).unwrap();
-    let mut command = habitd(&base_env(port, dir.path()));
+    let mut env = base_env(port, dir.path());
+    env.extend(extra.iter().map(|(k, v)| (k.to_string(), v.to_string())));
+    let mut command = habitd(&env);
     command.arg("run").stdout(Stdio::null()).stderr(log);
     let child = tokio::process::Command::from(command)
         .kill_on_drop(true)

@@ -31,6 +31,7 @@ fn runner(db: &Db) -> (Runner, watch::Receiver<Option<JobStatus>>) {
         llm: None,
         areas: Vec::new(),
         safety: config.safety,
+        writer: None,
     };
     (Runner::new(db.clone(), tx, settings), rx)
 }
