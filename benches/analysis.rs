@@ -132,7 +132,7 @@ fn main() {
         let window = habitd::pipeline::read_window(&conn, since, end, &tz).expect("read");
         let fetch = t0.elapsed();
         let t1 = Instant::now();
-        let r = routines::detect(&window, &th);
+        let r = routines::detect(&window, &tz, &th);
         let routines_t = t1.elapsed();
         let t2 = Instant::now();
         let s = sequences::detect(&window, &tz, &th);

@@ -36,18 +36,19 @@ fn fresh(i: usize) -> Fresh {
         time: time.clone(),
         center_minutes: minutes,
         spread_minutes: 6.0,
+        within_minutes: 9.0,
         days_observed: 17,
         days_in_class: 21,
+        exceptions: 0,
         share: 0.81,
         z: 7.5,
         confidence: 0.5 + (i % 50) as f64 / 100.0,
+        end: None,
     };
     Fresh {
         id: id.clone(),
-        title: format!("Room lamp {i} on at {time} on weekdays"),
-        description: format!(
-            "Seen on 17 of 21 weekdays at {time} ± 6 min (7× more regular than chance would allow)."
-        ),
+        title: format!("Turn on the room lamp {i} at {time} on weekdays"),
+        description: format!("On 17 of 21 weekdays, within 9 minutes of {time}."),
         confidence: routine.confidence,
         finding: Finding::Routine(routine),
         automation: Some(

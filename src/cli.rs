@@ -48,6 +48,12 @@ pub enum Command {
         #[arg(long, value_name = "FILE")]
         keep: Option<PathBuf>,
     },
+    /// Why a habit was or was not offered: every candidate pattern of an
+    /// entity with the figure and the threshold that kept or rejected it.
+    Explain {
+        /// The entity, e.g. light.kitchen.
+        entity: String,
+    },
     /// Validate the configuration and print it, secrets redacted.
     CheckConfig,
     /// Import history into the database: Home Assistant history answers

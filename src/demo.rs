@@ -1,11 +1,21 @@
 //! A sample home for `habitd demo` and for the analysis tests.
 //!
 //! A seeded, deterministic household in Berlin: four weeks of a family's
-//! habits (a weekday morning light, weekend blinds, a porch light that goes
-//! off around midnight, a motion-switched hallway light in the evenings)
-//! among what makes real data hard: busy unrelated sensors and plugs, random
-//! use of a living-room light, an automation's work, a temperature sensor,
-//! a pair an automation already links, unavailable blips.
+//! habits among what makes real data hard. The habits (each should become
+//! exactly one suggestion): a weekday morning kitchen light switched off
+//! again before eight; a coffee machine switched on on weekday mornings and
+//! off a steady 22 minutes later; weekend blinds; a porch light that goes
+//! off around midnight; a bedroom light switched off around 23:05 with a few
+//! late nights; a motion-switched hallway light in the evenings that goes
+//! off minutes after the motion stops; a bathroom fan that follows "humidity
+//! high" 40–150 s later. The traps (none may become a suggestion): busy
+//! unrelated sensors and plugs, random use of a living-room light, an
+//! automation's work with its context and a driveway light switched at
+//! exactly 18:00:00 without it, a temperature sensor, a pair an automation
+//! already links, unavailable blips, a fridge door and a microwave used
+//! together, a front door unlocked every weekday morning, and — in one test
+//! home in six ([`simulate`]) — a burst of random switching (60 entities,
+//! 200 events/s for ten minutes on the last evening).
 
 use jiff::civil::{Date, date};
 use jiff::tz::TimeZone;
@@ -122,6 +132,16 @@ pub fn household(seed: u64, start: Date) -> Home {
         ("light.living_room", "Living room light"),
         ("light.garden", "Garden light"),
         ("light.office_desk", "Office desk lamp"),
+        ("light.bedroom", "Bedroom light"),
+        ("switch.coffee_machine", "Coffee machine"),
+        ("fan.bathroom", "Bathroom fan"),
+        ("light.driveway", "Driveway light"),
+        ("switch.microwave", "Microwave"),
+        ("lock.front_door", "Front door"),
+        (
+            "binary_sensor.bathroom_humidity",
+            "Bathroom humidity sensor",
+        ),
     ] {
         home.records.push(Record::Entity(EntityInfo {
             entity_id: entity.into(),
@@ -133,6 +153,7 @@ pub fn household(seed: u64, start: Date) -> Home {
     home.entity("binary_sensor.hallway_motion", Some("motion"), None);
     home.entity("binary_sensor.office_presence", Some("occupancy"), None);
     home.entity("binary_sensor.stairs_motion", Some("motion"), None);
+    home.entity("binary_sensor.fridge_door", Some("door"), None);
     home.entity(
         "sensor.living_room_temperature",
         Some("temperature"),
@@ -192,7 +213,8 @@ pub fn household(seed: u64, start: Date) -> Home {
         home.on_off("light.porch", day, on, off, Origin::Device);
 
         // Planted: hallway motion switches the hallway light on within
-        // seconds, in the evening only (18:00–23:00).
+        // seconds, in the evening only (18:00–23:00), and it goes off a few
+        // minutes after the motion stops.
         for _ in 0..24 {
             let t = rng.uniform(7.0 * 60.0, 23.9 * 60.0);
             home.on_off(
@@ -203,8 +225,11 @@ pub fn household(seed: u64, start: Date) -> Home {
                 Origin::Device,
             );
             if (18.0 * 60.0..23.0 * 60.0).contains(&t) && rng.chance(0.9) {
+                // On seconds after the motion; off a few minutes after it
+                // stops, as someone walking past switches it.
                 let delay = rng.uniform(2.0, 8.0) / 60.0;
-                home.on_off("light.hallway", day, t + delay, t + 5.0, Origin::Device);
+                let off = t + 1.5 + rng.uniform(2.0, 5.0);
+                home.on_off("light.hallway", day, t + delay, off, Origin::Device);
             }
         }
         // Trap: an already automated pair (its automation is stored below).
@@ -268,6 +293,7 @@ pub fn household(seed: u64, start: Date) -> Home {
                 Origin::Device,
             );
         }
+        plant_more(&mut home, &mut rng, day);
         // An office light that is used but never linked (a synergy).
         for _ in 0..4 {
             let t = rng.uniform(8.0 * 60.0, 18.0 * 60.0);
@@ -277,10 +303,124 @@ pub fn household(seed: u64, start: Date) -> Home {
     home
 }
 
+/// The habits and traps added for issue 12, one day of them.
+fn plant_more(home: &mut Home, rng: &mut Rng, day: Date) {
+    let m = |rng: &mut Rng, minutes: f64, sd: f64| minutes + rng.normal(sd);
+    // Planted: the coffee machine on at 06:34 on weekdays, off a steady 22
+    // minutes later (the duration is steadier than the time of day).
+    if !weekend(day) && rng.chance(0.9) {
+        let on = m(rng, 6.0 * 60.0 + 34.0, 4.0);
+        let off = on + 22.0 + rng.normal(0.5);
+        home.on_off("switch.coffee_machine", day, on, off, Origin::User);
+    }
+    // Planted: the bedroom light off around 23:05; on four nights in
+    // twenty-eight much later (23:50–00:50), which must not break it.
+    let on = rng.uniform(21.0 * 60.0, 22.5 * 60.0);
+    let off = if rng.chance(4.0 / 28.0) {
+        rng.uniform(23.0 * 60.0 + 50.0, 24.0 * 60.0 + 50.0)
+    } else {
+        m(rng, 23.0 * 60.0 + 5.0, 4.0)
+    };
+    home.on_off("light.bedroom", day, on, off, Origin::User);
+    // Planted: a shower or two a day; the fan follows "humidity high" 40–150
+    // s later and goes off a few minutes after the humidity is back down.
+    for _ in 0..1 + usize::from(rng.chance(0.5)) {
+        let t = rng.uniform(6.0 * 60.0, 22.0 * 60.0);
+        let dry = t + rng.uniform(10.0, 15.0);
+        home.on_off(
+            "binary_sensor.bathroom_humidity",
+            day,
+            t,
+            dry,
+            Origin::Device,
+        );
+        if rng.chance(0.9) {
+            let fan_on = t + rng.uniform(40.0, 150.0) / 60.0;
+            let fan_off = dry + rng.uniform(2.0, 4.0);
+            home.on_off("fan.bathroom", day, fan_on, fan_off, Origin::User);
+        }
+    }
+    // Trap: an automation switches the driveway light at exactly 18:00:00,
+    // and the history does not say so (no context).
+    home.on_off(
+        "light.driveway",
+        day,
+        18.0 * 60.0,
+        23.0 * 60.0,
+        Origin::Device,
+    );
+    // Trap: the fridge door opens; often the microwave runs soon after.
+    // Co-occurrence of appliances is no habit to automate.
+    for _ in 0..8 {
+        let t = rng.uniform(7.0 * 60.0, 21.0 * 60.0);
+        home.on_off("binary_sensor.fridge_door", day, t, t + 0.4, Origin::Device);
+        if rng.chance(0.6) {
+            let on = t + rng.uniform(0.5, 1.0);
+            home.on_off(
+                "switch.microwave",
+                day,
+                on,
+                on + rng.uniform(1.0, 3.0),
+                Origin::User,
+            );
+        }
+    }
+    // Trap: the front door unlocked every weekday morning at 07:37, locked
+    // whenever the last one leaves.
+    if !weekend(day) {
+        let unlock = m(rng, 7.0 * 60.0 + 37.0, 3.0);
+        home.change(
+            "lock.front_door",
+            home.at(day, unlock),
+            "unlocked",
+            Origin::User,
+        );
+        let lock = unlock + rng.uniform(5.0, 90.0);
+        home.change(
+            "lock.front_door",
+            home.at(day, lock),
+            "locked",
+            Origin::User,
+        );
+    }
+}
+
+/// Trap: 30 motion sensors and 30 lights switched at random, 200 events/s
+/// for ten minutes from 20:00 — a party, a cleaning day, devices being
+/// paired. Each entity is named on its own, so they share no area.
+fn burst(home: &mut Home, rng: &mut Rng, day: Date) {
+    for i in 0..30 {
+        home.entity(&format!("binary_sensor.p{i}_motion"), Some("motion"), None);
+        home.entity(&format!("light.q{i}_lamp"), None, None);
+    }
+    let start = home.at(day, 20.0 * 60.0).as_millisecond();
+    let mut on = [false; 60];
+    for k in 0..200 * 600 {
+        let i = (rng.next() % 60) as usize;
+        on[i] = !on[i];
+        let entity = if i < 30 {
+            format!("binary_sensor.p{i}_motion")
+        } else {
+            format!("light.q{}_lamp", i - 30)
+        };
+        let at = Timestamp::from_millisecond(start + k * 5).unwrap();
+        let state = if on[i] { "on" } else { "off" };
+        home.change(&entity, at, state, Origin::Device);
+    }
+}
+
 /// The test household: from Monday 2026-03-16, across Berlin's change to
-/// summer time on the 29th.
+/// summer time on the 29th; one in six (seeds 1, 7, 13 …) with a burst of
+/// random switching on the last evening (not in `habitd demo`, whose
+/// 120,000 extra changes would only slow a first look on a Raspberry Pi).
 pub fn simulate(seed: u64) -> Home {
-    household(seed, date(2026, 3, 16))
+    let start = date(2026, 3, 16);
+    let mut home = household(seed, start);
+    if seed % 6 == 1 {
+        let mut rng = Rng(seed ^ 0xB0B5);
+        burst(&mut home, &mut rng, start.checked_add(27.days()).unwrap());
+    }
+    home
 }
 
 /// The automation the household already has (stairs motion → stairs light).

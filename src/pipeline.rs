@@ -9,7 +9,8 @@
 //! `capabilities` reads entities, areas and existing automations from Home
 //! Assistant when it is configured, and the stored Zigbee2MQTT capabilities;
 //! `events` applies the retention (the daily job is what prunes) and reads the
-//! window; `patterns`, `synergies` and `features` run the pure miners of
+//! window and the stored Zigbee2MQTT capabilities; `patterns`, `synergies`
+//! and `features` run the pure miners of
 //! [`crate::analysis`] on the blocking pool; `suggestions` turns findings
 //! into automations (reworded by the LLM when one is configured; its failure
 //! degrades the job, never fails it); `store` replaces the stored findings
@@ -244,7 +245,7 @@ impl Pipeline {
         );
         let (routines, sequences) = cpu(move || {
             (
-                analysis::routines::detect(&window, &thresholds),
+                analysis::routines::detect(&window, &tz, &thresholds),
                 analysis::sequences::detect(&window, &tz, &thresholds),
             )
         })
@@ -330,11 +331,14 @@ impl Pipeline {
         let cutoff = now.checked_sub(jiff::SignedDuration::try_from(self.settings.retention)?)?;
         let since = now.checked_sub(jiff::SignedDuration::try_from(self.settings.window)?)?;
         let tz = self.settings.timezone.clone();
-        let (pruned, window) = self
+        // The stored Zigbee2MQTT capabilities come along: the features phase
+        // looks for the settable ones nobody uses.
+        let (pruned, window, capabilities) = self
             .db
             .run(move |conn| {
                 let pruned = db::events::prune(conn, cutoff, &tz)?;
-                Ok((pruned, read_window(conn, since, now, &tz)?))
+                let window = read_window(conn, since, now, &tz)?;
+                Ok((pruned, window, db::window::capabilities(conn)?))
             })
             .await?;
         if pruned > 0 {
@@ -344,8 +348,10 @@ impl Pipeline {
             ("events", window.events.len() as u64),
             ("entities_seen", window.entities.len() as u64),
             ("events_pruned", pruned),
+            ("capabilities", capabilities.len() as u64),
         ];
         self.window = Arc::new(window);
+        self.capabilities = Arc::new(capabilities);
         let mut degraded = None;
         if let Some((waiting, dropped)) = self.settings.writer.as_ref().and_then(|w| w.failing()) {
             counts.extend([("events_waiting", waiting), ("events_dropped", dropped)]);

@@ -1,22 +1,25 @@
 //! The analysis on a simulated home (`habitd::demo`, also `habitd demo`'s):
-//! four weeks of a household in Berlin
-//! across the spring daylight-saving change, with planted routines and a
-//! planted sequence among noise, busy unrelated entities, automation-driven
-//! changes, measurements, an already automated pair and unavailable blips.
-//! Events go through the real storage path (batched writes, local-time
-//! aggregates) into a SQLite file, and the window is read back as the daily
-//! job reads it.
+//! four weeks of a household in Berlin across the spring daylight-saving
+//! change, with planted habits among traps (see `src/demo.rs`). Events go
+//! through the real storage path (batched writes, local-time aggregates)
+//! into a SQLite file, the window is read back as the daily job reads it,
+//! and what is judged is what a resident would see: the suggestions, after
+//! the safety policy — each planted habit exactly one suggestion of the
+//! right kind (recall), and every habit suggestion a planted habit
+//! (precision).
 
 use std::time::Duration;
 
 use habitd::analysis::routines::DayClass;
-use habitd::analysis::{self, Findings};
+use habitd::analysis::{self, Finding, Findings};
 use habitd::config::DatabaseConfig;
 use habitd::db::{self, Db};
 use habitd::demo::{Home, simulate};
+use habitd::suggest::{self, Context, Draft};
 use jiff::Timestamp;
 
-fn analyse(home: &Home) -> Findings {
+/// The analysis and the suggestions a resident would see.
+fn analyse(home: &Home) -> (Findings, Vec<Draft>) {
     let dir = tempfile::tempdir().unwrap();
     let db = Db::open(&DatabaseConfig {
         path: dir.path().join("habitd.db"),
@@ -28,7 +31,7 @@ fn analyse(home: &Home) -> Findings {
     let mut conn = db.get().unwrap();
     db::events::ensure_activity_time_zone(&mut conn, &home.tz).unwrap();
     let mut ids = db::events::EntityIds::new();
-    for batch in home.records.chunks(1000) {
+    for batch in home.records.chunks(5000) {
         db::events::write_batch(&mut conn, &mut ids, batch, &home.tz).unwrap();
     }
     let automation = habitd::demo::existing_automation();
@@ -62,15 +65,33 @@ fn analyse(home: &Home) -> Findings {
     .unwrap()
     .config;
     let th = config.analysis.thresholds;
-    let routines = analysis::routines::detect(&window, &th);
+    let routines = analysis::routines::detect(&window, &home.tz, &th);
     let sequences = analysis::sequences::detect(&window, &home.tz, &th);
     let synergies = analysis::synergies::detect(&window, &sequences);
-    Findings {
+    let findings = Findings {
         routines,
         sequences,
         synergies,
         unused_features: Vec::new(),
+    };
+    let mut context = Context {
+        policy: Some(config.safety),
+        ..Default::default()
+    };
+    for e in &window.entities {
+        context.known.insert(e.entity_id.clone());
+        if let Some(name) = &e.friendly_name {
+            context.names.insert(e.entity_id.clone(), name.clone());
+        }
+        if let Some(class) = &e.device_class {
+            context
+                .device_classes
+                .insert(e.entity_id.clone(), class.clone());
+        }
     }
+    let mut drafts = suggest::drafts(&findings, &context);
+    suggest::refuse_unsafe(&mut drafts, &context);
+    (findings, drafts)
 }
 
 fn minutes(hhmm: &str) -> f64 {
@@ -78,130 +99,225 @@ fn minutes(hhmm: &str) -> f64 {
     h.parse::<f64>().unwrap() * 60.0 + m.parse::<f64>().unwrap()
 }
 
-fn check_home(seed: u64) {
-    let found = analyse(&simulate(seed));
-    let routine = |entity: &str, state: &str| {
-        found
-            .routines
-            .iter()
-            .find(|r| r.entity_id == entity && r.state == state)
-            .unwrap_or_else(|| {
-                panic!(
-                    "seed {seed}: no routine {entity} → {state}: {:#?}",
-                    found.routines
-                )
-            })
+/// A habit planted in `habitd::demo::household`.
+#[derive(Debug, Clone, Copy, PartialEq)]
+enum Planted {
+    /// An entity's routine: its days, and its (first) time in minutes.
+    Routine(&'static str, DayClass, f64),
+    /// Trigger entity → action entity.
+    Sequence(&'static str, &'static str),
+}
+
+const PLANTED: [Planted; 8] = [
+    Planted::Routine("light.kitchen_ceiling", DayClass::Weekdays, 405.0),
+    Planted::Routine("switch.coffee_machine", DayClass::Weekdays, 394.0),
+    Planted::Routine("cover.bedroom_blind", DayClass::Weekends, 570.0),
+    Planted::Routine("light.porch", DayClass::All, 1435.0),
+    Planted::Routine("light.bedroom", DayClass::All, 1385.0),
+    Planted::Sequence("binary_sensor.hallway_motion", "light.hallway"),
+    Planted::Sequence("binary_sensor.bathroom_humidity", "fan.bathroom"),
+    // The office presence sensor and the office desk lamp: never linked,
+    // a synergy.
+    Planted::Sequence("binary_sensor.office_presence", "light.office_desk"),
+];
+
+/// Which planted habit a suggestion is, if any: the right entities, and
+/// for a routine the right days and a time within ten minutes.
+fn planted(draft: &Draft) -> Option<Planted> {
+    PLANTED.iter().copied().find(|p| match (p, &draft.finding) {
+        (Planted::Routine(entity, days, time), Finding::Routine(r)) => {
+            r.entity_id == *entity
+                && r.days == *days
+                && analysis::stats::circular_diff(minutes(&r.time), *time).abs() <= 10.0
+        }
+        (Planted::Sequence(trigger, action), Finding::Sequence(s)) => {
+            s.trigger_entity == *trigger && s.action_entity == *action
+        }
+        (Planted::Sequence(trigger, action), Finding::Synergy(y)) => {
+            y.trigger_entity == *trigger && y.action_entity == *action
+        }
+        _ => false,
+    })
+}
+
+/// How one household came out: planted habits found (as exactly one
+/// suggestion each), and suggestions that are no planted habit.
+#[derive(Debug, Default)]
+struct Score {
+    found: usize,
+    missed: Vec<Planted>,
+    duplicated: Vec<Planted>,
+    wrong: Vec<String>,
+    suggestions: usize,
+}
+
+fn score(drafts: &[Draft]) -> Score {
+    let mut s = Score {
+        suggestions: drafts.len(),
+        ..Default::default()
     };
-
-    // The weekday morning light, at the same local time on both sides of the
-    // daylight-saving change (a UTC mix-up would split it an hour apart).
-    let kitchen = routine("light.kitchen_ceiling", "on");
-    assert_eq!(kitchen.days, DayClass::Weekdays, "{kitchen:#?}");
-    assert!(
-        (minutes(&kitchen.time) - 405.0).abs() <= 6.0,
-        "{kitchen:#?}"
-    );
-    assert!(kitchen.spread_minutes < 10.0, "{kitchen:#?}");
-    assert!(kitchen.share >= 0.75, "{kitchen:#?}");
-    let off = routine("light.kitchen_ceiling", "off");
-    assert!((minutes(&off.time) - 460.0).abs() <= 6.0, "{off:#?}");
-
-    let blind = routine("cover.bedroom_blind", "open");
-    assert_eq!(blind.days, DayClass::Weekends, "{blind:#?}");
-    assert!((minutes(&blind.time) - 570.0).abs() <= 6.0, "{blind:#?}");
-
-    // Around midnight: one routine, centred near 23:55, not split or at noon.
-    let porch = routine("light.porch", "off");
-    assert_eq!(porch.days, DayClass::All, "{porch:#?}");
-    let to_midnight = analysis::stats::circular_diff(minutes(&porch.time), 1435.0).abs();
-    assert!(to_midnight <= 6.0, "{porch:#?}");
-    assert!(porch.spread_minutes < 12.0, "{porch:#?}");
-
-    // Nothing else is a routine: random use, busy plugs, automations,
-    // measurements, blips.
-    let planted = [
-        ("light.kitchen_ceiling", "on"),
-        ("light.kitchen_ceiling", "off"),
-        ("cover.bedroom_blind", "open"),
-        ("light.porch", "off"),
-    ];
-    for r in &found.routines {
-        assert!(
-            planted.contains(&(r.entity_id.as_str(), r.state.as_str())),
-            "seed {seed}: unexpected routine {r:#?}"
-        );
+    for p in PLANTED {
+        match drafts.iter().filter(|d| planted(d) == Some(p)).count() {
+            0 => s.missed.push(p),
+            1 => s.found += 1,
+            _ => {
+                s.found += 1;
+                s.duplicated.push(p);
+            }
+        }
     }
-
-    // The one sequence: hallway motion → hallway light, seconds later, in
-    // the evening.
-    assert_eq!(
-        found.sequences.len(),
-        1,
-        "seed {seed}: {:#?}",
-        found.sequences
-    );
-    let s = &found.sequences[0];
-    assert_eq!(
-        (
-            s.trigger_entity.as_str(),
-            s.trigger_state.as_str(),
-            s.action_entity.as_str(),
-            s.action_state.as_str()
-        ),
-        ("binary_sensor.hallway_motion", "on", "light.hallway", "on")
-    );
-    assert!(s.delay_median_s > 2.0 && s.delay_median_s < 8.0, "{s:#?}");
-    let (start, end) = s
-        .time_window
-        .clone()
-        .expect("an evening-only sequence has hours");
-    assert!((17..=18).contains(&(minutes(&start) as i64 / 60)), "{s:#?}");
-    assert!((22..=23).contains(&(minutes(&end) as i64 / 60)), "{s:#?}");
-    assert!(s.follows > 0.75 && s.precedes > 0.9, "{s:#?}");
-    assert!(s.z > 10.0, "{s:#?}");
-
-    // Synergies: the office presence sensor and the office light; never the
-    // pair already found as a sequence, nor the automated one.
-    assert!(
-        found
-            .synergies
-            .iter()
-            .any(|y| y.trigger_entity == "binary_sensor.office_presence"
-                && y.action_entity == "light.office_desk"),
-        "{:#?}",
-        found.synergies
-    );
-    assert!(
-        found
-            .synergies
-            .iter()
-            .all(|y| y.action_entity != "light.hallway" && y.action_entity != "light.stairs")
-    );
+    s.wrong = drafts
+        .iter()
+        .filter(|d| planted(d).is_none())
+        .map(|d| format!("{} ({})", d.title, d.id))
+        .collect();
+    s
 }
 
 #[test]
 fn a_simulated_home_yields_exactly_its_planted_habits() {
-    check_home(1);
-}
+    // Seed 1 has the burst of random switching too.
+    let home = simulate(1);
+    let (found, drafts) = analyse(&home);
+    let s = score(&drafts);
+    assert!(
+        s.missed.is_empty() && s.duplicated.is_empty() && s.wrong.is_empty(),
+        "{s:#?}\n{:#?}",
+        drafts.iter().map(|d| &d.title).collect::<Vec<_>>()
+    );
 
-/// Sixty households drawn the same way. Four weeks hold only eight weekend
-/// days, so chance sometimes wins: a light used at random between 18:00 and
-/// 20:00 can fall within ± 11 min on all eight (seeds 10, 17), and a planted
-/// weekend routine can be missed. Measured: 55 of 60 exactly right (misses:
-/// seeds 10, 17, 28, 53, 59), and none
-/// of the misses touches the busy entities, the automation or the
-/// measurement. This fails if accuracy drops below 90 %. (Seed 4 once showed
-/// the porch light "missed" on nights it went off after midnight: fixed.)
-#[test]
-fn most_households_give_exactly_the_planted_answers() {
-    let mut failed = Vec::new();
-    for seed in 1..=60 {
-        if std::panic::catch_unwind(|| check_home(seed)).is_err() {
-            failed.push(seed);
+    // The kitchen light's on and off are one suggestion, one automation,
+    // at the same local time on both sides of the daylight-saving change.
+    let kitchen = found
+        .routines
+        .iter()
+        .find(|r| r.entity_id == "light.kitchen_ceiling")
+        .unwrap();
+    assert_eq!(
+        (kitchen.state.as_str(), kitchen.days),
+        ("on", DayClass::Weekdays)
+    );
+    let end = kitchen.end.as_ref().expect("its off belongs to it");
+    assert_eq!(end.state, "off");
+    assert!((minutes(&end.time) - 460.0).abs() <= 6.0, "{kitchen:#?}");
+    // The coffee machine goes off a steady 22 minutes after it goes on.
+    let coffee = found
+        .routines
+        .iter()
+        .find(|r| r.entity_id == "switch.coffee_machine")
+        .unwrap();
+    let after = coffee.end.as_ref().and_then(|e| e.after_minutes);
+    assert!(
+        after.is_some_and(|a| (a - 22.0).abs() <= 1.0),
+        "{coffee:#?}"
+    );
+    // Late nights are exceptions, not a broken routine.
+    let bedroom = found
+        .routines
+        .iter()
+        .find(|r| r.entity_id == "light.bedroom")
+        .unwrap();
+    assert!(bedroom.spread_minutes < 6.0, "{bedroom:#?}");
+    // The motion light goes off after the motion stops, in the same
+    // automation.
+    let hallway = found
+        .sequences
+        .iter()
+        .find(|s| s.action_entity == "light.hallway")
+        .unwrap();
+    assert!(
+        hallway.delay_median_s > 2.0 && hallway.delay_median_s < 8.0,
+        "{hallway:#?}"
+    );
+    let release = hallway.release.as_ref().expect("the light goes off again");
+    assert_eq!(
+        (
+            release.trigger_state.as_str(),
+            release.action_state.as_str()
+        ),
+        ("off", "off")
+    );
+    // The slow fan: found, with its real delay.
+    let fan = found
+        .sequences
+        .iter()
+        .find(|s| s.action_entity == "fan.bathroom")
+        .unwrap();
+    assert!(
+        fan.delay_median_s > 40.0 && fan.delay_median_s < 150.0,
+        "{fan:#?}"
+    );
+    // Plain words.
+    let titles: Vec<&str> = drafts.iter().map(|d| d.title.as_str()).collect();
+    assert!(
+        titles.iter().any(
+            |t| t.starts_with("Turn on the kitchen ceiling light at 06:4")
+                && t.contains("on weekdays")
+        ),
+        "{titles:#?}"
+    );
+    for d in &drafts {
+        for bad in ["-0", "about 0 times", "× more", " z "] {
+            assert!(!d.description.contains(bad), "{bad}: {}", d.description);
         }
     }
+}
+
+/// The same history as a Home Assistant history file gives it: without
+/// context, so an automation's changes look like anyone's.
+fn without_context(mut home: Home) -> Home {
+    for r in &mut home.records {
+        if let habitd::model::Record::Event(change) = r
+            && change.origin == habitd::model::Origin::Automation
+        {
+            change.origin = habitd::model::Origin::Device;
+        }
+    }
+    home
+}
+
+/// Sixty households drawn the same way (ten with a burst of random
+/// switching), every third also as a history without context. Four weeks
+/// hold only eight weekend days, so chance sometimes wins; what is asserted
+/// is the survey: recall (planted habits found, each as one suggestion) and
+/// precision (suggestions that are a planted habit).
+#[test]
+fn sixty_households_give_their_habits_and_little_else() {
+    let (mut planted, mut found, mut suggestions, mut wrong) = (0, 0, 0, 0);
+    let mut report = Vec::new();
+    let runs = (1..=60u64)
+        .map(|seed| (seed, false))
+        .chain((3..=60u64).step_by(3).map(|seed| (seed, true)));
+    for (seed, bare) in runs {
+        let (home, how) = match bare {
+            false => (simulate(seed), ""),
+            true => (without_context(simulate(seed)), " without context"),
+        };
+        let (_, drafts) = analyse(&home);
+        let s = score(&drafts);
+        planted += PLANTED.len();
+        found += s.found - s.duplicated.len();
+        suggestions += s.suggestions;
+        wrong += s.wrong.len();
+        if !s.missed.is_empty() || !s.wrong.is_empty() || !s.duplicated.is_empty() {
+            report.push(format!("seed {seed}{how}: {s:?}"));
+        }
+    }
+    let recall = found as f64 / planted as f64;
+    let precision = (suggestions - wrong) as f64 / suggestions.max(1) as f64;
+    eprintln!(
+        "recall {found}/{planted} = {recall:.3}, precision {}/{suggestions} = {precision:.3}\n{}",
+        suggestions - wrong,
+        report.join("\n")
+    );
+    // Measured: all 640 planted habits found, 640 of 645 suggestions a
+    // planted habit (the extras: a light switched on at a random time
+    // between 18:00 and 22:30 that fell within minutes on the eight weekend
+    // days, and a lock locked at a random time that did so on weekdays).
+    assert!(recall >= 0.97, "recall {recall:.3}:\n{}", report.join("\n"));
     assert!(
-        failed.len() <= 6,
-        "households not exactly right: {failed:?}"
+        precision >= 0.9,
+        "precision {precision:.3}:\n{}",
+        report.join("\n")
     );
 }

@@ -139,6 +139,19 @@ fn answer(request_line: &str, body: &[u8], automations: &Stored) -> (&'static st
     if path.starts_with("/api/history/period/") {
         return ("200 OK", history_fixture());
     }
+    if path.starts_with("/api/logbook/") {
+        // Who caused two of the history's changes, as Home Assistant's
+        // logbook says it.
+        let entries = serde_json::json!([
+            {"when": "2026-11-28T22:46:50.715835+00:00", "name": "Job running", "state": "on",
+             "entity_id": "input_boolean.job_running", "context_event_type": "automation_triggered",
+             "context_domain": "automation", "context_entity_id": "automation.start_job",
+             "context_name": "Start job"},
+            {"when": "2026-11-28T22:46:51.592965+00:00", "name": "Job running", "state": "off",
+             "entity_id": "input_boolean.job_running", "context_user_id": "0c5a1e"}
+        ]);
+        return ("200 OK", serde_json::to_vec(&entries).unwrap());
+    }
     ("404 Not Found", b"{\"message\": \"not found\"}".to_vec())
 }
 
@@ -183,6 +196,28 @@ fn backfill_fetches_history_a_day_at_a_time_and_imports_it_once() {
         .query_row("SELECT count(*) FROM events", [], |r| r.get(0))
         .unwrap();
     assert_eq!(n, 10);
+    // The logbook of the same days says who caused what: the history
+    // (minimal, without context) could not.
+    let logbook = ha
+        .requests()
+        .into_iter()
+        .filter(|r| r.contains("/api/logbook/") && r.contains("end_time="))
+        .count();
+    assert_eq!(logbook, 2);
+    let origins: Vec<(String, i64)> = db
+        .prepare(
+            "SELECT v.state, v.origin FROM events v JOIN entities e ON e.id = v.entity \
+             WHERE e.entity_id = 'input_boolean.job_running' ORDER BY v.ts",
+        )
+        .unwrap()
+        .query_map([], |r| Ok((r.get(0)?, r.get(1)?)))
+        .unwrap()
+        .collect::<Result<_, _>>()
+        .unwrap();
+    // Device 0, user 1, automation 2 (`model::Origin::code`); the
+    // history's first entry is the state at the start, not a change.
+    let codes: Vec<i64> = origins.iter().map(|o| o.1).collect();
+    assert_eq!(codes, [2, 1, 0], "{origins:?}");
 }
 
 #[test]

@@ -238,10 +238,13 @@ async fn a_failing_llm_degrades_the_job_and_keeps_every_suggestion() {
         status["counts"]["suggestions"]
     );
     assert!(!suggestions.is_empty());
-    assert!(
-        suggestions.iter().all(|s| s["worded_by"] == "habitd"
-            && s["title"].as_str().unwrap().starts_with("Kitchen light"))
-    );
+    assert!(suggestions.iter().all(|s| {
+        s["worded_by"] == "habitd"
+            && s["title"]
+                .as_str()
+                .unwrap()
+                .starts_with("Turn on the kitchen")
+    }));
 }
 
 /// The model rewords descriptions; titles and automation aliases keep
@@ -264,7 +267,7 @@ async fn a_working_llm_rewords_descriptions_but_not_titles_or_automations() {
         (Some("A description."), Some("test-model"))
     );
     let title = on["title"].as_str().unwrap();
-    assert!(title.starts_with("Kitchen light"), "{title}");
+    assert!(title.starts_with("Turn on the kitchen light"), "{title}");
     assert_eq!(
         on["automation"]["actions"][0]["target"]["entity_id"],
         "light.kitchen"

@@ -42,10 +42,10 @@ fn a_routine_becomes_a_suggestion_whose_status_survives_the_next_run() {
         assert!(!on[key].is_null(), "{key} missing: {on:#}");
     }
     assert_eq!(on["status"], "new");
-    // Times are stored in 5-minute slots: 06:43–06:47 centres near 06:45.
+    // The residents' real times, 06:43–06:47: their median.
     let title = on["title"].as_str().unwrap();
     assert!(
-        title.starts_with("Kitchen light on at 06:4") && title.ends_with(" on weekdays"),
+        title.starts_with("Turn on the kitchen light at 06:4") && title.ends_with(" on weekdays"),
         "{title}"
     );
     let automation = &on["automation"];
@@ -81,7 +81,7 @@ fn a_routine_becomes_a_suggestion_whose_status_survives_the_next_run() {
         &[
             "suggestions",
             "reject",
-            "habitd_routine_light_kitchen_off_weekdays",
+            "habitd_routine_switch_kitchen_radio_on_weekdays",
         ],
     );
     assert!(ok);
@@ -92,7 +92,7 @@ fn a_routine_becomes_a_suggestion_whose_status_survives_the_next_run() {
         &[
             "suggestions",
             "dismiss",
-            "habitd_routine_light_kitchen_off_weekdays",
+            "habitd_routine_switch_kitchen_radio_on_weekdays",
         ],
     );
     assert!(!ok && err.contains("rejected"), "{err}");
@@ -112,17 +112,17 @@ fn a_routine_becomes_a_suggestion_whose_status_survives_the_next_run() {
         Some("approved".into())
     );
     assert_eq!(
-        status_of("habitd_routine_light_kitchen_off_weekdays"),
+        status_of("habitd_routine_switch_kitchen_radio_on_weekdays"),
         Some("rejected".into())
     );
     let (_, out, _) = run(&env, &["suggestions", "list", "--status", "new"]);
     assert!(
-        !out.contains("light_kitchen_off"),
+        !out.contains("kitchen_radio"),
         "a rejected suggestion is not offered again: {out}"
     );
 
     // Undoing the rejection offers it again; undoing twice is refused.
-    let off = "habitd_routine_light_kitchen_off_weekdays";
+    let off = "habitd_routine_switch_kitchen_radio_on_weekdays";
     let (ok, out, err) = run(&env, &["suggestions", "restore", off]);
     assert!(ok && out.contains("is now new"), "{out}{err}");
     let (ok, _, err) = run(&env, &["suggestions", "restore", off]);
@@ -155,4 +155,28 @@ fn legacy_syntax_on_request() {
         s["automation"]["action"][0]["service"], "light.turn_on",
         "{s:#}"
     );
+}
+
+#[test]
+fn explain_says_why_a_habit_was_or_was_not_offered() {
+    let dir = tempfile::tempdir().unwrap();
+    let env = base_env(1, dir.path());
+    let file = history(dir.path());
+    assert!(run(&env, &["import", file.to_str().unwrap()]).0);
+    let (ok, out, err) = run(&env, &["explain", "light.kitchen"]);
+    assert!(ok, "{err}");
+    // The morning "on" is kept, with its time; the "off", switched at no
+    // particular time, is rejected with the figure and the threshold.
+    assert!(
+        out.lines()
+            .any(|l| l.contains("kept") && l.contains("→ on (weekdays)") && l.contains("at 06:4")),
+        "{out}"
+    );
+    assert!(
+        out.lines()
+            .any(|l| l.contains("rejected") && l.contains("→ off") && l.contains("(routine_")),
+        "{out}"
+    );
+    let (ok, out, _) = run(&env, &["explain", "light.nowhere"]);
+    assert!(ok && out.contains("no events"), "{out}");
 }

@@ -10,7 +10,8 @@ use common::{Broker, Daemon, Watcher, base_env, habitd, kitchen_history, run_ok}
 use rusqlite::Connection;
 
 const ON: &str = "habitd_routine_light_kitchen_on_weekdays";
-const OFF: &str = "habitd_routine_light_kitchen_off_weekdays";
+/// The other suggestion of the kitchen history: a radio switched on at 07:1x.
+const OFF: &str = "habitd_routine_switch_kitchen_radio_on_weekdays";
 const NONE_OPTION: &str = "(none selected)";
 
 /// habitd's entities, in the order they are announced.
@@ -166,7 +167,7 @@ async fn suggestions_are_shown_and_decided_from_home_assistant() {
     let off_title = options
         .iter()
         .map(|o| o.as_str().unwrap())
-        .find(|o| o.contains(" off "))
+        .find(|o| o.contains(" radio "))
         .unwrap()
         .to_owned();
     watch
@@ -198,7 +199,7 @@ async fn suggestions_are_shown_and_decided_from_home_assistant() {
     let on_title = options
         .iter()
         .map(|o| o.as_str().unwrap())
-        .find(|o| o.contains("light on "))
+        .find(|o| o.contains("kitchen light "))
         .unwrap()
         .to_owned();
     watch.publish("habitd/select/set", on_title, false).await;
@@ -400,7 +401,7 @@ async fn new_suggestions_leave_a_notification_in_home_assistant() {
         body["message"]
             .as_str()
             .unwrap()
-            .contains("Kitchen light on at"),
+            .contains("Turn on the kitchen light at"),
         "{body}"
     );
 }

@@ -24,8 +24,9 @@ use rusqlite::Connection;
 use serde_json::{Value, json};
 
 const TOKEN: &str = "test-token";
-const ROUTINE: &str = "Kitchen ceiling light on at 06:4";
-const SEQUENCE: &str = "Hallway light on when Hallway motion on";
+const ROUTINE: &str = "Turn on the kitchen ceiling light at 06:4";
+const SEQUENCE: &str =
+    "When the hallway motion sensor detects motion in the evening, turn on the hallway light";
 
 fn free_port() -> u16 {
     TcpListener::bind("127.0.0.1:0")
@@ -508,7 +509,7 @@ async fn a_user_reviews_approves_and_deploys_from_the_page() {
     );
     c.goto(&ingress.url).await.unwrap();
     wait_for(&c, "ul.list li").await;
-    let blind = id_of(&open_link(&c, "Bedroom blind").await);
+    let blind = id_of(&open_link(&c, "Open the bedroom blind").await);
     wait_for(&c, "section.card").await;
     click_button(&c, "Dismiss for now").await;
     wait_for(&c, "span.badge.dismissed").await;

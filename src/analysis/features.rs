@@ -4,7 +4,9 @@
 //! diagnostic, and was never seen changing in the window — colour
 //! temperature on a light always left at one white, a power-on behaviour
 //! never configured — is worth a hint. Ranked by how useful such a feature
-//! usually is and by how much the device is used at all.
+//! usually is and by how much the device is used at all; only devices used
+//! in the window, settings (`config`) only for the power-on behaviour, and
+//! at most two hints a device.
 
 use std::collections::HashMap;
 
@@ -83,7 +85,15 @@ pub fn detect(window: &Window, capabilities: &[CapabilityInfo]) -> Vec<UnusedFea
     let mut found = Vec::new();
     for c in capabilities {
         let settable = c.access & 2 != 0;
-        if !settable || c.category.as_deref() == Some("diagnostic") || c.property == "state" {
+        // Settings (`config`) are not features a person uses, except what
+        // a light does after a power cut.
+        let setting = (c.category.as_deref() == Some("config") || c.property.ends_with("_startup"))
+            && !c.property.starts_with("power_on_behavior");
+        if !settable
+            || setting
+            || c.category.as_deref() == Some("diagnostic")
+            || c.property == "state"
+        {
             continue;
         }
         let seen = names_of(c).iter().any(|n| usage.contains_key(n.as_str()));
@@ -91,6 +101,10 @@ pub fn detect(window: &Window, capabilities: &[CapabilityInfo]) -> Vec<UnusedFea
             continue;
         }
         let used = device_usage.get(c.device.as_str()).copied().unwrap_or(0);
+        // A device not used at all in the window: nothing to improve on.
+        if used == 0 {
+            continue;
+        }
         found.push(UnusedFeature {
             id: format!("feature:{}:{}", c.device_ieee, c.property),
             device: c.device.clone(),
@@ -109,8 +123,19 @@ pub fn detect(window: &Window, capabilities: &[CapabilityInfo]) -> Vec<UnusedFea
         });
     }
     found.sort_by(|x, y| y.score.total_cmp(&x.score).then_with(|| x.id.cmp(&y.id)));
+    // A few hints per device, the most useful: a list of every setting of
+    // every bulb is not advice.
+    let mut per_device: HashMap<String, usize> = HashMap::new();
+    found.retain(|f| {
+        let n = per_device.entry(f.device.clone()).or_default();
+        *n += 1;
+        *n <= PER_DEVICE
+    });
     found
 }
+
+/// Hints per device at most.
+const PER_DEVICE: usize = 2;
 
 /// The entity ids a capability's changes are stored under.
 fn names_of(c: &CapabilityInfo) -> Vec<String> {

@@ -4,9 +4,10 @@
 //! from SQLite into the compact structures below, and each miner is a function
 //! of them and of [`Thresholds`], tested with data made in the test.
 //!
-//! - [`routines`]: time-of-day routines from the per-day activity aggregates;
-//! - [`sequences`]: trigger → action pairs from the raw events, with a chance
-//!   correction;
+//! - [`routines`]: time-of-day routines, candidates from the per-day activity
+//!   aggregates, measured on the raw events' real times ([`times`]);
+//! - [`sequences`]: trigger → action pairs from the raw events, judged
+//!   against chance from the same two entities around each event;
 //! - [`synergies`]: devices that could be linked but are not;
 //! - [`features`]: settable capabilities that are never used.
 
@@ -15,6 +16,7 @@ pub mod routines;
 pub mod sequences;
 pub mod stats;
 pub mod synergies;
+pub mod times;
 
 use std::collections::HashSet;
 
@@ -33,14 +35,18 @@ pub struct Thresholds {
     pub routine_window_minutes: u32,
     /// … and a circular spread (standard deviation) of at most this.
     pub routine_max_spread_minutes: f64,
-    /// How far after a trigger an action still counts as following it.
+    /// How far after a trigger an action may still follow it: the horizon
+    /// of the delay distribution (each pair's own delay is learnt within it).
     pub sequence_max_delay_ms: i64,
+    /// A sequence must hold on at least this many different days.
+    pub sequence_min_days: u32,
     /// A sequence needs at least this many occurrences …
     pub sequence_min_occurrences: u32,
     /// … B must follow at least this share of A's occurrences …
     pub sequence_min_confidence: f64,
     /// … and the co-occurrence must exceed chance by this many standard
-    /// deviations (a one-sided binomial z-score).
+    /// deviations (chance: the larger of the mirrored count — the action
+    /// before the trigger — and the window's average rates).
     pub sequence_min_z: f64,
 }
 

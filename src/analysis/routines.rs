@@ -1,9 +1,8 @@
 //! Time-of-day routines: "light.kitchen turns on around 06:45 on weekdays".
 //!
-//! Input is the activity aggregate (per local day and 5-minute slot), so the
-//! cost depends on days × entities, not on the number of raw events, and
-//! local time (with its daylight-saving changes) was settled when the events
-//! were stored.
+//! Candidates come from the activity aggregate (per local day and 5-minute
+//! slot), so the search costs days × entities, not raw events; what a
+//! routine reports comes from the raw events of its candidates ([`times`]).
 //!
 //! For each (entity, state) and day class (weekdays, weekends), every slot of
 //! the clock is a candidate centre; a day "hits" a centre when the state was
@@ -15,20 +14,28 @@
 //! (busy entities hit every window by chance; they fail here). "Chance" is
 //! local: under the null an entity's uses spread evenly over ± 4 windows
 //! around the centre, as often as it is used there, so an entity used only in
-//! the evening gets no credit for "some use near 21:12". The spread is
-//! the circular standard deviation of each day's occurrence nearest the
-//! centre (within three windows of it), so 23:55 ± 10 min across midnight is
-//! one tight routine and a light used anywhere between 18:00 and 20:00 is
-//! not one. Finally the use must be concentrated at the centre: most of the
-//! occurrences within three windows of it fall within one (a hallway light
-//! switched on six times every evening is near 19:00 every day, but not
-//! concentrated there).
+//! the evening gets no credit for "some use near 21:12". The use must be
+//! concentrated at the centre: most of the occurrences within three windows
+//! of it fall within one (a hallway light switched on six times every
+//! evening is near 19:00 every day, but not concentrated there).
+//!
+//! Then the real times: each day's occurrence nearest the centre (within
+//! three windows, across midnight), their median as the time, and the spread
+//! of the days within `max(3 × 1.4826 × MAD, half a window)` of it — a few
+//! late nights are exceptions, not a wider spread — which must stay within
+//! `routine_max_spread_minutes` on enough days; the same second on most days
+//! is a schedule, not a person. An entity's "on" and "off" routines of the
+//! same days become one ([`times::pair_on_off`]). Every (entity, state) and
+//! day class looked at gets a [`Verdict`] with the figure that decided.
 
 use rustc_hash::FxHashMap as HashMap;
 
 use serde::{Deserialize, Serialize};
 
-use super::stats::{self, MINUTES_PER_DAY};
+use jiff::tz::TimeZone;
+
+use super::stats;
+use super::times;
 use super::{Thresholds, Window, is_action_domain};
 
 const SLOTS: usize = 288;
@@ -77,13 +84,22 @@ pub struct Routine {
     pub time: String,
     pub center_minutes: f64,
     pub spread_minutes: f64,
+    /// Every day counted lies within this many minutes of `time`.
+    pub within_minutes: f64,
     /// Days on which it happened near `time`, and days of the class.
     pub days_observed: u32,
     pub days_in_class: u32,
+    /// Days it happened, but far from `time` (a late night): exceptions, not
+    /// part of the spread.
+    pub exceptions: u32,
     pub share: f64,
     /// Standard deviations above chance.
     pub z: f64,
     pub confidence: f64,
+    /// The other half of the habit, when the same entity goes back at its
+    /// own steady time or after a steady while ("off at 07:40", "off 55
+    /// minutes later"): one suggestion, one automation.
+    pub end: Option<times::End>,
 }
 
 /// One (entity, state)'s occupied slots, per day.
@@ -95,8 +111,35 @@ type Days = HashMap<i32, [u64; 5]>;
 /// any evening time on every day, but is not concentrated at one.
 const MIN_CONCENTRATION: f64 = 0.6;
 
-pub fn detect(window: &Window, th: &Thresholds) -> Vec<Routine> {
+pub fn detect(window: &Window, tz: &TimeZone, th: &Thresholds) -> Vec<Routine> {
+    explain(window, tz, th).0
+}
+
+/// Why an (entity, state) is or is not a routine on some days: the figure
+/// and the threshold that decided (what `habitd explain` shows).
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct Verdict {
+    pub entity_id: String,
+    pub state: String,
+    pub days: DayClass,
+    /// `None` when kept; else why not.
+    pub rejected: Option<String>,
+}
+
+/// The routines, and a verdict for every (entity, state) and day class
+/// looked at.
+pub fn explain(window: &Window, tz: &TimeZone, th: &Thresholds) -> (Vec<Routine>, Vec<Verdict>) {
     let automated = window.time_automated();
+    let mut verdicts = Vec::new();
+    let mut verdict = |key: (u32, u32), days: DayClass, rejected: Option<String>| {
+        verdicts.push(Verdict {
+            entity_id: window.entity_id(key.0).to_owned(),
+            state: window.state(key.1).to_owned(),
+            days,
+            rejected,
+        });
+    };
+    let mut pending = Vec::new();
     let mut groups: HashMap<(u32, u32), Days> = HashMap::default();
     // Occurrences per slot, on weekdays and on weekend days.
     let mut counts: HashMap<(u32, u32), [[u32; SLOTS]; 2]> = HashMap::default();
@@ -111,12 +154,24 @@ pub fn detect(window: &Window, th: &Thresholds) -> Vec<Routine> {
         let weekend = usize::from(!DayClass::Weekdays.includes(a.day));
         counts.entry((a.entity, a.state)).or_insert([[0; SLOTS]; 2])[weekend][slot] += a.count;
     }
-    let mut found = Vec::new();
     let mut keys: Vec<_> = groups.keys().copied().collect();
     keys.sort_unstable();
     for key in keys {
         let entity_id = window.entity_id(key.0);
-        if !is_action_domain(entity_id) || automated.contains(entity_id) {
+        if !is_action_domain(entity_id) {
+            verdict(
+                key,
+                DayClass::All,
+                Some("not something a person switches".into()),
+            );
+            continue;
+        }
+        if automated.contains(entity_id) {
+            verdict(
+                key,
+                DayClass::All,
+                Some("an automation already acts on it at a time of day".into()),
+            );
             continue;
         }
         let days = &groups[&key];
@@ -126,52 +181,203 @@ pub fn detect(window: &Window, th: &Thresholds) -> Vec<Routine> {
             .iter_mut()
             .zip(weekend_counts)
             .for_each(|(a, b)| *a += b);
-        let concentrated = |c: &Candidate| {
+        let concentrated = |c: Candidate| {
             let share = match c.class {
                 DayClass::Weekdays => concentration(&weekday_counts, c.center, th),
                 DayClass::Weekends => concentration(&weekend_counts, c.center, th),
                 DayClass::All => concentration(&all_counts, c.center, th),
             };
-            share >= MIN_CONCENTRATION
+            if share >= MIN_CONCENTRATION {
+                Ok(c)
+            } else {
+                Err(format!(
+                    "used all around {}: only {:.0} % of the uses nearby are within {} min of it, less than {:.0} %",
+                    stats::clock(c.center),
+                    100.0 * share,
+                    th.routine_window_minutes,
+                    100.0 * MIN_CONCENTRATION
+                ))
+            }
         };
         let near = near_days(days, window, th);
-        let weekdays =
-            best(days, &near, &weekday_counts, window, DayClass::Weekdays, th).filter(concentrated);
-        let weekends =
-            best(days, &near, &weekend_counts, window, DayClass::Weekends, th).filter(concentrated);
+        let weekdays = best(days, &near, &weekday_counts, window, DayClass::Weekdays, th)
+            .and_then(concentrated);
+        let weekends = best(days, &near, &weekend_counts, window, DayClass::Weekends, th)
+            .and_then(concentrated);
         // Every day when the all-days candidate holds on weekdays and on
         // weekends alike (each class may be too small to pass alone: four
         // weeks have eight weekend days); otherwise each class by itself.
         let merged = best(days, &near, &all_counts, window, DayClass::All, th)
-            .filter(concentrated)
-            .filter(|all| {
-                [DayClass::Weekdays, DayClass::Weekends]
-                    .into_iter()
-                    .all(|class| share_at(&near, window, class, all.center) >= th.routine_min_share)
+            .and_then(concentrated)
+            .and_then(|all| {
+                for class in [DayClass::Weekdays, DayClass::Weekends] {
+                    let share = share_at(&near, window, class, all.center);
+                    if share < th.routine_min_share {
+                        return Err(format!(
+                            "near {} on only {:.0} % of the {}",
+                            stats::clock(all.center),
+                            100.0 * share,
+                            class.as_str()
+                        ));
+                    }
+                }
+                Ok(all)
             });
-        let candidates = match merged {
-            Some(all) => vec![all],
-            None => [weekdays, weekends].into_iter().flatten().collect(),
+        pending.push((key, merged, [weekdays, weekends]));
+    }
+    let wanted = pending
+        .iter()
+        .filter(|(_, m, [a, b])| m.is_ok() || a.is_ok() || b.is_ok())
+        .map(|p| p.0);
+    let times = times::collect(window, tz, wanted);
+    let mut found = Vec::new();
+    let empty = times::ByDay::new();
+    for (key, merged, split) in pending {
+        let entity_id = window.entity_id(key.0);
+        let state = window.state(key.1);
+        let days = times.get(&key).unwrap_or(&empty);
+        let refine = |c: Result<Candidate, String>| {
+            c.and_then(|c| refine(&c, days, window, th, entity_id, state))
         };
-        for c in candidates {
-            let state = window.state(key.1).to_owned();
-            found.push(Routine {
-                id: format!("routine:{entity_id}:{state}:{}", c.class.as_str()),
-                entity_id: entity_id.to_owned(),
-                state,
-                days: c.class,
-                time: stats::clock(c.center),
-                center_minutes: c.center,
-                spread_minutes: c.spread,
-                days_observed: c.hits,
-                days_in_class: c.days,
-                share: c.share,
-                z: c.z,
-                confidence: c.share.min(1.0),
-            });
+        // Every day when the all-days candidate holds with the real times;
+        // otherwise each class by itself.
+        match refine(merged).and_then(|r| one_time_for_all(r, window, th)) {
+            Ok(routine) => {
+                verdict(key, DayClass::All, None);
+                found.push(routine);
+            }
+            Err(why) => {
+                verdict(key, DayClass::All, Some(why));
+                for (class, c) in [DayClass::Weekdays, DayClass::Weekends]
+                    .into_iter()
+                    .zip(split)
+                {
+                    match refine(c) {
+                        Ok(routine) => {
+                            verdict(key, class, None);
+                            found.push(routine);
+                        }
+                        Err(why) => verdict(key, class, Some(why)),
+                    }
+                }
+            }
         }
     }
-    found
+    (times::pair_on_off(found), verdicts)
+}
+
+/// An every-day routine holds only when weekdays and weekends keep one
+/// time: "06:45 on weekdays, 07:20 at weekends" are two habits, not one
+/// spread around 07:00. Each class must have at least half the share of
+/// days a routine needs at the time (a few late weekend nights are
+/// exceptions, not a different habit), and their medians must not be
+/// further apart than twice the larger of their spreads (and 10 minutes).
+fn one_time_for_all(
+    (routine, days): (Routine, Vec<times::Near>),
+    window: &Window,
+    th: &Thresholds,
+) -> Result<(Routine, Vec<times::Near>), String> {
+    for class in [DayClass::Weekdays, DayClass::Weekends] {
+        let hit = days.iter().filter(|n| class.includes(n.day)).count() as f64;
+        let share = hit / f64::from(class_days(window, class).max(1));
+        if share < th.routine_min_share / 2.0 {
+            return Err(format!(
+                "at {} on only {:.0} % of the {}: not every day",
+                routine.time,
+                100.0 * share,
+                class.as_str()
+            ));
+        }
+    }
+    let class_times = |class: DayClass| -> Vec<f64> {
+        days.iter()
+            .filter(|n| class.includes(n.day))
+            .map(|n| stats::circular_diff(routine.center_minutes, n.minutes))
+            .collect()
+    };
+    let (mut weekdays, mut weekends) = (
+        class_times(DayClass::Weekdays),
+        class_times(DayClass::Weekends),
+    );
+    let spread = |d: &[f64]| stats::circular_mean_std(d).map_or(0.0, |(_, s)| s);
+    let widest = spread(&weekdays).max(spread(&weekends));
+    if let (Some(a), Some(b)) = (stats::median(&mut weekdays), stats::median(&mut weekends))
+        && (a - b).abs() > (2.0 * widest).max(10.0)
+    {
+        return Err(format!(
+            "weekdays near {} and weekends near {} differ: two routines, not one",
+            stats::clock(routine.center_minutes + a),
+            stats::clock(routine.center_minutes + b)
+        ));
+    }
+    Ok((routine, days))
+}
+
+/// A candidate measured on the real times of its days: the robust centre
+/// and spread, the exceptions, and no routine when the times are exact to
+/// the second (a schedule, not a person).
+fn refine(
+    c: &Candidate,
+    days: &times::ByDay,
+    window: &Window,
+    th: &Thresholds,
+    entity_id: &str,
+    state: &str,
+) -> Result<(Routine, Vec<times::Near>), String> {
+    let reach = 3.0 * f64::from(th.routine_window_minutes);
+    let nearest = times::nearest(days, c.center, reach, |d| {
+        c.class.includes(d) && (window.first_day..=window.last_day).contains(&d)
+    });
+    let minutes: Vec<f64> = nearest.iter().map(|n| n.minutes).collect();
+    // Days within half a window always count: with eight weekend days the
+    // median deviation is too rough to cut closer than that.
+    let floor = f64::from(th.routine_window_minutes) / 2.0;
+    let robust = stats::robust_times(c.center, &minutes, floor).ok_or("no use")?;
+    let observed = robust.inliers as u32;
+    let share = f64::from(observed) / f64::from(c.days.max(1));
+    let at = stats::clock(robust.center);
+    if robust.spread > th.routine_max_spread_minutes {
+        return Err(format!(
+            "around {at} the times spread ± {:.1} min, more than {:.0} (routine_max_spread)",
+            robust.spread, th.routine_max_spread_minutes
+        ));
+    }
+    if observed < th.routine_min_days || share < th.routine_min_share {
+        return Err(format!(
+            "around {at} on {observed} of {} days ({:.0} %), fewer than {} days or {:.0} % (routine_min_days, routine_min_share)",
+            c.days,
+            100.0 * share,
+            th.routine_min_days,
+            100.0 * th.routine_min_share
+        ));
+    }
+    if times::machine_exact(&nearest, robust.center, robust.reach) {
+        return Err(format!(
+            "at {at} to the same second on most days: a schedule or an automation, not a person"
+        ));
+    }
+    let routine = Routine {
+        id: format!("routine:{entity_id}:{state}:{}", c.class.as_str()),
+        entity_id: entity_id.to_owned(),
+        state: state.to_owned(),
+        days: c.class,
+        time: stats::clock(robust.center),
+        center_minutes: robust.center,
+        spread_minutes: robust.spread,
+        within_minutes: robust.reach.ceil(),
+        days_observed: observed,
+        days_in_class: c.days,
+        exceptions: robust.outliers as u32,
+        share,
+        z: c.z,
+        confidence: share.min(1.0),
+        end: None,
+    };
+    let inliers = nearest
+        .into_iter()
+        .filter(|n| stats::circular_diff(robust.center, n.minutes).abs() <= robust.reach)
+        .collect();
+    Ok((routine, inliers))
 }
 
 /// For each day, the candidate centres it has an occurrence within `k`
@@ -250,10 +456,7 @@ fn concentration(slot_counts: &[u32; SLOTS], center: f64, th: &Thresholds) -> f6
 struct Candidate {
     class: DayClass,
     center: f64,
-    spread: f64,
-    hits: u32,
     days: u32,
-    share: f64,
     z: f64,
 }
 
@@ -268,10 +471,10 @@ fn best(
     window: &Window,
     class: DayClass,
     th: &Thresholds,
-) -> Option<Candidate> {
+) -> Result<Candidate, String> {
     let class_days = class_days(window, class);
     if class_days == 0 {
-        return None;
+        return Err(format!("the window has no {}", class.as_str()));
     }
     let k = half_width(th);
     let mut hits = [0u32; SLOTS];
@@ -288,7 +491,8 @@ fn best(
     let (center_slot, &count) = hits
         .iter()
         .enumerate()
-        .max_by_key(|(s, h)| (**h, std::cmp::Reverse(*s)))?;
+        .max_by_key(|(s, h)| (**h, std::cmp::Reverse(*s)))
+        .ok_or("no use")?;
     // The null: each use lands anywhere within NULL_SPREAD windows of the
     // centre with the probability the entity's own use there has, evenly
     // inside that neighbourhood; never less likely than uniform over the day.
@@ -308,41 +512,31 @@ fn best(
     }
     let share = f64::from(count) / f64::from(class_days);
     let z = stats::z_score(f64::from(count), expected, variance);
-    if count < th.routine_min_days || share < th.routine_min_share || z < MIN_Z {
-        return None;
+    // The centre of the best slot; `refine` takes the real times.
+    let center = center_slot as f64 * SLOT_MINUTES + SLOT_MINUTES / 2.0;
+    let near = format!("near {}", stats::clock(center));
+    if count < th.routine_min_days {
+        return Err(format!(
+            "{near} on {count} days, fewer than {} (routine_min_days)",
+            th.routine_min_days
+        ));
     }
-    // The occurrence nearest the centre on each hit day.
-    let center_guess = center_slot as f64 * SLOT_MINUTES + SLOT_MINUTES / 2.0;
-    let mut times = Vec::new();
-    for (_, bits) in days.iter().filter(|(d, _)| class.includes(**d)) {
-        let nearest = (0..SLOTS)
-            .filter(|s| bits[s / 64] & (1 << (s % 64)) != 0)
-            .map(|s| s as f64 * SLOT_MINUTES + SLOT_MINUTES / 2.0)
-            .min_by(|a, b| {
-                stats::circular_diff(center_guess, *a)
-                    .abs()
-                    .total_cmp(&stats::circular_diff(center_guess, *b).abs())
-            });
-        // Not only the days inside the window: a spread measured on a sample
-        // truncated to ± window could never look wide, and a light used at
-        // any time between 18:00 and 20:00 would pass as a routine.
-        if let Some(t) = nearest
-            && stats::circular_diff(center_guess, t).abs() <= 3.0 * th.routine_window_minutes as f64
-        {
-            times.push(t);
-        }
+    if share < th.routine_min_share {
+        return Err(format!(
+            "{near} on {count} of {class_days} days, {:.0} %, less than {:.0} % (routine_min_share)",
+            100.0 * share,
+            100.0 * th.routine_min_share
+        ));
     }
-    let (center, spread) = stats::circular_mean_std(&times)?;
-    if spread > th.routine_max_spread_minutes {
-        return None;
+    if z < MIN_Z {
+        return Err(format!(
+            "{near} on {count} days, but chance would give {expected:.0}: z = {z:.1}, below {MIN_Z}"
+        ));
     }
-    Some(Candidate {
+    Ok(Candidate {
         class,
-        center: center.rem_euclid(MINUTES_PER_DAY),
-        spread,
-        hits: count,
+        center,
         days: class_days,
-        share,
         z,
     })
 }

@@ -1,32 +1,43 @@
-//! Trigger → action sequences: "when binary_sensor.hallway_motion turns on,
-//! light.hallway turns on within seconds".
+//! Trigger → action sequences: "when the hallway motion sensor detects
+//! motion, the hallway light turns on seconds later".
 //!
-//! One sweep over the window's events in time order keeps the trigger events
-//! of the last `sequence_max_delay` in a queue. Each action event (a person's
-//! or a device's change of an actionable entity) pairs with the distinct
-//! trigger types in the queue. Cost: O(n · q) for n events and q triggers in
-//! one delay window — no scan of all events per event.
+//! There is no hard cut on the delay: each pair's delays are counted up to a
+//! wide horizon (`sequence_max_delay`, ten minutes by default) in bins that
+//! widen with the delay, so a fan that follows "humidity high" two minutes
+//! later is found like a light that follows motion in two seconds.
 //!
-//! The statistic: if trigger A happens at random with its observed rate λ,
-//! an action event has at least one A in the `d` before it with probability
-//! p = 1 − e^(−λd). Over B's n events, chance gives n·p preceded events with
-//! variance n·p·(1−p); a pair is a pattern only if the observed count is at
-//! least `sequence_min_z` standard deviations above that (busy, independent
-//! entities co-occur all day and stay near z = 0). It must also recur
-//! (`sequence_min_occurrences`) and B must follow A reliably
-//! (`sequence_min_confidence`) — within the hours where it holds: a
-//! motion-triggered light that only follows in the evening gets that time
-//! window, found from the per-hour share of A followed by B.
-
-use std::collections::VecDeque;
+//! Chance is judged from the same data, around each event, not from rates
+//! averaged over the window: for the action events preceded by the trigger
+//! within `d` ("forward"), the mirror count is the action events *followed*
+//! by the trigger within `d` ("backward"). Two independent entities produce
+//! both equally often, however busy or bursty they are together — a party,
+//! a cleaning day, a burst of random switching make both counts large, and
+//! the pair stays near zero. A cause makes the forward count large and
+//! leaves the backward one at chance. The expected count is the larger of
+//! the backward count and what the window's average rates give, and the
+//! pair's z-score over the `d` that fits best must reach `sequence_min_z`.
+//!
+//! One sweep in time order keeps, for triggers and actions apart, the
+//! distinct (entity, state) types seen within the horizon, most recent first
+//! (a linked list with move-to-front): each event visits only the types of
+//! the other side that are still within reach, once each. The candidate
+//! pairs that pass are then measured exactly (who followed whom, on which
+//! days, at which hours, with what delays) from their own events alone.
+//!
+//! What a pair must also show to be a habit: enough occurrences, the action
+//! after a large enough share of the trigger's occurrences (within the hours
+//! where it holds), on several different days (not one burst), and a delay
+//! that is not the same to the millisecond each time (that is a machine: an
+//! automation or a device's own link). Of all pairs between the same two
+//! entities, one is kept: the strongest; a same-direction pair with the
+//! other states ("motion stops → light off") becomes its release.
 
 use rustc_hash::FxHashMap as HashMap;
 
-use jiff::Timestamp;
 use jiff::tz::TimeZone;
 use serde::{Deserialize, Serialize};
 
-use super::stats;
+use super::stats::{self, LocalClock};
 use super::{Thresholds, Window, is_action_domain, is_measurement, is_trigger_entity};
 use crate::model::{Origin, is_blip};
 
@@ -38,210 +49,644 @@ pub struct Sequence {
     pub trigger_state: String,
     pub action_entity: String,
     pub action_state: String,
-    /// Trigger occurrences followed by the action within the delay.
+    /// Trigger occurrences (within `time_window`) followed by the action
+    /// within `horizon_s`.
     pub occurrences: u32,
     /// The trigger's occurrences in the window's hours (all day when none).
     pub trigger_count: u32,
     pub action_count: u32,
+    /// Local days on which it happened.
+    pub days: u32,
     /// Share of the trigger's occurrences (within `time_window`) followed by
     /// the action, and share of the action's occurrences preceded by the
     /// trigger.
     pub follows: f64,
     pub precedes: f64,
-    /// Preceded action events expected by chance, and how far above it.
+    /// How many of the action events chance would put within the delay
+    /// after the trigger (from the local, mirrored count), and how far the
+    /// observed count is above it.
     pub expected_by_chance: f64,
     pub z: f64,
+    /// The delay within which the action counts as following.
+    pub horizon_s: f64,
     pub delay_median_s: f64,
     pub delay_p10_s: f64,
     pub delay_p90_s: f64,
     /// Local `hh:mm` start and end where it holds, when not all day.
     pub time_window: Option<(String, String)>,
     pub confidence: f64,
+    /// What undoes the action after the trigger goes back ("motion stops →
+    /// light off about 2 minutes later"), when the data shows it.
+    pub release: Option<Release>,
 }
 
-#[derive(Default)]
-struct Pair {
-    followed: u32,
-    preceded: u32,
-    last_trigger: Option<usize>,
-    /// Delays in tenths of a second (a delay is at most an hour).
-    delays: Vec<u16>,
-    hits_by_hour: [u32; 24],
+/// The second half of a sequence: the trigger's other state, and the
+/// action's other state this long after it.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct Release {
+    pub trigger_state: String,
+    pub action_state: String,
+    pub occurrences: u32,
+    pub delay_median_s: f64,
 }
 
-/// Delays kept per pair for the distribution: plenty for a median and a
-/// 10–90 % range, and small, since every candidate pair keeps its own until
-/// the end of the sweep (tens of thousands of pairs in a busy home).
-const MAX_DELAYS: usize = 256;
-
-/// What one time-ordered sweep over the events counts.
-#[derive(Default)]
-struct Counts {
-    /// Per trigger (entity, state): occurrences, and by local hour.
-    triggers: HashMap<u64, (u32, [u32; 24])>,
-    /// Per action (entity, state): occurrences.
-    actions: HashMap<u64, u32>,
-    pairs: HashMap<(u64, u64), Pair>,
+/// Why a candidate pair was or was not kept: the figure and the threshold.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct Verdict {
+    pub trigger_entity: String,
+    pub trigger_state: String,
+    pub action_entity: String,
+    pub action_state: String,
+    /// `None` when kept; else which test failed, with figure and threshold.
+    pub rejected: Option<String>,
+    pub z: f64,
+    pub occurrences: u32,
 }
 
-/// An (entity, state) as one number.
-fn key(entity: u32, state: u32) -> u64 {
-    (u64::from(entity) << 32) | u64::from(state)
-}
+/// Upper edges of the delay bins, in seconds; the horizon closes the last.
+const EDGES_S: [i64; 16] = [
+    1, 2, 3, 5, 8, 12, 20, 30, 45, 60, 90, 120, 180, 300, 420, 600,
+];
+const MAX_BINS: usize = EDGES_S.len() + 1;
+
+/// A machine repeats a delay to the millisecond; a person never does. This
+/// share of the delays within 2 ms of the median marks one.
+const MACHINE_SHARE: f64 = 0.8;
+const MACHINE_MS: i64 = 2;
 
 pub fn detect(window: &Window, tz: &TimeZone, th: &Thresholds) -> Vec<Sequence> {
+    explain(window, tz, th).0
+}
+
+/// The sequences, and a verdict for every candidate pair that reached the
+/// exact measurement (what `habitd explain` shows).
+pub fn explain(window: &Window, tz: &TimeZone, th: &Thresholds) -> (Vec<Sequence>, Vec<Verdict>) {
     if window.events.is_empty() {
-        return Vec::new();
+        return (Vec::new(), Vec::new());
     }
-    judge(window, sweep(window, tz, th), th)
+    let types = Types::new(window);
+    let edges = edges(th.sequence_max_delay_ms);
+    let bins = sweep(window, &types, &edges, th.sequence_max_delay_ms);
+    let candidates = screen(window, &types, &bins, &edges, th);
+    let mut verdicts = Vec::new();
+    let measured = measure(window, tz, &types, &candidates, th, &mut verdicts);
+    (collapse(measured), verdicts)
 }
 
-/// Counts triggers, actions, and each action following a trigger within the
-/// delay, in one pass with a queue of the triggers still within reach.
-fn sweep(window: &Window, tz: &TimeZone, th: &Thresholds) -> Counts {
-    let ev = &window.events;
-    let trigger_ok: Vec<bool> = window
-        .entities
+/// The bin edges in milliseconds up to the horizon.
+fn edges(horizon_ms: i64) -> Vec<i64> {
+    let mut out: Vec<i64> = EDGES_S
         .iter()
-        .map(|m| is_trigger_entity(m) && !is_measurement(m))
+        .map(|s| s * 1000)
+        .filter(|e| *e < horizon_ms)
         .collect();
-    let action_ok: Vec<bool> = window
-        .entities
-        .iter()
-        .map(|m| is_action_domain(&m.entity_id) && !is_measurement(m))
-        .collect();
-    let blip: Vec<bool> = window.states.iter().map(|s| is_blip(s)).collect();
-
-    let mut hours = HourCache::new(tz);
-    let mut counts = Counts::default();
-    let mut recent: VecDeque<usize> = VecDeque::new();
-    let mut seen_types: Vec<u64> = Vec::new();
-
-    for i in 0..ev.len() {
-        let (e, s, t) = (ev.entity[i], ev.state[i], ev.ts[i]);
-        if blip[s as usize] || ev.origin[i] == Origin::Automation {
-            continue;
-        }
-        while recent
-            .front()
-            .is_some_and(|&j| ev.ts[j] < t - th.sequence_max_delay_ms)
-        {
-            recent.pop_front();
-        }
-        if action_ok[e as usize] {
-            let b = key(e, s);
-            *counts.actions.entry(b).or_default() += 1;
-            // Every trigger event in the window is followed by this action
-            // (counted once per trigger event and pair) …
-            for &j in &recent {
-                if ev.entity[j] == e || ev.ts[j] == t {
-                    continue;
-                }
-                let pair = counts
-                    .pairs
-                    .entry((key(ev.entity[j], ev.state[j]), b))
-                    .or_default();
-                if pair.last_trigger.is_none_or(|last| j > last) {
-                    pair.last_trigger = Some(j);
-                    pair.followed += 1;
-                    pair.hits_by_hour[usize::from(hours.hour(ev.ts[j]))] += 1;
-                }
-            }
-            // … and this action is preceded by each trigger type once, with
-            // the delay to its nearest occurrence.
-            seen_types.clear();
-            for &j in recent.iter().rev() {
-                if ev.entity[j] == e || ev.ts[j] == t {
-                    continue;
-                }
-                let a = key(ev.entity[j], ev.state[j]);
-                if seen_types.contains(&a) {
-                    continue;
-                }
-                seen_types.push(a);
-                let pair = counts.pairs.entry((a, b)).or_default();
-                pair.preceded += 1;
-                if pair.delays.len() < MAX_DELAYS {
-                    pair.delays
-                        .push(((t - ev.ts[j]) / 100).clamp(0, i64::from(u16::MAX)) as u16);
-                }
-            }
-        }
-        if trigger_ok[e as usize] {
-            let trigger = counts.triggers.entry(key(e, s)).or_default();
-            trigger.0 += 1;
-            trigger.1[usize::from(hours.hour(t))] += 1;
-            recent.push_back(i);
-        }
-    }
-    counts
+    out.push(horizon_ms);
+    out
 }
 
-/// Keeps the pairs that happen far more often than chance, on enough
-/// occasions and in enough of the trigger's hours.
-fn judge(window: &Window, counts: Counts, th: &Thresholds) -> Vec<Sequence> {
-    let ev = &window.events;
-    let automated = window.automated_pairs();
-    let span_ms = (ev.ts[ev.len() - 1] - ev.ts[0]).max(1) as f64;
-    let mut found = Vec::new();
-    for ((a, b), pair) in counts.pairs {
-        let (a_entity, a_state) = ((a >> 32) as u32, a as u32);
-        let (b_entity, b_state) = ((b >> 32) as u32, b as u32);
-        let (trigger_entity, action_entity) =
-            (window.entity_id(a_entity), window.entity_id(b_entity));
-        if pair.followed < th.sequence_min_occurrences
-            || automated.contains(&(trigger_entity, action_entity))
-        {
-            continue;
-        }
-        let (n_a, a_by_hour) = counts.triggers.get(&a).copied().unwrap_or_default();
-        let n_b = counts.actions.get(&b).copied().unwrap_or_default();
-        let rate = f64::from(n_a) / span_ms;
-        let p = 1.0 - (-rate * th.sequence_max_delay_ms as f64).exp();
-        let expected = f64::from(n_b) * p;
-        let z = stats::z_score(f64::from(pair.preceded), expected, expected * (1.0 - p));
-        if z < th.sequence_min_z {
-            continue;
-        }
-        let Some(Held {
-            hours: hours_held,
-            followed,
-            triggered,
-        }) = time_window(&pair.hits_by_hour, &a_by_hour, th.sequence_min_confidence)
-        else {
-            continue;
+/// Dense numbers for the trigger and action (entity, state) types, and each
+/// event's.
+struct Types {
+    /// Per event: its trigger type and action type (`NONE` when not one).
+    trigger_of: Vec<u32>,
+    action_of: Vec<u32>,
+    /// Per type: (entity, state).
+    triggers: Vec<(u32, u32)>,
+    actions: Vec<(u32, u32)>,
+}
+
+const NONE: u32 = u32::MAX;
+
+impl Types {
+    fn new(window: &Window) -> Types {
+        let ev = &window.events;
+        let trigger_ok: Vec<bool> = window
+            .entities
+            .iter()
+            .map(|m| is_trigger_entity(m) && !is_measurement(m))
+            .collect();
+        let action_ok: Vec<bool> = window
+            .entities
+            .iter()
+            .map(|m| is_action_domain(&m.entity_id) && !is_measurement(m))
+            .collect();
+        let blip: Vec<bool> = window.states.iter().map(|s| is_blip(s)).collect();
+        let mut t = Types {
+            trigger_of: vec![NONE; ev.len()],
+            action_of: vec![NONE; ev.len()],
+            triggers: Vec::new(),
+            actions: Vec::new(),
         };
-        let follows = f64::from(followed) / f64::from(triggered.max(1));
-        if followed < th.sequence_min_occurrences || follows < th.sequence_min_confidence {
+        let mut ti: HashMap<(u32, u32), u32> = HashMap::default();
+        let mut ai: HashMap<(u32, u32), u32> = HashMap::default();
+        for i in 0..ev.len() {
+            let (e, s) = (ev.entity[i], ev.state[i]);
+            // What an automation did is no person's habit (and its trigger
+            // would look like a perfect cause).
+            if blip[s as usize] || ev.origin[i] == Origin::Automation {
+                continue;
+            }
+            if trigger_ok[e as usize] {
+                t.trigger_of[i] = dense(&mut ti, &mut t.triggers, (e, s));
+            }
+            if action_ok[e as usize] {
+                t.action_of[i] = dense(&mut ai, &mut t.actions, (e, s));
+            }
+        }
+        t
+    }
+}
+
+fn dense(index: &mut HashMap<(u32, u32), u32>, list: &mut Vec<(u32, u32)>, key: (u32, u32)) -> u32 {
+    *index.entry(key).or_insert_with(|| {
+        list.push(key);
+        (list.len() - 1) as u32
+    })
+}
+
+/// The distinct types seen recently, most recent first: a doubly linked
+/// list over dense type numbers with move-to-front.
+struct Recent {
+    head: u32,
+    prev: Vec<u32>,
+    next: Vec<u32>,
+    last_ts: Vec<i64>,
+    /// Occurrences so far, to tell one event of a type from the next.
+    seq: Vec<u32>,
+}
+
+impl Recent {
+    fn new(n: usize) -> Recent {
+        Recent {
+            head: NONE,
+            prev: vec![NONE; n],
+            next: vec![NONE; n],
+            last_ts: vec![i64::MIN; n],
+            seq: vec![0; n],
+        }
+    }
+
+    fn touch(&mut self, x: u32, ts: i64) {
+        let i = x as usize;
+        if self.last_ts[i] != i64::MIN {
+            let (p, n) = (self.prev[i], self.next[i]);
+            if p != NONE {
+                self.next[p as usize] = n;
+            } else {
+                self.head = n;
+            }
+            if n != NONE {
+                self.prev[n as usize] = p;
+            }
+        }
+        self.prev[i] = NONE;
+        self.next[i] = self.head;
+        if self.head != NONE {
+            self.prev[self.head as usize] = x;
+        }
+        self.head = x;
+        self.last_ts[i] = ts;
+        self.seq[i] += 1;
+    }
+
+    /// The types seen in `[now - horizon, now)`, most recent first.
+    fn within(&self, now: i64, horizon: i64) -> impl Iterator<Item = u32> + '_ {
+        let mut cur = self.head;
+        std::iter::from_fn(move || {
+            while cur != NONE {
+                let x = cur;
+                cur = self.next[x as usize];
+                let ts = self.last_ts[x as usize];
+                if now - ts > horizon {
+                    cur = NONE;
+                    return None;
+                }
+                if ts < now {
+                    return Some(x);
+                }
+            }
+            None
+        })
+    }
+}
+
+/// One pair's delay counts: forward (action after trigger) and backward
+/// (trigger after action), per bin. `u16`, saturating: 72 bytes a pair keep
+/// the table of a busy home in cache, and a pair that saturates both ways is
+/// as busy as chance and judged so; no habit happens 65,535 times a month.
+#[derive(Clone)]
+struct Bins {
+    forward: [u16; MAX_BINS],
+    backward: [u16; MAX_BINS],
+    /// The action occurrence last counted backward (each once).
+    last_action_seq: u32,
+}
+
+/// Every touched pair's bins, found through a dense (trigger × action) table.
+struct Table {
+    actions: usize,
+    slot: Vec<u32>,
+    bins: Vec<Bins>,
+    pairs: Vec<(u32, u32)>,
+}
+
+impl Table {
+    fn get(&mut self, trigger: u32, action: u32) -> &mut Bins {
+        let cell = trigger as usize * self.actions + action as usize;
+        if self.slot[cell] == NONE {
+            self.slot[cell] = self.bins.len() as u32;
+            self.pairs.push((trigger, action));
+            self.bins.push(Bins {
+                forward: [0; MAX_BINS],
+                backward: [0; MAX_BINS],
+                last_action_seq: 0,
+            });
+        }
+        &mut self.bins[self.slot[cell] as usize]
+    }
+}
+
+fn bin(edges: &[i64], delay_ms: i64) -> usize {
+    edges.partition_point(|e| *e < delay_ms)
+}
+
+/// The one sweep: forward and backward delay counts of every pair of a
+/// trigger type and an action type within the horizon of each other.
+fn sweep(window: &Window, types: &Types, edges: &[i64], horizon: i64) -> Table {
+    let ev = &window.events;
+    let mut table = Table {
+        actions: types.actions.len(),
+        slot: vec![NONE; types.triggers.len() * types.actions.len()],
+        bins: Vec::new(),
+        pairs: Vec::new(),
+    };
+    let mut triggers = Recent::new(types.triggers.len());
+    let mut actions = Recent::new(types.actions.len());
+    let mut nearby: Vec<u32> = Vec::new();
+    for i in 0..ev.len() {
+        let t = ev.ts[i];
+        let entity = ev.entity[i];
+        let b = types.action_of[i];
+        if b != NONE {
+            nearby.clear();
+            nearby.extend(triggers.within(t, horizon));
+            for &a in &nearby {
+                if types.triggers[a as usize].0 == entity {
+                    continue;
+                }
+                let delay = t - triggers.last_ts[a as usize];
+                let count = &mut table.get(a, b).forward[bin(edges, delay)];
+                *count = count.saturating_add(1);
+            }
+            actions.touch(b, t);
+        }
+        let a = types.trigger_of[i];
+        if a != NONE {
+            nearby.clear();
+            nearby.extend(actions.within(t, horizon));
+            for &b in &nearby {
+                if types.actions[b as usize].0 == entity {
+                    continue;
+                }
+                let (last_ts, seq) = (actions.last_ts[b as usize], actions.seq[b as usize]);
+                let bins = table.get(a, b);
+                // Only the first trigger after an action event counts, as
+                // only the last trigger before one counts forward.
+                if bins.last_action_seq != seq {
+                    bins.last_action_seq = seq;
+                    let count = &mut bins.backward[bin(edges, t - last_ts)];
+                    *count = count.saturating_add(1);
+                }
+            }
+            triggers.touch(a, t);
+        }
+    }
+    table
+}
+
+/// A pair worth measuring exactly, with the delay that fits it best.
+struct Candidate {
+    trigger: u32,
+    action: u32,
+    horizon_ms: i64,
+    expected: f64,
+    z: f64,
+}
+
+/// The pairs whose forward count beats chance at some delay.
+fn screen(
+    window: &Window,
+    types: &Types,
+    table: &Table,
+    edges: &[i64],
+    th: &Thresholds,
+) -> Vec<Candidate> {
+    let ev = &window.events;
+    let span_ms = (ev.ts[ev.len() - 1] - ev.ts[0]).max(1) as f64;
+    let mut trigger_n = vec![0u32; types.triggers.len()];
+    let mut action_n = vec![0u32; types.actions.len()];
+    for i in 0..ev.len() {
+        if let Some(n) = trigger_n.get_mut(types.trigger_of[i] as usize) {
+            *n += 1;
+        }
+        if let Some(n) = action_n.get_mut(types.action_of[i] as usize) {
+            *n += 1;
+        }
+    }
+    let automated = window.automated_pairs();
+    let mut out = Vec::new();
+    for (&(a, b), bins) in table.pairs.iter().zip(&table.bins) {
+        let (ea, eb) = (types.triggers[a as usize].0, types.actions[b as usize].0);
+        if automated.contains(&(window.entity_id(ea), window.entity_id(eb))) {
             continue;
         }
-        let mut delays: Vec<f64> = pair.delays.iter().map(|d| f64::from(*d) / 10.0).collect();
-        let (median, p10, p90) = stats::quantiles(&mut delays).unwrap_or_default();
-        let precedes = f64::from(pair.preceded) / f64::from(n_b.max(1));
-        let (trigger_state, action_state) = (window.state(a_state), window.state(b_state));
-        found.push(Sequence {
-            id: format!("sequence:{trigger_entity}:{trigger_state}:{action_entity}:{action_state}"),
-            trigger_entity: trigger_entity.to_owned(),
-            trigger_state: trigger_state.to_owned(),
-            action_entity: action_entity.to_owned(),
-            action_state: action_state.to_owned(),
-            occurrences: followed,
-            trigger_count: triggered,
-            action_count: n_b,
-            follows,
-            precedes,
-            expected_by_chance: expected,
-            z,
-            delay_median_s: median,
-            delay_p10_s: p10,
-            delay_p90_s: p90,
-            time_window: hours_held
-                .map(|(start, end)| (format!("{start:02}:00"), format!("{end:02}:00"))),
-            confidence: follows.min(1.0) * precedes.sqrt().min(1.0),
-        });
+        let rate = f64::from(trigger_n[a as usize]) / span_ms;
+        let n_b = f64::from(action_n[b as usize]);
+        let (mut forward, mut backward) = (0u32, 0u32);
+        let mut best: Option<Candidate> = None;
+        for (k, &edge) in edges.iter().enumerate() {
+            forward += u32::from(bins.forward[k]);
+            backward += u32::from(bins.backward[k]);
+            let global = n_b * (1.0 - (-rate * edge as f64).exp());
+            let (z, expected) = chance_z(forward, backward, global);
+            if forward >= th.sequence_min_occurrences
+                && z >= th.sequence_min_z
+                && best.as_ref().is_none_or(|c| z > c.z)
+            {
+                best = Some(Candidate {
+                    trigger: a,
+                    action: b,
+                    horizon_ms: edge,
+                    expected,
+                    z,
+                });
+            }
+        }
+        out.extend(best);
     }
-    found.sort_by(|x, y| y.z.total_cmp(&x.z).then_with(|| x.id.cmp(&y.id)));
+    out
+}
+
+/// The z-score of `forward` against chance: the larger of the mirrored
+/// count and the window's average rates give (never below half an event,
+/// so three in a row against nothing is not a certainty). The mirrored
+/// count is itself an estimate, so its own variance counts too.
+fn chance_z(forward: u32, backward: u32, global: f64) -> (f64, f64) {
+    let expected = f64::from(backward).max(global).max(0.5);
+    let variance = expected + f64::from(backward);
+    (
+        stats::z_score(f64::from(forward), expected, variance),
+        expected,
+    )
+}
+
+/// Measures each candidate from its own events: which trigger occurrences
+/// the action followed within the candidate's delay, on which days and
+/// hours, and how late; keeps those that hold.
+fn measure(
+    window: &Window,
+    tz: &TimeZone,
+    types: &Types,
+    candidates: &[Candidate],
+    th: &Thresholds,
+    verdicts: &mut Vec<Verdict>,
+) -> Vec<Sequence> {
+    let ev = &window.events;
+    let mut wanted_t: HashMap<u32, Vec<i64>> = HashMap::default();
+    let mut wanted_a: HashMap<u32, Vec<i64>> = HashMap::default();
+    for c in candidates {
+        wanted_t.entry(c.trigger).or_default();
+        wanted_a.entry(c.action).or_default();
+    }
+    for i in 0..ev.len() {
+        if let Some(times) = wanted_t.get_mut(&types.trigger_of[i]) {
+            times.push(ev.ts[i]);
+        }
+        if let Some(times) = wanted_a.get_mut(&types.action_of[i]) {
+            times.push(ev.ts[i]);
+        }
+    }
+    let mut clock = LocalClock::new(tz);
+    let mut found = Vec::new();
+    for c in candidates {
+        let (ea, sa) = types.triggers[c.trigger as usize];
+        let (eb, sb) = types.actions[c.action as usize];
+        let a_times = wanted_t.get(&c.trigger).map_or(&[][..], Vec::as_slice);
+        let b_times = wanted_a.get(&c.action).map_or(&[][..], Vec::as_slice);
+        let m = follow(a_times, b_times, c.horizon_ms, &mut clock);
+        let mut verdict = Verdict {
+            trigger_entity: window.entity_id(ea).to_owned(),
+            trigger_state: window.state(sa).to_owned(),
+            action_entity: window.entity_id(eb).to_owned(),
+            action_state: window.state(sb).to_owned(),
+            rejected: None,
+            z: c.z,
+            occurrences: 0,
+        };
+        match judge(c, &m, b_times.len() as u32, th) {
+            Err(why) => verdict.rejected = Some(why),
+            Ok(held) => {
+                verdict.occurrences = held.followed;
+                found.push(sequence(&verdict, c, &m, held, b_times.len() as u32));
+            }
+        }
+        verdicts.push(verdict);
+    }
     found
+}
+
+/// What following looks like for one pair.
+struct Followed {
+    hits_by_hour: [u32; 24],
+    triggers_by_hour: [u32; 24],
+    /// Local days with an occurrence followed.
+    days: Vec<i32>,
+    delays_ms: Vec<i64>,
+    preceded: u32,
+}
+
+/// Two pointers over the trigger's and the action's times.
+fn follow(a: &[i64], b: &[i64], horizon: i64, clock: &mut LocalClock) -> Followed {
+    let mut m = Followed {
+        hits_by_hour: [0; 24],
+        triggers_by_hour: [0; 24],
+        days: Vec::new(),
+        delays_ms: Vec::new(),
+        preceded: 0,
+    };
+    let mut j = 0;
+    for &t in a {
+        while j < b.len() && b[j] <= t {
+            j += 1;
+        }
+        let (day, ms) = clock.local(t);
+        let hour = (ms / 3_600_000) as usize;
+        m.triggers_by_hour[hour] += 1;
+        if let Some(&next) = b.get(j)
+            && next - t <= horizon
+        {
+            m.hits_by_hour[hour] += 1;
+            m.delays_ms.push(next - t);
+            if m.days.last() != Some(&day) {
+                m.days.push(day);
+            }
+        }
+    }
+    let mut i = 0;
+    for &t in b {
+        while i < a.len() && a[i] < t {
+            i += 1;
+        }
+        if i > 0 && t - a[i - 1] <= horizon {
+            m.preceded += 1;
+        }
+    }
+    m.days.dedup();
+    m
+}
+
+/// The tests a measured pair must pass; the error says which failed, with
+/// the figure and the threshold.
+fn judge(c: &Candidate, m: &Followed, n_b: u32, th: &Thresholds) -> Result<Held, String> {
+    let Some(held) = time_window(
+        &m.hits_by_hour,
+        &m.triggers_by_hour,
+        th.sequence_min_confidence,
+    ) else {
+        return Err(format!(
+            "the action followed in no hour on at least {:.0} % of the trigger's occurrences",
+            80.0 * th.sequence_min_confidence
+        ));
+    };
+    let follows = f64::from(held.followed) / f64::from(held.triggered.max(1));
+    if held.followed < th.sequence_min_occurrences {
+        return Err(format!(
+            "followed {} times, fewer than {} (sequence_min_occurrences)",
+            held.followed, th.sequence_min_occurrences
+        ));
+    }
+    if follows < th.sequence_min_confidence {
+        return Err(format!(
+            "followed {:.0} % of the trigger's occurrences, less than {:.0} % (sequence_min_confidence)",
+            100.0 * follows,
+            100.0 * th.sequence_min_confidence
+        ));
+    }
+    if (m.days.len() as u32) < th.sequence_min_days {
+        return Err(format!(
+            "seen on {} days, fewer than {} (sequence_min_days): one burst is not a habit",
+            m.days.len(),
+            th.sequence_min_days
+        ));
+    }
+    if machine_exact(&m.delays_ms) {
+        return Err("the delay is the same to the millisecond every time: an automation or a device does this".into());
+    }
+    if n_b == 0 || c.z < th.sequence_min_z {
+        return Err(format!(
+            "z = {:.1}, below {} (sequence_min_z)",
+            c.z, th.sequence_min_z
+        ));
+    }
+    Ok(held)
+}
+
+/// Whether most delays are the same to the millisecond.
+fn machine_exact(delays_ms: &[i64]) -> bool {
+    let mut sorted = delays_ms.to_vec();
+    sorted.sort_unstable();
+    let Some(&median) = sorted.get(sorted.len() / 2) else {
+        return false;
+    };
+    let same = sorted
+        .iter()
+        .filter(|d| (**d - median).abs() <= MACHINE_MS)
+        .count();
+    sorted.len() >= 5 && same as f64 >= MACHINE_SHARE * sorted.len() as f64
+}
+
+fn sequence(v: &Verdict, c: &Candidate, m: &Followed, held: Held, n_b: u32) -> Sequence {
+    let mut delays: Vec<f64> = m.delays_ms.iter().map(|d| *d as f64 / 1000.0).collect();
+    let (median, p10, p90) = stats::quantiles(&mut delays).unwrap_or_default();
+    let follows = f64::from(held.followed) / f64::from(held.triggered.max(1));
+    let precedes = f64::from(m.preceded) / f64::from(n_b.max(1));
+    Sequence {
+        id: format!(
+            "sequence:{}:{}:{}:{}",
+            v.trigger_entity, v.trigger_state, v.action_entity, v.action_state
+        ),
+        trigger_entity: v.trigger_entity.clone(),
+        trigger_state: v.trigger_state.clone(),
+        action_entity: v.action_entity.clone(),
+        action_state: v.action_state.clone(),
+        occurrences: held.followed,
+        trigger_count: held.triggered,
+        action_count: n_b,
+        days: m.days.len() as u32,
+        follows,
+        precedes,
+        // Chance in the same units as `occurrences`, scaled to the hours
+        // where it holds.
+        expected_by_chance: c.expected * f64::from(held.followed) / f64::from(m.preceded.max(1)),
+        z: c.z,
+        horizon_s: c.horizon_ms as f64 / 1000.0,
+        delay_median_s: median,
+        delay_p10_s: p10,
+        delay_p90_s: p90,
+        time_window: held
+            .hours
+            .map(|(start, end)| (format!("{start:02}:00"), format!("{end:02}:00"))),
+        confidence: follows.min(1.0) * precedes.sqrt().min(1.0),
+        release: None,
+    }
+}
+
+/// One sequence per pair of entities: the strongest (trigger state →
+/// action state, either direction); a same-direction pair with both states
+/// different becomes its release.
+fn collapse(mut found: Vec<Sequence>) -> Vec<Sequence> {
+    found.sort_by(|x, y| {
+        strength(y)
+            .total_cmp(&strength(x))
+            .then_with(|| x.id.cmp(&y.id))
+    });
+    let mut kept: Vec<Sequence> = Vec::new();
+    for s in found {
+        let same_pair = kept.iter_mut().find(|k| {
+            let (a, b) = (k.trigger_entity.as_str(), k.action_entity.as_str());
+            (a, b) == (&s.trigger_entity, &s.action_entity)
+                || (b, a) == (&s.trigger_entity, &s.action_entity)
+        });
+        match same_pair {
+            None => kept.push(s),
+            Some(k) => {
+                let is_release = k.trigger_entity == s.trigger_entity
+                    && k.trigger_state != s.trigger_state
+                    && k.action_state != s.action_state;
+                if is_release && k.release.is_none() {
+                    k.release = Some(Release {
+                        trigger_state: s.trigger_state,
+                        action_state: s.action_state,
+                        occurrences: s.occurrences,
+                        delay_median_s: s.delay_median_s,
+                    });
+                }
+            }
+        }
+    }
+    kept
+}
+
+/// Which of several pairs of the same two entities is the habit: one that
+/// starts something (on, open, playing: its undoing becomes the release),
+/// then the one that follows most reliably, most often.
+fn strength(s: &Sequence) -> f64 {
+    let starts = if super::times::undoes(&s.action_state).is_some() {
+        1.0
+    } else {
+        0.0
+    };
+    starts * 1e6 + s.follows * s.precedes.sqrt() * f64::from(s.occurrences).sqrt()
 }
 
 /// Where a pair holds: local hours `[start, end)`, `None` for all day, and
@@ -300,30 +745,6 @@ fn time_window(hits: &[u32; 24], triggers: &[u32; 24], min_confidence: f64) -> O
     })
 }
 
-/// Local hour of day for a UTC time, computed once per UTC hour.
-struct HourCache<'a> {
-    tz: &'a TimeZone,
-    cache: HashMap<i64, u8>,
-}
-
-impl<'a> HourCache<'a> {
-    fn new(tz: &'a TimeZone) -> Self {
-        HourCache {
-            tz,
-            cache: HashMap::default(),
-        }
-    }
-
-    fn hour(&mut self, ts: i64) -> u8 {
-        let utc_hour = ts.div_euclid(3_600_000);
-        *self.cache.entry(utc_hour).or_insert_with(|| {
-            Timestamp::from_millisecond(utc_hour * 3_600_000)
-                .map(|t| self.tz.to_datetime(t).hour() as u8)
-                .unwrap_or(0)
-        })
-    }
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -363,5 +784,35 @@ mod tests {
             time_window(&hits, &triggers, 0.5).unwrap().hours,
             Some((22, 2))
         );
+    }
+
+    #[test]
+    fn chance_is_the_mirrored_count_when_that_is_larger() {
+        // Busy together: as many before as after: nothing.
+        assert!(chance_z(400, 390, 5.0).0 < 1.0);
+        // Rare and one-sided: far above chance.
+        assert!(chance_z(25, 0, 0.1).0 > 5.0);
+        // Three against nothing is not enough.
+        assert!(chance_z(3, 0, 0.0).0 < 5.0);
+    }
+
+    #[test]
+    fn a_fixed_delay_to_the_millisecond_is_a_machine() {
+        assert!(machine_exact(&[120, 121, 120, 120, 119, 120]));
+        assert!(!machine_exact(&[1200, 3400, 2100, 5000, 2500, 4100]));
+        assert!(!machine_exact(&[120, 120]));
+    }
+
+    #[test]
+    fn the_recent_list_holds_each_type_once_most_recent_first() {
+        let mut r = Recent::new(4);
+        r.touch(0, 10);
+        r.touch(1, 20);
+        r.touch(0, 30);
+        r.touch(2, 40);
+        let seen: Vec<u32> = r.within(45, 20).collect();
+        assert_eq!(seen, [2, 0]);
+        let all: Vec<u32> = r.within(45, 100).collect();
+        assert_eq!(all, [2, 0, 1]);
     }
 }

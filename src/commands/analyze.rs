@@ -13,6 +13,7 @@ use tokio_util::sync::CancellationToken;
 
 use super::{CLI_CONNECT_TIMEOUT, out};
 use crate::analysis::Finding;
+use crate::analysis::routines::DayClass;
 use crate::config::Config;
 use crate::daemon::MQTT_GRACE;
 use crate::db::{self, Db};
@@ -182,29 +183,51 @@ pub(super) fn print(report: &AnalyzeReport, json: bool) -> anyhow::Result<()> {
 /// One line a person can read for a finding.
 fn describe(finding: &Finding) -> String {
     match finding {
-        Finding::Routine(r) => format!(
-            "routine   {} → {} at {} ± {:.0} min on {} ({} of {} days)",
-            r.entity_id,
-            r.state,
-            r.time,
-            r.spread_minutes,
-            r.days.as_str(),
-            r.days_observed,
-            r.days_in_class
-        ),
+        Finding::Routine(r) => {
+            let end = match &r.end {
+                Some(e) => match e.after_minutes {
+                    Some(after) => format!(", → {} {after:.0} min later", e.state),
+                    None => format!(", → {} at {}", e.state, e.time),
+                },
+                None => String::new(),
+            };
+            format!(
+                "routine   {} → {} at {} ± {:.1} min {} ({} of {} days, {} exceptions){end}",
+                r.entity_id,
+                r.state,
+                r.time,
+                r.spread_minutes,
+                match r.days {
+                    DayClass::All => "every day",
+                    DayClass::Weekdays => "on weekdays",
+                    DayClass::Weekends => "at weekends",
+                },
+                r.days_observed,
+                r.days_in_class,
+                r.exceptions
+            )
+        }
         Finding::Sequence(s) => {
             let window = match &s.time_window {
                 Some((after, before)) => format!(", {after}–{before}"),
                 None => String::new(),
             };
+            let release = match &s.release {
+                Some(r) => format!(
+                    ", undone by {} → {} after {:.0} s",
+                    r.trigger_state, r.action_state, r.delay_median_s
+                ),
+                None => String::new(),
+            };
             format!(
-                "sequence  {} → {} then {} → {} after {:.0} s (median), {} times, {:.0} % of the time{window}, z = {:.1}",
+                "sequence  {} → {} then {} → {} after {:.0} s (median), {} times on {} days, {:.0} % of the time{window}, z = {:.1}{release}",
                 s.trigger_entity,
                 s.trigger_state,
                 s.action_entity,
                 s.action_state,
                 s.delay_median_s,
                 s.occurrences,
+                s.days,
                 s.follows * 100.0,
                 s.z
             )

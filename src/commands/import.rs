@@ -42,6 +42,7 @@ pub(super) async fn backfill_command(config: Config, days: u32) -> anyhow::Resul
                 let end = now.checked_sub(jiff::SignedDuration::from_hours(24 * i64::from(day)))?;
                 let start = end.checked_sub(jiff::SignedDuration::from_hours(24))?;
                 // On the blocking pool, so waiting for the answer here is fine.
+                importer.attribute(logbook(&runtime, &client, start, end));
                 for answer in runtime.block_on(client.history(start, end, &entities))? {
                     importer
                         .history(&answer[..], progress)
@@ -52,6 +53,30 @@ pub(super) async fn backfill_command(config: Config, days: u32) -> anyhow::Resul
         })
     })
     .await
+}
+
+/// Who caused the day's changes, from Home Assistant's logbook. Without it
+/// (an older or a restricted Home Assistant) the history is imported as it
+/// is, and machine-exact schedules are still recognised by the analysis.
+fn logbook(
+    runtime: &tokio::runtime::Handle,
+    client: &crate::ha::rest::Client,
+    start: Timestamp,
+    end: Timestamp,
+) -> crate::ha::logbook::Origins {
+    let read = runtime
+        .block_on(client.logbook(start, end))
+        .and_then(|answer| crate::ha::logbook::Origins::parse(&answer));
+    match read {
+        Ok(origins) => {
+            tracing::debug!(entries = origins.len(), %start, "logbook read");
+            origins
+        }
+        Err(e) => {
+            tracing::warn!(error = format!("{e:#}"), %start, "no logbook: this day's history is imported without who caused each change");
+            Default::default()
+        }
+    }
 }
 
 /// `habitd import`: blocking, on the calling thread, with `progress` called

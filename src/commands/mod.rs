@@ -8,6 +8,7 @@
 pub mod analyze;
 pub mod check_config;
 pub mod demo;
+pub mod explain;
 pub mod import;
 pub mod suggestions;
 
@@ -59,6 +60,7 @@ pub async fn run(command: Command, config: Config) -> anyhow::Result<()> {
             keep,
         } => demo::command(config, seed, publish, keep, shutdown::signal()).await,
         Command::CheckConfig => check_config::command(&config),
+        Command::Explain { entity } => explain::command(config, entity).await,
         Command::Import { files } => import::import_command(config, files).await,
         Command::Backfill { days } => import::backfill_command(config, days).await,
         Command::Suggestions(command) => suggestions::command(&config, command).await,

@@ -147,6 +147,7 @@ struct RawAnalysis {
     routine_max_spread: String,
     sequence_max_delay: String,
     sequence_min_occurrences: u32,
+    sequence_min_days: u32,
     sequence_min_confidence: f64,
     sequence_min_z: f64,
 }
@@ -857,6 +858,7 @@ fn analysis(raw: RawAnalysis) -> Result<AnalysisConfig, ConfigError> {
         )?,
         sequence_max_delay_ms: max_delay.as_millis() as i64,
         sequence_min_occurrences: raw.sequence_min_occurrences.max(1),
+        sequence_min_days: raw.sequence_min_days.max(1),
         sequence_min_confidence: share(
             "analysis.sequence_min_confidence",
             raw.sequence_min_confidence,

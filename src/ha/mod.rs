@@ -10,6 +10,7 @@ pub mod automation;
 pub mod discovery;
 pub mod eventstream;
 pub mod history;
+pub mod logbook;
 pub mod rest;
 pub mod statestream;
 pub mod version;

@@ -224,6 +224,24 @@ impl Client {
     }
 }
 
+impl Client {
+    /// The logbook answer for `[start, end)`, as raw JSON for
+    /// [`super::logbook::Origins::parse`]: who caused each change.
+    pub async fn logbook(&self, start: Timestamp, end: Timestamp) -> anyhow::Result<Vec<u8>> {
+        let url = format!("{}/api/logbook/{start}", self.base);
+        let request = self
+            .http
+            .get(url)
+            .query(&[("end_time", end.to_string().as_str())]);
+        let body = self
+            .send(request, "GET /api/logbook")
+            .await?
+            .bytes()
+            .await?;
+        Ok(body.to_vec())
+    }
+}
+
 /// Why a deployment did not happen.
 #[derive(Debug, thiserror::Error)]
 pub enum DeployError {

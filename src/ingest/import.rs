@@ -56,6 +56,8 @@ pub struct Importer<'a> {
     pending: Vec<StateChange>,
     staging: Staging,
     report: ImportReport,
+    /// Who caused the changes, when a logbook said (backfill).
+    origins: crate::ha::logbook::Origins,
 }
 
 impl<'a> Importer<'a> {
@@ -81,6 +83,7 @@ impl<'a> Importer<'a> {
             pending: Vec::with_capacity(batch_size),
             staging: Staging::create(&database)?,
             report: ImportReport::default(),
+            origins: Default::default(),
         })
     }
 
@@ -199,12 +202,25 @@ impl<'a> Importer<'a> {
         }
     }
 
+    /// Who caused the changes about to be read (Home Assistant's logbook
+    /// for the same period): a history without context then still tells an
+    /// automation's work from a person's.
+    pub fn attribute(&mut self, origins: crate::ha::logbook::Origins) {
+        self.origins = origins;
+    }
+
     fn change(
         &mut self,
-        change: StateChange,
+        mut change: StateChange,
         progress: &mut dyn FnMut(&ImportReport),
     ) -> anyhow::Result<()> {
         self.report.read += 1;
+        if let Some(origin) = self
+            .origins
+            .get(&change.entity_id, &change.state, change.at)
+        {
+            change.origin = origin;
+        }
         if !self.filter.accepts(&change.entity_id) {
             self.report.filtered += 1;
             return Ok(());

@@ -31,7 +31,8 @@ pub enum Hazard {
     DisarmAlarm,
     OpenValve,
     SwitchOnHeat,
-    /// An appliance switched on because another device changed.
+    /// An appliance switched on or off because another device changed (a
+    /// microwave when the fridge opens; a running dryer when a door does).
     ApplianceOnCue,
     /// The entity matches `safety.never_entities`.
     Listed,
@@ -46,7 +47,9 @@ impl Hazard {
             Hazard::DisarmAlarm => "disarm an alarm",
             Hazard::OpenValve => "open a valve",
             Hazard::SwitchOnHeat => "switch on a heater, oven or other source of heat",
-            Hazard::ApplianceOnCue => "switch on an appliance because another device changed",
+            Hazard::ApplianceOnCue => {
+                "switch an appliance on or off because another device changed"
+            }
             Hazard::Listed => "act on an entity listed in safety.never_entities",
         }
     }
@@ -87,10 +90,23 @@ impl Policy {
         {
             return Some(Hazard::Listed);
         }
+        let words = |list: &[String]| mentions(target, list);
+        let switches = matches!(
+            domain(id),
+            "switch" | "input_boolean" | "light" | "fan" | "humidifier" | "script" | "scene"
+        );
+        // An appliance's use is its own business, on or off: co-occurrence
+        // with a door is no reason to stop a running dryer either.
+        if switches
+            && domain(id) != "light"
+            && cause == Cause::OtherDevice
+            && (words(&self.appliance_words) || target.device_class == Some("outlet"))
+        {
+            return Some(Hazard::ApplianceOnCue);
+        }
         if off {
             return None;
         }
-        let words = |list: &[String]| mentions(target, list);
         let class = target.device_class.unwrap_or_default();
         match domain(id) {
             "lock" => return Some(Hazard::Unlock),
@@ -111,19 +127,8 @@ impl Policy {
         if mentions(target, &["valve".into()]) {
             return Some(Hazard::OpenValve);
         }
-        let switches = matches!(
-            domain(id),
-            "switch" | "input_boolean" | "light" | "fan" | "humidifier" | "script" | "scene"
-        );
         if switches && words(&self.heat_words) {
             return Some(Hazard::SwitchOnHeat);
-        }
-        if switches
-            && domain(id) != "light"
-            && cause == Cause::OtherDevice
-            && (words(&self.appliance_words) || class == "outlet")
-        {
-            return Some(Hazard::ApplianceOnCue);
         }
         None
     }
@@ -252,6 +257,11 @@ mod tests {
             check("switch.plug_3", Some("outlet"), "on", OtherDevice),
             Some(ApplianceOnCue)
         );
+        assert_eq!(
+            check("switch.dryer", None, "off", OtherDevice),
+            Some(ApplianceOnCue)
+        );
+        assert_eq!(check("switch.dryer", None, "off", TimeOfDay), None);
         assert_eq!(check("light.hallway", None, "on", OtherDevice), None);
         assert_eq!(
             check("switch.aquarium_pump", None, "off", TimeOfDay),

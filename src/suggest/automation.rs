@@ -59,19 +59,73 @@ pub struct Plan {
     pub actions: Vec<Action>,
     /// `single` or `restart` (a motion light restarts its timer).
     pub mode: &'static str,
+    /// Triggers that each do their own thing (a light's "on" and its "off"
+    /// in one automation): rendered as triggers with ids and one `choose`
+    /// on `trigger.id`.
+    pub branches: Vec<Branch>,
+}
+
+/// One trigger of a plan with what it alone does.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Branch {
+    /// The trigger id, unique in the plan (`on`, `off`).
+    pub id: &'static str,
+    pub trigger: Trigger,
+    /// Checked only for this trigger, after the plan's own conditions.
+    pub conditions: Vec<Condition>,
+    pub actions: Vec<Action>,
+}
+
+impl Plan {
+    /// One trigger, one or more actions, no branches.
+    pub fn simple(
+        triggers: Vec<Trigger>,
+        conditions: Vec<Condition>,
+        actions: Vec<Action>,
+        mode: &'static str,
+    ) -> Plan {
+        Plan {
+            triggers,
+            conditions,
+            actions,
+            mode,
+            branches: Vec::new(),
+        }
+    }
+
+    /// Every trigger with the actions it leads to (for the safety check).
+    pub fn steps(&self) -> Vec<(Vec<&Trigger>, &Action)> {
+        let plain = self
+            .actions
+            .iter()
+            .map(|a| (self.triggers.iter().collect::<Vec<_>>(), a));
+        let branches = self
+            .branches
+            .iter()
+            .flat_map(|b| b.actions.iter().map(move |a| (vec![&b.trigger], a)));
+        plain.chain(branches).collect()
+    }
 }
 
 impl Plan {
     /// Every entity the automation names.
     pub fn entities(&self) -> Vec<&str> {
-        let from_triggers = self.triggers.iter().filter_map(|t| match t {
+        let triggers = self
+            .triggers
+            .iter()
+            .chain(self.branches.iter().map(|b| &b.trigger));
+        let from_triggers = triggers.filter_map(|t| match t {
             Trigger::State { entity_id, .. }
             | Trigger::Above { entity_id, .. }
             | Trigger::Below { entity_id, .. } => Some(entity_id.as_str()),
             Trigger::Time(_) | Trigger::Sunset => None,
         });
+        let actions = self
+            .actions
+            .iter()
+            .chain(self.branches.iter().flat_map(|b| &b.actions));
         from_triggers
-            .chain(self.actions.iter().map(|a| a.entity_id.as_str()))
+            .chain(actions.map(|a| a.entity_id.as_str()))
             .collect()
     }
 }
@@ -118,53 +172,27 @@ pub fn action_for(entity_id: &str, state: &str) -> Option<Action> {
 pub fn render(id: &str, alias: &str, description: &str, plan: &Plan, syntax: Syntax) -> Value {
     let current = syntax == Syntax::Current;
     let kind_key = if current { "trigger" } else { "platform" };
-    let triggers: Vec<Value> = plan
-        .triggers
-        .iter()
-        .map(|t| match t {
-            Trigger::Time(at) => json!({ kind_key: "time", "at": format!("{at}:00") }),
-            Trigger::State {
-                entity_id,
-                to,
-                for_seconds,
-            } => {
-                let mut v = json!({ kind_key: "state", "entity_id": entity_id, "to": to });
-                if let Some(s) = for_seconds {
-                    v["for"] = json!({ "seconds": s });
-                }
-                v
-            }
-            Trigger::Above { entity_id, value } => {
-                json!({ kind_key: "numeric_state", "entity_id": entity_id, "above": value })
-            }
-            Trigger::Below { entity_id, value } => {
-                json!({ kind_key: "numeric_state", "entity_id": entity_id, "below": value })
-            }
-            Trigger::Sunset => json!({ kind_key: "sun", "event": "sunset" }),
-        })
-        .collect();
-    let conditions: Vec<Value> = plan
-        .conditions
-        .iter()
-        .map(|c| match c {
-            Condition::Weekdays(days) => json!({ "condition": "time", "weekday": days }),
-            Condition::Between { after, before } => {
-                json!({ "condition": "time", "after": format!("{after}:00"), "before": format!("{before}:00") })
-            }
-        })
-        .collect();
     let service_key = if current { "action" } else { "service" };
-    let actions: Vec<Value> = plan
+    let mut triggers: Vec<Value> = plan.triggers.iter().map(|t| trigger(t, kind_key)).collect();
+    let conditions: Vec<Value> = plan.conditions.iter().map(condition).collect();
+    let mut actions: Vec<Value> = plan
         .actions
         .iter()
-        .map(|a| {
-            let mut v = json!({ service_key: a.service, "target": { "entity_id": a.entity_id } });
-            if let Some(data) = &a.data {
-                v["data"] = data.clone();
-            }
-            v
-        })
+        .map(|a| action(a, service_key))
         .collect();
+    if !plan.branches.is_empty() {
+        let mut options = Vec::new();
+        for b in &plan.branches {
+            let mut t = trigger(&b.trigger, kind_key);
+            t["id"] = json!(b.id);
+            triggers.push(t);
+            let mut conditions = vec![json!({ "condition": "trigger", "id": b.id })];
+            conditions.extend(b.conditions.iter().map(condition));
+            let sequence: Vec<Value> = b.actions.iter().map(|a| action(a, service_key)).collect();
+            options.push(json!({ "conditions": conditions, "sequence": sequence }));
+        }
+        actions.push(json!({ "choose": options }));
+    }
     let (t, c, a) = if current {
         ("triggers", "conditions", "actions")
     } else {
@@ -181,6 +209,47 @@ pub fn render(id: &str, alias: &str, description: &str, plan: &Plan, syntax: Syn
     })
 }
 
+fn trigger(t: &Trigger, kind_key: &str) -> Value {
+    match t {
+        Trigger::Time(at) => json!({ kind_key: "time", "at": format!("{at}:00") }),
+        Trigger::State {
+            entity_id,
+            to,
+            for_seconds,
+        } => {
+            let mut v = json!({ kind_key: "state", "entity_id": entity_id, "to": to });
+            if let Some(s) = for_seconds {
+                v["for"] = json!({ "seconds": s });
+            }
+            v
+        }
+        Trigger::Above { entity_id, value } => {
+            json!({ kind_key: "numeric_state", "entity_id": entity_id, "above": value })
+        }
+        Trigger::Below { entity_id, value } => {
+            json!({ kind_key: "numeric_state", "entity_id": entity_id, "below": value })
+        }
+        Trigger::Sunset => json!({ kind_key: "sun", "event": "sunset" }),
+    }
+}
+
+fn condition(c: &Condition) -> Value {
+    match c {
+        Condition::Weekdays(days) => json!({ "condition": "time", "weekday": days }),
+        Condition::Between { after, before } => {
+            json!({ "condition": "time", "after": format!("{after}:00"), "before": format!("{before}:00") })
+        }
+    }
+}
+
+fn action(a: &Action, service_key: &str) -> Value {
+    let mut v = json!({ service_key: a.service, "target": { "entity_id": a.entity_id } });
+    if let Some(data) = &a.data {
+        v["data"] = data.clone();
+    }
+    v
+}
+
 /// The same config as YAML, for `automations.yaml` or the UI's YAML editor.
 pub fn yaml(config: &Value) -> String {
     serde_saphyr::to_string(config).unwrap_or_else(|e| format!("# cannot render YAML: {e}\n"))
@@ -191,12 +260,50 @@ mod tests {
     use super::*;
 
     fn morning() -> Plan {
-        Plan {
-            triggers: vec![Trigger::Time("06:45".into())],
-            conditions: vec![Condition::Weekdays(vec!["mon", "tue", "wed", "thu", "fri"])],
-            actions: vec![action_for("light.kitchen", "on").unwrap()],
-            mode: "single",
-        }
+        Plan::simple(
+            vec![Trigger::Time("06:45".into())],
+            vec![Condition::Weekdays(vec!["mon", "tue", "wed", "thu", "fri"])],
+            vec![action_for("light.kitchen", "on").unwrap()],
+            "single",
+        )
+    }
+
+    #[test]
+    fn branches_become_trigger_ids_and_one_choose() {
+        let plan = Plan {
+            branches: vec![
+                Branch {
+                    id: "on",
+                    trigger: Trigger::Time("06:45".into()),
+                    conditions: vec![],
+                    actions: vec![action_for("light.kitchen", "on").unwrap()],
+                },
+                Branch {
+                    id: "off",
+                    trigger: Trigger::Time("07:40".into()),
+                    conditions: vec![],
+                    actions: vec![action_for("light.kitchen", "off").unwrap()],
+                },
+            ],
+            ..Plan::simple(vec![], vec![], vec![], "single")
+        };
+        let v = render("habitd_x", "a", "d", &plan, Syntax::Current);
+        assert_eq!(
+            v["triggers"][1],
+            json!({"trigger": "time", "at": "07:40:00", "id": "off"})
+        );
+        let option = &v["actions"][0]["choose"][1];
+        assert_eq!(
+            option["conditions"][0],
+            json!({"condition": "trigger", "id": "off"})
+        );
+        assert_eq!(option["sequence"][0]["action"], "light.turn_off");
+        let legacy = render("habitd_x", "a", "d", &plan, Syntax::Legacy);
+        assert_eq!(
+            legacy["action"][0]["choose"][0]["sequence"][0]["service"],
+            "light.turn_on"
+        );
+        assert_eq!(plan.entities(), ["light.kitchen", "light.kitchen"]);
     }
 
     #[test]

@@ -9,6 +9,7 @@
 //! logged (Home Assistant would silently accept a service call on a typo).
 
 pub mod automation;
+pub mod words;
 
 use std::collections::{HashMap, HashSet};
 
@@ -20,7 +21,7 @@ use crate::analysis::{Finding, Findings};
 use crate::model::safety::{self, Cause, Policy, Target};
 use crate::model::slugify;
 use crate::model::synergy::Start;
-use automation::{Condition, Plan, Trigger, action_for};
+use automation::{Branch, Condition, Plan, Trigger, action_for};
 
 /// A suggestion before it is stored (and before an LLM rewords it).
 #[derive(Debug, Clone, PartialEq)]
@@ -47,10 +48,6 @@ pub struct Context {
 }
 
 impl Context {
-    fn name<'a>(&'a self, entity_id: &'a str) -> &'a str {
-        self.names.get(entity_id).map_or(entity_id, String::as_str)
-    }
-
     fn target<'a>(&'a self, entity_id: &'a str) -> Target<'a> {
         Target {
             entity_id,
@@ -73,16 +70,21 @@ pub fn refuse_unsafe(drafts: &mut Vec<Draft>, context: &Context) -> usize {
         let Some(plan) = &d.plan else {
             return true;
         };
-        let cause = if plan
-            .triggers
-            .iter()
-            .all(|t| matches!(t, Trigger::Time(_) | Trigger::Sunset))
-        {
-            Cause::TimeOfDay
-        } else {
-            Cause::OtherDevice
-        };
-        for action in &plan.actions {
+        for (triggers, action) in plan.steps() {
+            // Only the clock (or the entity's own earlier change: "off 22
+            // minutes after on") starting it, or another device: judged for
+            // each action with the triggers that lead to it.
+            let own_or_clock = |t: &&Trigger| match t {
+                Trigger::Time(_) | Trigger::Sunset => true,
+                Trigger::State { entity_id, .. }
+                | Trigger::Above { entity_id, .. }
+                | Trigger::Below { entity_id, .. } => *entity_id == action.entity_id,
+            };
+            let cause = if triggers.iter().all(own_or_clock) {
+                Cause::TimeOfDay
+            } else {
+                Cause::OtherDevice
+            };
             let hvac_mode = action
                 .data
                 .as_ref()
@@ -145,7 +147,9 @@ pub fn drafts(findings: &Findings, context: &Context) -> Vec<Draft> {
     out
 }
 
-/// A routine: at its time, on its days, put the entity in its state.
+/// A routine: at its time, on its days, put the entity in its state; and
+/// back, at its own time or a steady while later, when that is part of the
+/// habit.
 fn routine(r: &Routine, context: &Context) -> Option<Draft> {
     let action = action_for(&r.entity_id, &r.state)?;
     let conditions = match r.days {
@@ -155,43 +159,112 @@ fn routine(r: &Routine, context: &Context) -> Option<Draft> {
         }
         DayClass::Weekends => vec![Condition::Weekdays(vec!["sat", "sun"])],
     };
-    let days = match r.days {
-        DayClass::All => "every day".to_owned(),
-        other => format!("on {}", other.as_str()),
+    let (days, day_nouns) = match r.days {
+        DayClass::All => ("every day", "days"),
+        DayClass::Weekdays => ("on weekdays", "weekdays"),
+        DayClass::Weekends => ("at weekends", "weekend days"),
     };
+    let thing = words::thing(&r.entity_id, context);
+    let mut title = format!(
+        "{} at {} {days}",
+        words::command(&r.entity_id, &r.state, &thing),
+        r.time
+    );
+    let mut description = format!(
+        "On {} of {} {day_nouns}, {} of {}.",
+        r.days_observed,
+        r.days_in_class,
+        words::within(r.within_minutes),
+        r.time
+    );
+    if r.exceptions > 0 {
+        description.push_str(&format!(
+            " On {} other {} it happened much earlier or later; those are left out.",
+            r.exceptions,
+            if r.exceptions == 1 { "day" } else { "days" }
+        ));
+    }
+    let mut plan = Plan::simple(
+        vec![Trigger::Time(r.time.clone())],
+        conditions,
+        vec![action.clone()],
+        "single",
+    );
+    if let Some(end) = &r.end
+        && let Some(undo) = action_for(&r.entity_id, &end.state)
+    {
+        let (end_trigger, end_words) = match end.after_minutes {
+            Some(after) => (
+                Trigger::State {
+                    entity_id: r.entity_id.clone(),
+                    to: r.state.clone(),
+                    for_seconds: Some((after * 60.0).round() as u32),
+                },
+                format!("{} again {} minutes later", words::back(&end.state), after),
+            ),
+            None => (
+                Trigger::Time(end.time.clone()),
+                format!("{} at {}", words::back(&end.state), end.time),
+            ),
+        };
+        title = format!("{title}, {end_words}");
+        description.push_str(&match end.after_spread_minutes {
+            Some(spread) => format!(
+                " It goes {} again about {:.0} minutes later (give or take {:.0}), steadier than any time of day.",
+                words::back(&end.state),
+                end.after_minutes.unwrap_or_default(),
+                spread.max(1.0)
+            ),
+            None => format!(
+                " It goes {} at about {} (on {} days).",
+                words::back(&end.state),
+                end.time,
+                end.days_observed
+            ),
+        });
+        // The end only after the start's own time: a light switched on by
+        // hand in the evening is not switched off by this.
+        let end_conditions = match end.after_minutes {
+            Some(_) => vec![Condition::Between {
+                after: r.time.clone(),
+                before: stats_clock(r.center_minutes + 180.0),
+            }],
+            None => vec![],
+        };
+        plan.triggers.clear();
+        plan.actions.clear();
+        plan.branches = vec![
+            Branch {
+                id: "start",
+                trigger: Trigger::Time(r.time.clone()),
+                conditions: vec![],
+                actions: vec![action],
+            },
+            Branch {
+                id: "end",
+                trigger: end_trigger,
+                conditions: end_conditions,
+                actions: vec![undo],
+            },
+        ];
+    }
     Some(Draft {
         id: suggestion_id(&r.id),
-        title: format!(
-            "{} {} at {} {days}",
-            context.name(&r.entity_id),
-            verb(&r.state),
-            r.time
-        ),
-        description: format!(
-            "Seen on {} of {} {} at {} ± {:.0} min ({:.0}× more regular than chance would allow).",
-            r.days_observed,
-            r.days_in_class,
-            match r.days {
-                DayClass::All => "days",
-                DayClass::Weekdays => "weekdays",
-                DayClass::Weekends => "weekend days",
-            },
-            r.time,
-            r.spread_minutes,
-            r.z.max(0.0)
-        ),
+        title: words::sentence(&title),
+        description,
         confidence: r.confidence,
         finding: Finding::Routine(r.clone()),
-        plan: Some(Plan {
-            triggers: vec![Trigger::Time(r.time.clone())],
-            conditions,
-            actions: vec![action],
-            mode: "single",
-        }),
+        plan: Some(plan),
     })
 }
 
-/// A sequence: when the trigger changes, do what followed it.
+/// `hh:mm` of minutes after midnight (wrapping).
+fn stats_clock(minutes: f64) -> String {
+    crate::analysis::stats::clock(minutes)
+}
+
+/// A sequence: when the trigger changes, do what followed it; and undo it
+/// a while after the trigger goes back, when the data shows that too.
 fn sequence(s: &Sequence, context: &Context) -> Option<Draft> {
     let action = action_for(&s.action_entity, &s.action_state)?;
     let conditions = match &s.time_window {
@@ -202,41 +275,82 @@ fn sequence(s: &Sequence, context: &Context) -> Option<Draft> {
         None => vec![],
     };
     let hours = match &s.time_window {
-        Some((after, before)) => format!(" between {after} and {before}"),
+        Some((after, before)) => format!(" {}", words::hours(after, before)),
         None => String::new(),
     };
+    let (trigger, target) = (
+        words::thing(&s.trigger_entity, context),
+        words::thing(&s.action_entity, context),
+    );
+    let mut title = format!(
+        "When {trigger} {}{hours}, {}",
+        words::happens(&s.trigger_entity, &s.trigger_state, context),
+        words::command(&s.action_entity, &s.action_state, &target)
+    );
+    let mut description = format!(
+        "{} of {} times{hours}, {} later (on {} days); by chance this would happen {}.",
+        s.occurrences,
+        s.trigger_count,
+        words::duration(s.delay_median_s),
+        s.days,
+        words::chance(s.expected_by_chance)
+    );
+    let on = Trigger::State {
+        entity_id: s.trigger_entity.clone(),
+        to: s.trigger_state.clone(),
+        for_seconds: None,
+    };
+    let mut plan = Plan::simple(
+        vec![on.clone()],
+        conditions,
+        vec![action.clone()],
+        "restart",
+    );
+    if let Some(release) = &s.release
+        && let Some(undo) = action_for(&s.action_entity, &release.action_state)
+    {
+        let after = words::duration(release.delay_median_s);
+        let stops = words::happens(&s.trigger_entity, &release.trigger_state, context);
+        title = format!(
+            "{title}, and {} again {after} after it {stops}",
+            words::back(&release.action_state)
+        );
+        description.push_str(&format!(
+            " It goes {} again {after} after {trigger} {stops} ({} times).",
+            words::back(&release.action_state),
+            release.occurrences
+        ));
+        // The hours hold for the start only: a light switched on at 22:58
+        // still goes off after 23:00.
+        let start_conditions = std::mem::take(&mut plan.conditions);
+        plan.triggers.clear();
+        plan.actions.clear();
+        plan.branches = vec![
+            Branch {
+                id: "start",
+                trigger: on,
+                conditions: start_conditions,
+                actions: vec![action],
+            },
+            Branch {
+                id: "end",
+                trigger: Trigger::State {
+                    entity_id: s.trigger_entity.clone(),
+                    to: release.trigger_state.clone(),
+                    for_seconds: Some(release.delay_median_s.round().max(1.0) as u32),
+                },
+                conditions: vec![],
+                actions: vec![undo],
+            },
+        ];
+    }
     Some(Draft {
         id: suggestion_id(&s.id),
-        title: format!(
-            "{} {} when {} {}{hours}",
-            context.name(&s.action_entity),
-            verb(&s.action_state),
-            context.name(&s.trigger_entity),
-            verb(&s.trigger_state)
-        ),
-        description: format!(
-            "{} followed {} of {} times{hours}, {:.0} s later (median; 80 % within {:.0}–{:.0} s). Two independent \
-             devices this busy would coincide about {:.0} times.",
-            context.name(&s.action_entity),
-            s.occurrences,
-            s.trigger_count,
-            s.delay_median_s,
-            s.delay_p10_s,
-            s.delay_p90_s,
-            s.expected_by_chance
-        ),
+        title: words::sentence(&title),
+        description,
         confidence: s.confidence,
         finding: Finding::Sequence(s.clone()),
-        plan: Some(Plan {
-            triggers: vec![Trigger::State {
-                entity_id: s.trigger_entity.clone(),
-                to: s.trigger_state.clone(),
-                for_seconds: None,
-            }],
-            conditions,
-            actions: vec![action],
-            mode: "restart",
-        }),
+        plan: Some(plan),
     })
 }
 
@@ -244,37 +358,43 @@ fn sequence(s: &Sequence, context: &Context) -> Option<Draft> {
 fn synergy(y: &Synergy, context: &Context) -> Option<Draft> {
     let response = y.kind.response();
     let entity_id = y.trigger_entity.clone();
-    let trigger = match response.start {
-        Start::Becomes { to, for_seconds } => Trigger::State {
-            entity_id,
-            to: to.into(),
-            for_seconds,
-        },
-        Start::Above(value) => Trigger::Above { entity_id, value },
-        Start::Below(value) => Trigger::Below { entity_id, value },
+    let sensor = words::thing(&y.trigger_entity, context);
+    let (trigger, when) = match response.start {
+        Start::Becomes { to, for_seconds } => (
+            Trigger::State {
+                entity_id,
+                to: to.into(),
+                for_seconds,
+            },
+            format!(
+                "{sensor} {}",
+                words::happens(&y.trigger_entity, to, context)
+            ),
+        ),
+        Start::Above(value) => (
+            Trigger::Above { entity_id, value },
+            format!("{sensor} goes above {value}"),
+        ),
+        Start::Below(value) => (
+            Trigger::Below { entity_id, value },
+            format!("{sensor} falls below {value}"),
+        ),
     };
     let action = action_for(&y.action_entity, response.result)?;
+    let target = words::thing(&y.action_entity, context);
     Some(Draft {
         id: suggestion_id(&y.id),
-        title: format!(
-            "Let {} control {}",
-            context.name(&y.trigger_entity),
-            context.name(&y.action_entity)
-        ),
+        title: words::sentence(&format!(
+            "When {when}, {}",
+            words::command(&y.action_entity, response.result, &target)
+        )),
         description: format!(
-            "Both are in {} and nothing links them yet; {} changed {} times in the window.",
-            y.area,
-            context.name(&y.action_entity),
-            y.action_usage
+            "Both are in the {} and nothing links them yet; {target} changed {} times in the window.",
+            y.area, y.action_usage
         ),
         confidence: y.confidence,
         finding: Finding::Synergy(y.clone()),
-        plan: Some(Plan {
-            triggers: vec![trigger],
-            conditions: vec![],
-            actions: vec![action],
-            mode: "restart",
-        }),
+        plan: Some(Plan::simple(vec![trigger], vec![], vec![action], "restart")),
     })
 }
 
@@ -283,21 +403,25 @@ fn synergy(y: &Synergy, context: &Context) -> Option<Draft> {
 fn unused_feature(f: &UnusedFeature) -> Option<Draft> {
     // An example where one makes sense: warm light in the evening.
     let plan = match (f.property.starts_with("color_temp"), &f.entity_id) {
-        (true, Some(light)) if light.starts_with("light.") => Some(Plan {
-            triggers: vec![Trigger::Sunset],
-            conditions: vec![],
-            actions: vec![automation::Action {
+        (true, Some(light)) if light.starts_with("light.") => Some(Plan::simple(
+            vec![Trigger::Sunset],
+            vec![],
+            vec![automation::Action {
                 service: "light.turn_on".into(),
                 entity_id: light.clone(),
                 data: Some(serde_json::json!({ "color_temp_kelvin": 2700 })),
             }],
-            mode: "single",
-        }),
+            "single",
+        )),
         _ => None,
     };
     Some(Draft {
         id: suggestion_id(&f.id),
-        title: format!("Try {} on {}", f.name.to_lowercase(), f.device),
+        title: format!(
+            "Try the {} of the {}",
+            f.name.to_lowercase().replace('_', " "),
+            f.device.replace(['/', '_'], " ")
+        ),
         description: if f.write_only {
             format!(
                 "{} can set {} ({}); it never reports it, so habitd cannot tell whether it is used.",
@@ -313,20 +437,6 @@ fn unused_feature(f: &UnusedFeature) -> Option<Draft> {
         finding: Finding::UnusedFeature(f.clone()),
         plan,
     })
-}
-
-/// "turns on", "opens", "locks" … for a resulting state.
-fn verb(state: &str) -> String {
-    match state {
-        "on" => "on".into(),
-        "off" => "off".into(),
-        "open" => "opens".into(),
-        "closed" => "closes".into(),
-        "locked" => "locks".into(),
-        "unlocked" => "unlocks".into(),
-        "playing" => "plays".into(),
-        other => format!("→ {other}"),
-    }
 }
 
 #[cfg(test)]

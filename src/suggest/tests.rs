@@ -13,11 +13,14 @@ fn routine() -> Routine {
         time: "06:45".into(),
         center_minutes: 405.0,
         spread_minutes: 5.2,
+        within_minutes: 3.0,
         days_observed: 18,
         days_in_class: 20,
+        exceptions: 0,
         share: 0.9,
         z: 9.1,
         confidence: 0.9,
+        end: None,
     }
 }
 
@@ -31,15 +34,18 @@ fn sequence(action: &str) -> Sequence {
         occurrences: 120,
         trigger_count: 130,
         action_count: 125,
+        days: 25,
         follows: 0.92,
         precedes: 0.96,
         expected_by_chance: 3.0,
         z: 40.0,
+        horizon_s: 12.0,
         delay_median_s: 4.0,
         delay_p10_s: 2.0,
         delay_p90_s: 7.0,
         time_window: Some(("18:00".into(), "23:00".into())),
         confidence: 0.9,
+        release: None,
     }
 }
 
@@ -61,11 +67,10 @@ fn a_routine_becomes_a_weekday_time_automation_with_its_evidence() {
     };
     let d = &drafts(&findings, &context())[0];
     assert_eq!(d.id, "habitd_routine_light_kitchen_on_weekdays");
-    assert_eq!(d.title, "Kitchen light on at 06:45 on weekdays");
-    assert!(
-        d.description.contains("18 of 20 weekdays at 06:45 ± 5 min"),
-        "{}",
-        d.description
+    assert_eq!(d.title, "Turn on the kitchen light at 06:45 on weekdays");
+    assert_eq!(
+        d.description,
+        "On 18 of 20 weekdays, within 3 minutes of 06:45."
     );
     let config = automation::render(
         &d.id,
@@ -96,6 +101,108 @@ fn a_sequence_keeps_its_hours_as_a_condition() {
     );
     assert!(
         matches!(&plan.triggers[0], Trigger::State { entity_id, to, .. } if entity_id == "binary_sensor.hall_motion" && to == "on")
+    );
+}
+
+#[test]
+fn on_and_off_become_one_automation_with_trigger_ids() {
+    let mut r = routine();
+    r.end = Some(crate::analysis::times::End {
+        state: "off".into(),
+        time: "07:40".into(),
+        spread_minutes: 6.0,
+        days_observed: 17,
+        after_minutes: None,
+        after_spread_minutes: None,
+    });
+    let findings = Findings {
+        routines: vec![r.clone()],
+        ..Default::default()
+    };
+    let d = &drafts(&findings, &context())[0];
+    assert_eq!(
+        d.title,
+        "Turn on the kitchen light at 06:45 on weekdays, off at 07:40"
+    );
+    let config = automation::render(
+        &d.id,
+        &d.title,
+        "",
+        d.plan.as_ref().unwrap(),
+        crate::model::Syntax::Current,
+    );
+    assert_eq!(config["triggers"][1]["at"], "07:40:00");
+    assert_eq!(config["triggers"][1]["id"], "end");
+    assert_eq!(config["conditions"][0]["weekday"][0], "mon");
+    assert_eq!(
+        config["actions"][0]["choose"][1]["sequence"][0]["action"],
+        "light.turn_off"
+    );
+
+    // When the duration is steadier: off that long after on, and only after
+    // the routine's own start.
+    r.end.as_mut().unwrap().after_minutes = Some(55.0);
+    r.end.as_mut().unwrap().after_spread_minutes = Some(1.0);
+    let findings = Findings {
+        routines: vec![r],
+        ..Default::default()
+    };
+    let d = &drafts(&findings, &context())[0];
+    assert!(
+        d.title.ends_with(", off again 55 minutes later"),
+        "{}",
+        d.title
+    );
+    let plan = d.plan.as_ref().unwrap();
+    assert_eq!(
+        plan.branches[1].trigger,
+        Trigger::State {
+            entity_id: "light.kitchen".into(),
+            to: "on".into(),
+            for_seconds: Some(3300)
+        }
+    );
+}
+
+#[test]
+fn a_sequence_reads_as_what_happens_with_its_evidence() {
+    let mut s = sequence("light.hall");
+    s.release = Some(crate::analysis::sequences::Release {
+        trigger_state: "off".into(),
+        action_state: "off".into(),
+        occurrences: 100,
+        delay_median_s: 130.0,
+    });
+    let mut context = context();
+    context
+        .device_classes
+        .insert("binary_sensor.hall_motion".into(), "motion".into());
+    let findings = Findings {
+        sequences: vec![s],
+        ..Default::default()
+    };
+    let d = &drafts(&findings, &context)[0];
+    assert_eq!(
+        d.title,
+        "When the hall motion sensor detects motion in the evening, turn on the hall light, and off again about 2 minutes after it stops detecting motion"
+    );
+    assert!(
+        d.description
+            .starts_with("120 of 130 times in the evening, about 4 s later (on 25 days); by chance this would happen about 3 times."),
+        "{}",
+        d.description
+    );
+    let plan = d.plan.as_ref().unwrap();
+    // The evening holds for switching on; switching off follows the motion.
+    assert!(plan.conditions.is_empty());
+    assert_eq!(plan.branches[0].conditions.len(), 1);
+    assert_eq!(
+        plan.branches[1].trigger,
+        Trigger::State {
+            entity_id: "binary_sensor.hall_motion".into(),
+            to: "off".into(),
+            for_seconds: Some(130)
+        }
     );
 }
 
@@ -204,11 +311,14 @@ fn unsafe_actions_are_never_suggested() {
         time: "06:35".into(),
         center_minutes: 395.0,
         spread_minutes: 4.0,
+        within_minutes: 6.0,
         days_observed: 18,
         days_in_class: 20,
+        exceptions: 0,
         share: 0.9,
         z: 9.0,
         confidence: 0.9,
+        end: None,
     };
     let findings = Findings {
         routines: vec![
@@ -243,6 +353,7 @@ fn unsafe_actions_are_never_suggested() {
     };
     let mut all = drafts(&findings, &context);
     assert_eq!(all.len(), 5);
+    // (The coffee machine's routine is kept: at a time of day is fine.)
     assert_eq!(refuse_unsafe(&mut all, &context), 3);
     let kept: Vec<&str> = all.iter().map(|d| d.finding.id()).collect();
     assert_eq!(

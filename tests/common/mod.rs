@@ -391,8 +391,10 @@ pub fn start_daemon_with(port: u16, dir: tempfile::TempDir, extra: &[(&str, &str
     Daemon { child, dir }
 }
 
-/// Four weeks of a kitchen light switched on by hand at 06:45 on weekdays,
-/// ending now, as eventstream lines.
+/// Four weeks of a kitchen light switched on by hand at 06:45 and a kitchen
+/// radio at 07:15 on weekdays, each switched off again at no particular
+/// time (so each is one routine of its own), ending now, as eventstream
+/// lines.
 pub fn kitchen_history(dir: &std::path::Path) -> std::path::PathBuf {
     let path = dir.join("events.jsonl");
     use std::io::Write;
@@ -400,6 +402,12 @@ pub fn kitchen_history(dir: &std::path::Path) -> std::path::PathBuf {
     let today = jiff::Timestamp::now()
         .to_zoned_datetime(jiff::tz::TimeZone::UTC)
         .date();
+    let at = |day: jiff::civil::Date, minutes: i64| {
+        day.at((minutes / 60) as i8, (minutes % 60) as i8, 0, 0)
+            .to_zoned_datetime(jiff::tz::TimeZone::UTC)
+            .unwrap()
+            .timestamp()
+    };
     for back in 1..=28i64 {
         let day = today.checked_sub(jiff::Span::new().days(back)).unwrap();
         if matches!(
@@ -409,17 +417,24 @@ pub fn kitchen_history(dir: &std::path::Path) -> std::path::PathBuf {
             continue;
         }
         let minute = 45 + (back % 5) - 2;
-        for (state, old, hour, min) in [("on", "off", 6, minute), ("off", "on", 7, minute)] {
-            let ts = day
-                .at(hour, min as i8, 0, 0)
-                .to_zoned_datetime(jiff::tz::TimeZone::UTC)
-                .unwrap()
-                .timestamp();
-            writeln!(
-                out,
-                r#"{{"event_type":"state_changed","event_data":{{"entity_id":"light.kitchen","old_state":{{"state":"{old}","last_changed":"{ts}"}},"new_state":{{"state":"{state}","attributes":{{"friendly_name":"Kitchen light"}},"last_changed":"{ts}","last_updated":"{ts}","context":{{"id":"x","parent_id":null,"user_id":"u1"}}}}}}}}"#
-            )
-            .unwrap();
+        let entities = [
+            ("light.kitchen", "Kitchen light", 6 * 60 + minute),
+            (
+                "switch.kitchen_radio",
+                "Kitchen radio",
+                7 * 60 + minute - 30,
+            ),
+        ];
+        for (k, (entity, name, on)) in entities.into_iter().enumerate() {
+            // Off anywhere from 08:00 to noon: no routine.
+            let off = 8 * 60 + (back * 37 + k as i64 * 101) % 240;
+            for (state, old, ts) in [("on", "off", at(day, on)), ("off", "on", at(day, off))] {
+                writeln!(
+                    out,
+                    r#"{{"event_type":"state_changed","event_data":{{"entity_id":"{entity}","old_state":{{"state":"{old}","last_changed":"{ts}"}},"new_state":{{"state":"{state}","attributes":{{"friendly_name":"{name}"}},"last_changed":"{ts}","last_updated":"{ts}","context":{{"id":"x","parent_id":null,"user_id":"u1"}}}}}}}}"#
+                )
+                .unwrap();
+            }
         }
     }
     path

@@ -1,5 +1,6 @@
 use super::*;
 use crate::analysis::routines::{DayClass, detect};
+use jiff::tz::TimeZone;
 
 #[test]
 fn a_regular_time_near_midnight_is_one_routine() {
@@ -14,7 +15,7 @@ fn a_regular_time_near_midnight_is_one_routine() {
             )
         })
         .collect();
-    let found = detect(&window(&events, 28), &thresholds());
+    let found = detect(&window(&events, 28), &TimeZone::UTC, &thresholds());
     assert_eq!(found.len(), 1, "{found:#?}");
     let r = &found[0];
     assert_eq!(r.days, DayClass::All);
@@ -39,7 +40,7 @@ fn a_weekday_only_routine_is_split_from_the_weekend() {
             )
         })
         .collect();
-    let found = detect(&window(&events, 28), &thresholds());
+    let found = detect(&window(&events, 28), &TimeZone::UTC, &thresholds());
     assert_eq!(found.len(), 1, "{found:#?}");
     assert_eq!(found[0].days, DayClass::Weekdays);
     // Stored in 5-minute slots: the centre is right to within a few minutes.
@@ -60,7 +61,7 @@ fn random_use_during_the_day_is_not_a_routine() {
             )
         })
         .collect();
-    assert!(detect(&window(&events, 28), &thresholds()).is_empty());
+    assert!(detect(&window(&events, 28), &TimeZone::UTC, &thresholds()).is_empty());
 }
 
 #[test]
@@ -69,5 +70,48 @@ fn automations_and_measurements_are_not_routines() {
         .map(|d| ("light.garden", "on", at(d, 1200.0), Origin::Automation))
         .collect();
     events.extend((0..28).map(|d| ("sensor.temperature", "21.5", at(d, 420.0), Origin::Device)));
-    assert!(detect(&window(&events, 28), &thresholds()).is_empty());
+    assert!(detect(&window(&events, 28), &TimeZone::UTC, &thresholds()).is_empty());
+}
+
+#[test]
+fn weekdays_and_weekends_are_split_only_when_their_times_differ() {
+    // 2026-01-01 is a Thursday: days 2, 3 (Sat, Sun), 9, 10 … are weekends.
+    let weekend = |d: i32| matches!(d % 7, 2 | 3);
+    let at_times = |weekday_time: f64, weekend_time: f64| -> Vec<_> {
+        (0..28)
+            .map(|d| {
+                let base = if weekend(d) {
+                    weekend_time
+                } else {
+                    weekday_time
+                };
+                (
+                    "light.kitchen",
+                    "on",
+                    at(d, base + 3.0 * jitter(d as u64)),
+                    Origin::User,
+                )
+            })
+            .collect()
+    };
+    // Twenty-five minutes apart: two routines.
+    let found = detect(
+        &window(&at_times(405.0, 430.0), 28),
+        &TimeZone::UTC,
+        &thresholds(),
+    );
+    let classes: Vec<DayClass> = found.iter().map(|r| r.days).collect();
+    assert_eq!(
+        classes,
+        [DayClass::Weekdays, DayClass::Weekends],
+        "{found:#?}"
+    );
+    // Three minutes apart: one every-day routine.
+    let found = detect(
+        &window(&at_times(405.0, 408.0), 28),
+        &TimeZone::UTC,
+        &thresholds(),
+    );
+    assert_eq!(found.len(), 1, "{found:#?}");
+    assert_eq!(found[0].days, DayClass::All);
 }
