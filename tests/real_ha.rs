@@ -198,10 +198,11 @@ fn history(dir: &std::path::Path) -> std::path::PathBuf {
     path
 }
 
-/// The select option of the planted routine.
+/// The select option of the planted routine ("Turn on the kitchen light at
+/// 06:45 on weekdays").
 fn kitchen_routine(title: &str) -> bool {
     let title = title.to_lowercase();
-    title.contains("kitchen") && title.contains(" on at ")
+    title.contains("kitchen") && title.starts_with("turn on")
 }
 
 /// How often `entity` reached `state` in habitd's database, with the origins.
