@@ -11,45 +11,14 @@
 //!
 //! Sizes can be changed: `HABITD_BENCH_BURST_SECONDS=600` (default 60).
 
-use std::io::{BufRead, BufReader};
-use std::net::TcpListener;
-use std::path::Path;
-use std::process::{Child, Command, Stdio};
+mod common;
+
+use std::process::{Command, Stdio};
 use std::time::Duration;
 
-use rumqttc::{AsyncClient, Event, MqttOptions, Packet, QoS};
+use common::start_mosquitto;
 
-fn start_mosquitto(dir: &Path) -> (Child, u16) {
-    let port = TcpListener::bind("127.0.0.1:0")
-        .and_then(|l| l.local_addr())
-        .map(|a| a.port())
-        .expect("free port");
-    let conf = dir.join("mosquitto.conf");
-    std::fs::write(
-        &conf,
-        format!("listener {port} 127.0.0.1\nallow_anonymous true\nlog_dest stderr\n"),
-    )
-    .expect("mosquitto config");
-    let mut child = Command::new("mosquitto")
-        .arg("-c")
-        .arg(&conf)
-        .stdout(Stdio::null())
-        .stderr(Stdio::piped())
-        .spawn()
-        .expect("mosquitto must be installed");
-    let stderr = child.stderr.take().expect("piped");
-    let (tx, rx) = std::sync::mpsc::channel();
-    std::thread::spawn(move || {
-        for line in BufReader::new(stderr).lines().map_while(Result::ok) {
-            if line.contains(" running") {
-                tx.send(()).ok();
-            }
-        }
-    });
-    rx.recv_timeout(Duration::from_secs(10))
-        .expect("mosquitto started");
-    (child, port)
-}
+use rumqttc::{AsyncClient, Event, MqttOptions, Packet, QoS};
 
 fn status_kib(pid: u32, key: &str) -> u64 {
     std::fs::read_to_string(format!("/proc/{pid}/status"))

@@ -7,12 +7,13 @@
 //!
 //! Sizes can be changed: `HABITD_BENCH_IMPORT=100000 HABITD_BENCH_MQTT=20000`.
 
-use std::io::{BufRead, BufReader, BufWriter, Write};
-use std::net::TcpListener;
+use std::io::{BufWriter, Write};
 use std::path::Path;
-use std::process::{Child, Command, Stdio};
 use std::time::{Duration, Instant};
 
+mod common;
+
+use common::start_mosquitto;
 use habitd::commands::import;
 use habitd::{config, daemon};
 use rumqttc::{AsyncClient, MqttOptions, QoS};
@@ -134,37 +135,6 @@ fn bench_import(dir: &Path) {
         report.duplicates,
         again.elapsed().as_secs_f64()
     );
-}
-
-fn start_mosquitto(dir: &Path) -> (Child, u16) {
-    let port = TcpListener::bind("127.0.0.1:0")
-        .and_then(|l| l.local_addr())
-        .map_or(18830, |a| a.port());
-    let conf = dir.join("mosquitto.conf");
-    std::fs::write(
-        &conf,
-        format!("listener {port} 127.0.0.1\nallow_anonymous true\nlog_dest stderr\n"),
-    )
-    .expect("mosquitto config");
-    let mut child = Command::new("mosquitto")
-        .arg("-c")
-        .arg(&conf)
-        .stdout(Stdio::null())
-        .stderr(Stdio::piped())
-        .spawn()
-        .expect("mosquitto must be installed");
-    let stderr = child.stderr.take().expect("piped");
-    let (tx, rx) = std::sync::mpsc::channel();
-    std::thread::spawn(move || {
-        for line in BufReader::new(stderr).lines().map_while(Result::ok) {
-            if line.contains(" running") {
-                tx.send(()).ok();
-            }
-        }
-    });
-    rx.recv_timeout(Duration::from_secs(10))
-        .expect("mosquitto started");
-    (child, port)
 }
 
 async fn bench_mqtt(dir: &Path) {

@@ -171,22 +171,7 @@ impl Pipeline {
     /// Drafts from findings, reworded by the LLM when one is configured,
     /// rendered in the syntax the Home Assistant in use accepts.
     async fn suggestions(&mut self) -> anyhow::Result<PhaseOutcome> {
-        let mut context = Context::default();
-        for e in &self.window.entities {
-            if e.entity_id.starts_with("zigbee2mqtt.") {
-                continue;
-            }
-            context.known.insert(e.entity_id.clone());
-            if let Some(name) = &e.friendly_name {
-                context.names.insert(e.entity_id.clone(), name.clone());
-            }
-            if let Some(class) = &e.device_class {
-                context
-                    .device_classes
-                    .insert(e.entity_id.clone(), class.clone());
-            }
-        }
-        context.policy = Some(self.settings.safety.clone());
+        let context = Context::from_window(&self.window, self.settings.safety.clone());
         let mut drafts = suggest::drafts(&self.findings, &context);
         let refused = suggest::refuse_unsafe(&mut drafts, &context);
         let beyond = keep_most_confident(&mut drafts, self.settings.suggestions.max_per_run);

@@ -74,21 +74,7 @@ fn analyse(home: &Home) -> (Findings, Vec<Draft>) {
         synergies,
         unused_features: Vec::new(),
     };
-    let mut context = Context {
-        policy: Some(config.safety),
-        ..Default::default()
-    };
-    for e in &window.entities {
-        context.known.insert(e.entity_id.clone());
-        if let Some(name) = &e.friendly_name {
-            context.names.insert(e.entity_id.clone(), name.clone());
-        }
-        if let Some(class) = &e.device_class {
-            context
-                .device_classes
-                .insert(e.entity_id.clone(), class.clone());
-        }
-    }
+    let context = Context::from_window(&window, config.safety);
     let mut drafts = suggest::drafts(&findings, &context);
     suggest::refuse_unsafe(&mut drafts, &context);
     (findings, drafts)

@@ -121,21 +121,7 @@ fn offered(
     routines: &[routines::Routine],
     sequences: &[sequences::Sequence],
 ) -> HashSet<String> {
-    let mut context = Context {
-        policy: Some(config.safety.clone()),
-        ..Default::default()
-    };
-    for e in &window.entities {
-        context.known.insert(e.entity_id.clone());
-        if let Some(name) = &e.friendly_name {
-            context.names.insert(e.entity_id.clone(), name.clone());
-        }
-        if let Some(class) = &e.device_class {
-            context
-                .device_classes
-                .insert(e.entity_id.clone(), class.clone());
-        }
-    }
+    let context = Context::from_window(window, config.safety.clone());
     let findings = Findings {
         routines: routines.to_vec(),
         sequences: sequences.to_vec(),

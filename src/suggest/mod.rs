@@ -48,6 +48,31 @@ pub struct Context {
 }
 
 impl Context {
+    /// What Home Assistant knows of the window's entities, and the policy.
+    /// Zigbee2MQTT properties Home Assistant has no entity for
+    /// (`zigbee2mqtt.…`) are left out: no automation can name them.
+    pub fn from_window(window: &crate::analysis::Window, policy: Policy) -> Context {
+        let mut context = Context {
+            policy: Some(policy),
+            ..Context::default()
+        };
+        for e in &window.entities {
+            if e.entity_id.starts_with("zigbee2mqtt.") {
+                continue;
+            }
+            context.known.insert(e.entity_id.clone());
+            if let Some(name) = &e.friendly_name {
+                context.names.insert(e.entity_id.clone(), name.clone());
+            }
+            if let Some(class) = &e.device_class {
+                context
+                    .device_classes
+                    .insert(e.entity_id.clone(), class.clone());
+            }
+        }
+        context
+    }
+
     fn target<'a>(&'a self, entity_id: &'a str) -> Target<'a> {
         Target {
             entity_id,
