@@ -4,6 +4,8 @@ use std::path::PathBuf;
 
 use clap::{Parser, Subcommand};
 
+use crate::model::SuggestionStatus;
+
 #[derive(Debug, Parser)]
 #[command(name = "habitd", version, about, propagate_version = true)]
 pub struct Cli {
@@ -81,29 +83,58 @@ pub enum Command {
 pub enum SuggestionsCommand {
     /// Suggestions, most confident first.
     List {
-        /// Only these: new, approved, deployed, rejected, dismissed, expired.
-        #[arg(long)]
-        status: Option<String>,
+        /// Only the suggestions with this status.
+        #[arg(long, value_parser = status_parser())]
+        status: Option<SuggestionStatus>,
+        /// Print them as JSON, with evidence and automation.
         #[arg(long)]
         json: bool,
     },
     /// One suggestion with its evidence and automation.
     Show {
+        /// The suggestion's id (`habitd suggestions list` shows them).
         id: String,
+        /// Print it as JSON.
         #[arg(long)]
         json: bool,
     },
     /// Mark a suggestion approved (ready to deploy).
-    Approve { id: String },
+    Approve {
+        /// The suggestion's id.
+        id: String,
+    },
     /// Never offer this suggestion again.
-    Reject { id: String },
+    Reject {
+        /// The suggestion's id.
+        id: String,
+    },
     /// Hide a suggestion for now.
-    Dismiss { id: String },
+    Dismiss {
+        /// The suggestion's id.
+        id: String,
+    },
     /// Undo a rejection or dismissal: offer the suggestion again.
-    Restore { id: String },
-    /// Write the suggestion's automation to Home Assistant (needs
+    Restore {
+        /// The suggestion's id.
+        id: String,
+    },
+    /// Write an approved suggestion's automation to Home Assistant (needs
     /// homeassistant.url and an administrator's token).
-    Deploy { id: String },
+    Deploy {
+        /// The suggestion's id.
+        id: String,
+    },
     /// Remove the automation from Home Assistant again.
-    Undeploy { id: String },
+    Undeploy {
+        /// The suggestion's id.
+        id: String,
+    },
+}
+
+/// `--status`: one of the statuses of the model, by name; anything else is
+/// refused by clap with the list of possible values.
+fn status_parser() -> impl clap::builder::TypedValueParser<Value = SuggestionStatus> {
+    use clap::builder::{PossibleValuesParser, TypedValueParser};
+    let names = SuggestionStatus::ALL.iter().map(|s| s.as_str());
+    PossibleValuesParser::new(names).try_map(|name| name.parse::<SuggestionStatus>())
 }

@@ -180,3 +180,37 @@ fn explain_says_why_a_habit_was_or_was_not_offered() {
     let (ok, out, _) = run(&env, &["explain", "light.nowhere"]);
     assert!(ok && out.contains("no events"), "{out}");
 }
+
+/// The command line says what it means: an unknown status is refused with
+/// the possible ones, a file with nothing readable is an error, and an
+/// analysis of an empty database says how to get history.
+#[test]
+fn the_command_line_refuses_what_it_cannot_use_and_says_what_to_do() {
+    let dir = tempfile::tempdir().unwrap();
+    let env = base_env(1, dir.path());
+    let out = common::habitd(&env)
+        .args(["suggestions", "list", "--status", "bogus"])
+        .output()
+        .unwrap();
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert_eq!(out.status.code(), Some(2), "{stderr}");
+    assert!(stderr.contains("approved, deployed"), "{stderr}");
+
+    for (name, content) in [
+        ("empty.json", ""),
+        ("object.json", "{}"),
+        ("prose.txt", "hello\n"),
+    ] {
+        let file = dir.path().join(name);
+        std::fs::write(&file, content).unwrap();
+        let (ok, _, err) = run(&env, &["import", file.to_str().unwrap()]);
+        assert!(
+            !ok && err.contains("nothing in it could be read"),
+            "{name}: {err}"
+        );
+    }
+
+    let (ok, out, err) = run(&env, &["analyze"]);
+    assert!(ok, "{err}");
+    assert!(out.contains("habitd backfill --days 30"), "{out}");
+}

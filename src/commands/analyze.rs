@@ -171,6 +171,13 @@ pub(super) fn print(report: &AnalyzeReport, json: bool) -> anyhow::Result<()> {
     if !report.published {
         out!("  (no MQTT broker reachable: status not published)");
     }
+    if status.counts.get("events") == Some(&0) {
+        out!(
+            "\nThere are no events to analyse yet. `habitd backfill --days 30` fetches Home \
+             Assistant's history, `habitd import FILE` reads a saved one, or let `habitd run` \
+             record for a week or two."
+        );
+    }
     if !report.findings.is_empty() {
         out!("\nfound:");
     }

@@ -18,7 +18,7 @@ use crate::ingest::Filter;
 use crate::ingest::import::{ImportReport, Importer};
 
 pub(super) async fn import_command(config: Config, files: Vec<PathBuf>) -> anyhow::Result<()> {
-    with_progress(move |progress| import(&config, &files, progress)).await
+    with_progress(true, move |progress| import(&config, &files, progress)).await
 }
 
 pub(super) async fn backfill_command(config: Config, days: u32) -> anyhow::Result<()> {
@@ -35,7 +35,7 @@ pub(super) async fn backfill_command(config: Config, days: u32) -> anyhow::Resul
         .filter(|id| filter.accepts(id))
         .collect();
     let runtime = tokio::runtime::Handle::current();
-    with_progress(move |progress| {
+    with_progress(false, move |progress| {
         let now = Timestamp::now();
         importing(&config, &filter, progress, |importer, progress| {
             for day in (0..days).rev() {
@@ -119,6 +119,7 @@ fn importing(
 /// Runs an import or a backfill on the blocking pool, with progress on a
 /// terminal and a summary.
 async fn with_progress(
+    nothing_read_is_an_error: bool,
     run: impl FnOnce(&mut dyn FnMut(&ImportReport)) -> anyhow::Result<ImportReport> + Send + 'static,
 ) -> anyhow::Result<()> {
     use std::io::IsTerminal;
@@ -160,6 +161,17 @@ async fn with_progress(
         r.duplicates,
         r.filtered,
         r.malformed
+    );
+    // A file that held nothing habitd could read is the wrong file, not an
+    // empty history: say so with the exit code too.
+    anyhow::ensure!(
+        r.read > 0 || !nothing_read_is_an_error,
+        "nothing in it could be read as Home Assistant history or eventstream lines{}",
+        if r.malformed > 0 {
+            format!(" ({} unreadable entries)", r.malformed)
+        } else {
+            String::new()
+        }
     );
     Ok(())
 }

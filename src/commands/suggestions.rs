@@ -7,25 +7,14 @@ use crate::cli::SuggestionsCommand;
 use crate::config::Config;
 use crate::db::Db;
 use crate::db::suggestions;
-use crate::model::{Decision, SuggestionStatus};
+use crate::model::Decision;
 
 pub(super) async fn command(config: &Config, command: SuggestionsCommand) -> anyhow::Result<()> {
     use SuggestionsCommand as C;
     let db = Db::open_async(&config.database).await?;
     match command {
-        C::List {
-            status: asked,
-            json,
-        } => {
-            let status = asked
-                .as_deref()
-                .map(str::parse::<SuggestionStatus>)
-                .transpose();
-            // An unknown status matches nothing, as it always did.
-            let list = match status {
-                Ok(status) => db.run(move |conn| suggestions::list(conn, status)).await?,
-                Err(_) => Vec::new(),
-            };
+        C::List { status, json } => {
+            let list = db.run(move |conn| suggestions::list(conn, status)).await?;
             if json {
                 out!("{}", serde_json::to_string_pretty(&list)?);
                 return Ok(());
@@ -33,8 +22,7 @@ pub(super) async fn command(config: &Config, command: SuggestionsCommand) -> any
             if list.is_empty() {
                 out!(
                     "no suggestions{}",
-                    asked
-                        .as_ref()
+                    status
                         .map(|s| format!(" with status {s}"))
                         .unwrap_or_default()
                 );
