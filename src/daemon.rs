@@ -297,8 +297,8 @@ impl Router {
         Ok(())
     }
 
-    fn tell_surface(&self, event: surface::Event) {
-        if self.surface.try_send(event).is_err() {
+    fn tell_surface(&mut self, event: surface::Event) {
+        if self.surface.try_send(event).is_err() && self.refusals.allow() {
             tracing::warn!("Home Assistant updates are behind; a command was dropped");
         }
     }

@@ -97,11 +97,6 @@ pub async fn deploy(
 /// The first hazard of an automation config's service calls, with the
 /// entity it concerns.
 fn hazard(config: &Value, policy: &Policy, labels: &Labels) -> Option<(String, Hazard)> {
-    let cause = if automation::clock_only(config) {
-        Cause::TimeOfDay
-    } else {
-        Cause::OtherDevice
-    };
     for call in automation::calls(config) {
         let Some(to) = safety::state_after(&call.service, call.hvac_mode.as_deref()) else {
             continue;
@@ -119,6 +114,13 @@ fn hazard(config: &Value, policy: &Policy, labels: &Labels) -> Option<(String, H
                 entity_id: entity,
                 device_class: class.as_deref(),
                 friendly_name: name.as_deref(),
+            };
+            // As the suggestions judge it: only the clock, or the entity's
+            // own earlier change, starting it is a time of day.
+            let cause = if automation::started_only_by_clock_or(config, entity) {
+                Cause::TimeOfDay
+            } else {
+                Cause::OtherDevice
             };
             if let Some(hazard) = policy.hazard(target, &to, cause) {
                 return Some((entity.clone(), hazard));
@@ -259,5 +261,37 @@ mod tests {
         assert!(legacy.get("triggers").is_none() && legacy.get("actions").is_none());
         assert_eq!(in_syntax(legacy, Syntax::Current), current());
         assert_eq!(in_syntax(current(), Syntax::Current), current());
+    }
+    fn policy() -> Policy {
+        crate::config::load_from(None, []).unwrap().config.safety
+    }
+
+    /// The demo's coffee machine: on at a time, off again after a while on
+    /// its own state. A time of day for both calls, so it deploys; the
+    /// same appliance switched by the fridge does not.
+    #[test]
+    fn a_call_is_judged_by_the_triggers_that_start_it() {
+        let coffee = json!({
+            "triggers": [
+                {"trigger": "time", "at": "06:33:00", "id": "on"},
+                {"trigger": "state", "entity_id": "switch.coffee_machine", "to": "on",
+                 "for": {"minutes": 22}, "id": "off"}
+            ],
+            "actions": [{"choose": [
+                {"conditions": [{"condition": "trigger", "id": "on"}],
+                 "sequence": [{"action": "switch.turn_on", "target": {"entity_id": "switch.coffee_machine"}}]},
+                {"conditions": [{"condition": "trigger", "id": "off"}],
+                 "sequence": [{"action": "switch.turn_off", "target": {"entity_id": "switch.coffee_machine"}}]}
+            ]}]
+        });
+        assert_eq!(hazard(&coffee, &policy(), &Labels::new()), None);
+        let microwave = json!({
+            "triggers": [{"trigger": "state", "entity_id": "binary_sensor.fridge_door", "to": "on"}],
+            "actions": [{"action": "switch.turn_on", "target": {"entity_id": "switch.microwave"}}]
+        });
+        assert_eq!(
+            hazard(&microwave, &policy(), &Labels::new()),
+            Some(("switch.microwave".to_owned(), Hazard::ApplianceOnCue))
+        );
     }
 }

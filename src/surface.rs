@@ -116,6 +116,9 @@ struct Surface {
     /// New suggestions already offered (for the notification).
     offered: Option<HashSet<String>>,
     problem: Option<Problem>,
+    /// Log lines about refused commands, a few a minute (anyone on the
+    /// broker can send them).
+    warnings: crate::mqtt::Throttle,
 }
 
 pub async fn run(
@@ -184,6 +187,7 @@ impl Surface {
             fingerprint: None,
             offered: None,
             problem: None,
+            warnings: crate::mqtt::Throttle::new(10),
         }
     }
 
@@ -439,7 +443,12 @@ impl Surface {
     /// Assistant: on the problem sensor, and on the selected suggestion when
     /// it is about that one.
     async fn report(&mut self, error: String, suggestion: Option<String>) -> anyhow::Result<()> {
-        tracing::warn!(%error, "MQTT command not carried out");
+        if self.warnings.allow() {
+            tracing::warn!(
+                error = truncate(&error, Publisher::MAX_ERROR),
+                "MQTT command not carried out"
+            );
+        }
         self.problem = Some(Problem {
             error: truncate(&error, Publisher::MAX_ERROR).to_owned(),
             suggestion,

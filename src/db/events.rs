@@ -198,7 +198,7 @@ fn replace_devices(tx: &Transaction<'_>, devices: &[Device], now: i64) -> anyhow
     }
     tx.execute("DELETE FROM devices", [])?;
     let mut device_stmt = tx.prepare_cached(
-        "INSERT INTO devices (ieee_address, friendly_name, kind, model, vendor, description, \
+        "INSERT OR REPLACE INTO devices (ieee_address, friendly_name, kind, model, vendor, description, \
                               power_source, disabled, updated_at) \
          VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9)",
     )?;

@@ -96,6 +96,30 @@ fn collect_calls(value: &serde_json::Value, out: &mut Vec<Call>) {
     }
 }
 
+/// Whether only the clock, or `entity`'s own earlier change ("off 22
+/// minutes after on"), starts it: every trigger is a time, time pattern or
+/// sun trigger, or names `entity` and nothing else (and there is at least
+/// one trigger).
+pub fn started_only_by_clock_or(config: &serde_json::Value, entity: &str) -> bool {
+    let triggers = config
+        .get("triggers")
+        .or_else(|| config.get("trigger"))
+        .cloned()
+        .unwrap_or_default();
+    let triggers = as_list(&triggers);
+    !triggers.is_empty()
+        && triggers.iter().all(|t| {
+            let kind = t
+                .get("trigger")
+                .or_else(|| t.get("platform"))
+                .and_then(|k| k.as_str());
+            let mut named = HashSet::new();
+            collect_entities(t, &mut named);
+            matches!(kind, Some("time" | "time_pattern" | "sun"))
+                || (!named.is_empty() && named.iter().all(|e| e == entity))
+        })
+}
+
 /// Whether only the clock starts it: every trigger is a time, time pattern
 /// or sun trigger (and there is at least one).
 pub fn clock_only(config: &serde_json::Value) -> bool {

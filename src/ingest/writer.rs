@@ -230,6 +230,13 @@ impl Writer {
             Err(e) => Some(e),
         };
         state.pending = pending;
+        let error = match error {
+            Some(e) if !passing(&e) => {
+                self.isolate(state, e).await;
+                None
+            }
+            other => other,
+        };
         self.health
             .failing
             .store(error.is_some(), Ordering::Relaxed);
@@ -261,6 +268,71 @@ impl Writer {
     }
 }
 
+impl Writer {
+    /// After an error that retrying cannot cure (a record the database
+    /// refuses), writes what is pending one record at a time and drops, and
+    /// counts, the ones refused, so one bad record cannot stop recording.
+    async fn isolate(&self, state: &mut State, error: anyhow::Error) {
+        let records = std::mem::take(&mut state.pending);
+        let (mut ids, tz) = (std::mem::take(&mut state.ids), self.tz.clone());
+        let result = self
+            .db
+            .run(move |conn| {
+                let mut refused = 0u64;
+                let mut outcome = BatchOutcome::default();
+                for record in &records {
+                    match db::events::write_batch(conn, &mut ids, std::slice::from_ref(record), &tz)
+                    {
+                        Ok(done) => {
+                            outcome.stored += done.stored;
+                            outcome.duplicates += done.duplicates;
+                        }
+                        Err(_) => refused += 1,
+                    }
+                }
+                Ok((outcome, refused, ids))
+            })
+            .await;
+        match result {
+            Ok((outcome, refused, ids)) => {
+                state.ids = ids;
+                state.stats.stored += outcome.stored;
+                state.stats.duplicates += outcome.duplicates;
+                state.stats.dropped += refused;
+                tracing::error!(
+                    error = format!("{error:#}"),
+                    refused,
+                    "the database refused some records; they are dropped, the rest written"
+                );
+            }
+            Err(e) => tracing::error!(error = format!("{e:#}"), "could not write events"),
+        }
+    }
+}
+
+/// Whether a failed write may succeed later (a full disk, a lock, an I/O
+/// error) rather than being refused for what it holds.
+fn passing(error: &anyhow::Error) -> bool {
+    use rusqlite::ErrorCode;
+    let code = error
+        .chain()
+        .find_map(|cause| cause.downcast_ref::<rusqlite::Error>())
+        .and_then(rusqlite::Error::sqlite_error_code);
+    match code {
+        None => true,
+        Some(code) => matches!(
+            code,
+            ErrorCode::DiskFull
+                | ErrorCode::DatabaseBusy
+                | ErrorCode::DatabaseLocked
+                | ErrorCode::SystemIoFailure
+                | ErrorCode::ReadOnly
+                | ErrorCode::CannotOpen
+                | ErrorCode::OutOfMemory
+        ),
+    }
+}
+
 /// The writer's state between writes.
 struct State {
     stats: WriterStats,
@@ -281,5 +353,26 @@ impl Default for State {
             retry_at: None,
             retry: FIRST_RETRY,
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn sqlite(code: std::ffi::c_int) -> anyhow::Error {
+        anyhow::Error::new(rusqlite::Error::SqliteFailure(
+            rusqlite::ffi::Error::new(code),
+            None,
+        ))
+        .context("while writing a batch")
+    }
+
+    #[test]
+    fn only_what_can_pass_is_retried() {
+        assert!(passing(&sqlite(rusqlite::ffi::SQLITE_FULL)));
+        assert!(passing(&sqlite(rusqlite::ffi::SQLITE_BUSY)));
+        assert!(passing(&anyhow::anyhow!("no connection from the pool")));
+        assert!(!passing(&sqlite(rusqlite::ffi::SQLITE_CONSTRAINT)));
     }
 }

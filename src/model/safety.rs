@@ -95,6 +95,26 @@ impl Policy {
             domain(id),
             "switch" | "input_boolean" | "light" | "fan" | "humidifier" | "script" | "scene"
         );
+        // A relay, a helper, a script or a scene can open a garage door or
+        // disarm an alarm too, and on or off may mean either: only the name
+        // tells, so a name that says so is refused whatever the state.
+        if matches!(
+            domain(id),
+            "switch" | "input_boolean" | "script" | "scene" | "button" | "input_button"
+        ) {
+            if has_token(
+                target,
+                &["garage", "garages", "garagedoor", "gate", "gates"],
+            ) {
+                return Some(Hazard::OpenGarageDoorOrGate);
+            }
+            if has_token(target, &["lock", "locks", "unlock", "doorlock", "deadbolt"]) {
+                return Some(Hazard::Unlock);
+            }
+            if has_token(target, &["alarm", "alarms", "disarm", "arm", "armed"]) {
+                return Some(Hazard::DisarmAlarm);
+            }
+        }
         // An appliance's use is its own business, on or off: co-occurrence
         // with a door is no reason to stop a running dryer either.
         if switches
@@ -132,6 +152,21 @@ impl Policy {
         }
         None
     }
+}
+
+/// Whether the entity's object id or name has one of `words` as a whole
+/// word (`lock` in `switch.front_door_lock`, not in `switch.clock_radio`).
+fn has_token(target: Target<'_>, words: &[&str]) -> bool {
+    let object = target
+        .entity_id
+        .split_once('.')
+        .map_or(target.entity_id, |(_, o)| o);
+    let name = target.friendly_name.unwrap_or_default();
+    [object, name].iter().any(|text| {
+        text.to_lowercase()
+            .split(|c: char| !c.is_alphanumeric())
+            .any(|token| words.contains(&token))
+    })
 }
 
 /// Whether the entity id or its name contains one of `words` (as a word
@@ -263,6 +298,24 @@ mod tests {
         );
         assert_eq!(check("switch.dryer", None, "off", TimeOfDay), None);
         assert_eq!(check("light.hallway", None, "on", OtherDevice), None);
+        // Relays, helpers and scripts by what their names say, on or off.
+        assert_eq!(
+            check("switch.garage_door", None, "on", OtherDevice),
+            Some(OpenGarageDoorOrGate)
+        );
+        assert_eq!(
+            check("script.open_gate", None, "on", TimeOfDay),
+            Some(OpenGarageDoorOrGate)
+        );
+        assert_eq!(
+            check("input_boolean.alarm_armed", None, "off", TimeOfDay),
+            Some(DisarmAlarm)
+        );
+        assert_eq!(
+            check("switch.front_door_lock", None, "off", TimeOfDay),
+            Some(Unlock)
+        );
+        assert_eq!(check("switch.clock_radio", None, "on", TimeOfDay), None);
         assert_eq!(
             check("switch.aquarium_pump", None, "off", TimeOfDay),
             Some(Listed)

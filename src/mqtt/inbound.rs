@@ -72,6 +72,13 @@ pub enum DecodeError {
 /// may quote the payload, and a log line must stay a line.
 const MAX_ERROR_TEXT: usize = 300;
 
+/// Zigbee2MQTT's friendly names are short; a topic tail longer than this
+/// is not a device (and would cost memory for every one invented).
+const MAX_DEVICE_NAME: usize = 255;
+
+/// Suggestion ids are at most this long (`suggest::suggestion_id`).
+const MAX_ID: usize = 200;
+
 /// A Zigbee2MQTT property whose value (an object or a list) takes more than
 /// this as JSON is not a state anyone switches; it is dropped.
 const MAX_COMPOSITE_JSON: usize = 1024;
@@ -222,8 +229,14 @@ fn route_message(
             Err(DecodeError::RetainedCommand(cut(topic)))
         }
         Route::SuggestionSet(id) => {
-            if id.is_empty() || id.contains(['+', '#']) {
-                return Err(bad_payload(topic, "no suggestion id"));
+            // Suggestion ids are habitd's own: `habitd_` and a slug.
+            let valid = !id.is_empty()
+                && id.len() <= MAX_ID
+                && id
+                    .bytes()
+                    .all(|b| b.is_ascii_lowercase() || b.is_ascii_digit() || b == b'_');
+            if !valid {
+                return Err(bad_payload(topic, "not a suggestion id"));
             }
             Ok(Some(Inbound::Command(Command::Decide {
                 id: Some(id.to_owned()),
@@ -302,6 +315,12 @@ fn zigbee2mqtt(
         Ok(_) => return Err(bad_payload(topic, "a device state must be a JSON object")),
         Err(e) => return Err(bad_payload(topic, format!("invalid JSON: {e}"))),
     };
+    if rest.chars().count() > MAX_DEVICE_NAME {
+        return Err(bad_payload(
+            topic,
+            "a device name longer than any Zigbee2MQTT gives",
+        ));
+    }
     Ok(Some(Inbound::Observed(Observation::DeviceState {
         device: rest.to_owned(),
         state,

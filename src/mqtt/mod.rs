@@ -289,6 +289,7 @@ pub struct Throttle {
     window_start: tokio::time::Instant,
     used: u32,
     suppressed: u64,
+    reported_at: tokio::time::Instant,
 }
 
 impl Throttle {
@@ -298,6 +299,7 @@ impl Throttle {
             window_start: tokio::time::Instant::now(),
             used: 0,
             suppressed: 0,
+            reported_at: tokio::time::Instant::now(),
         }
     }
 
@@ -313,18 +315,19 @@ impl Throttle {
         }
     }
 
-    /// Once a minute with lines held back: how many.
+    /// At most once a minute, with lines held back: how many.
     fn take_suppressed(&mut self) -> Option<u64> {
-        if self.window_start.elapsed() < Duration::from_secs(60) || self.suppressed == 0 {
+        if self.suppressed == 0 || self.reported_at.elapsed() < Duration::from_secs(60) {
             return None;
         }
-        let suppressed = std::mem::take(&mut self.suppressed);
-        self.roll();
-        Some(suppressed)
+        self.reported_at = tokio::time::Instant::now();
+        Some(std::mem::take(&mut self.suppressed))
     }
 
+    /// A new minute: a new budget. What was held back stays counted until
+    /// `take_suppressed` reports it.
     fn roll(&mut self) {
-        if self.window_start.elapsed() >= Duration::from_secs(60) && self.suppressed == 0 {
+        if self.window_start.elapsed() >= Duration::from_secs(60) {
             self.window_start = tokio::time::Instant::now();
             self.used = 0;
         }
@@ -400,5 +403,21 @@ async fn drive(
 async fn forward(deliveries: &mpsc::Sender<Delivery>, delivery: Delivery) {
     if deliveries.send(delivery).await.is_err() {
         tracing::debug!("MQTT delivery dropped: nobody reads them");
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[tokio::test(start_paused = true)]
+    async fn a_throttle_allows_a_budget_a_minute_and_reports_the_rest() {
+        let mut throttle = Throttle::new(10);
+        assert_eq!((0..12).filter(|_| throttle.allow()).count(), 10);
+        assert_eq!(throttle.take_suppressed(), None, "not within the minute");
+        tokio::time::advance(Duration::from_secs(61)).await;
+        assert!(throttle.allow(), "a new minute, a new budget");
+        assert_eq!(throttle.take_suppressed(), Some(2));
+        assert_eq!(throttle.take_suppressed(), None);
     }
 }

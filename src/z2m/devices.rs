@@ -64,10 +64,20 @@ impl<'de> serde::de::Visitor<'de> for DeviceList {
         let mut errors = Vec::new();
         let mut unreported = 0;
         let mut index = 0;
+        let mut seen = std::collections::HashMap::new();
         while let Some(item) = seq.next_element::<&'de serde_json::value::RawValue>()? {
             let mut one = serde_json::Deserializer::from_str(item.get());
             match serde_path_to_error::deserialize::<_, WireDevice>(&mut one) {
-                Ok(wire) => devices.push(wire.into_device()),
+                // One device per address: a repeat replaces the earlier entry.
+                Ok(wire) => match seen.entry(wire.ieee_address.clone()) {
+                    std::collections::hash_map::Entry::Occupied(at) => {
+                        devices[*at.get()] = wire.into_device();
+                    }
+                    std::collections::hash_map::Entry::Vacant(slot) => {
+                        slot.insert(devices.len());
+                        devices.push(wire.into_device());
+                    }
+                },
                 Err(_) if errors.len() >= REPORTED_PROBLEMS => unreported += 1,
                 Err(e) => errors.push(DevicesError::Device {
                     index,

@@ -36,15 +36,28 @@ pub struct PropertyChange {
     pub old_value: Option<Value>,
 }
 
+/// Devices followed at most, and properties of one device: more than any
+/// Zigbee network has, so that names invented on the broker cannot grow
+/// memory without end.
+const MAX_DEVICES: usize = 5_000;
+const MAX_PROPERTIES: usize = 256;
+
 #[derive(Debug, Default)]
 pub struct Tracker {
     last: HashMap<String, Map<String, Value>>,
+    /// States of devices beyond [`MAX_DEVICES`], not followed.
+    pub refused: u64,
 }
 
 impl Tracker {
     /// Compares `state` with the device's previous state and remembers it.
     pub fn changes(&mut self, device: &str, state: Map<String, Value>) -> Vec<PropertyChange> {
         let Some(previous) = self.last.get_mut(device) else {
+            if self.last.len() >= MAX_DEVICES {
+                self.refused += 1;
+                return Vec::new();
+            }
+            let state: Map<String, Value> = state.into_iter().take(MAX_PROPERTIES).collect();
             self.last.insert(device.to_owned(), state);
             return Vec::new();
         };
@@ -65,7 +78,9 @@ impl Tracker {
         // Zigbee2MQTT may leave out a property in one message (an `action`
         // is only present when pressed): keep the last known value.
         for (property, value) in state {
-            previous.insert(property, value);
+            if previous.len() < MAX_PROPERTIES || previous.contains_key(&property) {
+                previous.insert(property, value);
+            }
         }
         changes
     }
@@ -138,5 +153,20 @@ mod tests {
         let c = t.changes("remote", state(json!({"battery": 90, "action": "on"})));
         assert_eq!(c.len(), 1);
         assert_eq!(c[0].old_value, None);
+    }
+
+    #[test]
+    fn invented_devices_and_properties_are_bounded() {
+        let mut tracker = Tracker::default();
+        let state = |n: usize| -> Map<String, Value> {
+            (0..n).map(|i| (format!("p{i}"), json!(i))).collect()
+        };
+        for d in 0..MAX_DEVICES + 10 {
+            tracker.changes(&format!("dev{d}"), state(1));
+        }
+        assert_eq!(tracker.last.len(), MAX_DEVICES);
+        assert_eq!(tracker.refused, 10);
+        tracker.changes("dev0", state(1000));
+        assert_eq!(tracker.last["dev0"].len(), MAX_PROPERTIES);
     }
 }

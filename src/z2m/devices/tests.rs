@@ -122,3 +122,18 @@ fn odd_devices_are_tolerated_or_reported_alone() {
 
     assert!(parse(b"{\"not\": \"an array\"}").is_err());
 }
+
+/// A device list naming one address twice (anyone on the broker can send
+/// one) keeps one device, the later entry.
+#[test]
+fn a_repeated_address_is_one_device() {
+    let payload = br#"[
+        {"ieee_address": "0x1", "friendly_name": "first", "type": "EndDevice"},
+        {"ieee_address": "0x2", "friendly_name": "other", "type": "EndDevice"},
+        {"ieee_address": "0x1", "friendly_name": "again", "type": "EndDevice"}
+    ]"#;
+    let (devices, problems) = parse(payload).unwrap();
+    assert!(problems.is_empty());
+    let names: Vec<&str> = devices.iter().map(|d| d.friendly_name.as_str()).collect();
+    assert_eq!(names, ["again", "other"]);
+}
