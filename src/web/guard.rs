@@ -61,7 +61,11 @@ impl Guard {
             };
         }
         match &self.token {
-            None => Ok(()),
+            // Without a token the page listens on loopback only; a Host
+            // that is not a loopback name is a page elsewhere whose name
+            // was pointed at 127.0.0.1 (DNS rebinding), reading our forms.
+            None if loopback_host(headers) => Ok(()),
+            None => Err(Refusal::NotLoopback),
             Some(token)
                 if presented(headers)
                     .is_some_and(|t| same(t.as_bytes(), token.expose().as_bytes())) =>
@@ -76,6 +80,21 @@ impl Guard {
 enum Refusal {
     NotTheProxy,
     NoToken,
+    NotLoopback,
+}
+
+/// Whether the request's `Host` names this machine's loopback (with any
+/// port): `localhost`, `127.0.0.1` (any 127/8 address) or `[::1]`.
+fn loopback_host(headers: &HeaderMap) -> bool {
+    let Some(host) = headers.get(header::HOST).and_then(|h| h.to_str().ok()) else {
+        return false;
+    };
+    let name = match host.strip_prefix('[') {
+        Some(v6) => v6.split(']').next().unwrap_or_default(),
+        None => host.rsplit_once(':').map_or(host, |(name, _)| name),
+    };
+    name.eq_ignore_ascii_case("localhost")
+        || name.parse::<IpAddr>().is_ok_and(|ip| ip.is_loopback())
 }
 
 /// Middleware: admits or refuses the request, checks where a POST comes
@@ -95,6 +114,11 @@ pub async fn check(
             )
                 .into_response()
         }
+        Err(Refusal::NotLoopback) => (
+            StatusCode::FORBIDDEN,
+            "habitd's page answers only to localhost or 127.0.0.1 without a token (web.token).",
+        )
+            .into_response(),
         Err(Refusal::NoToken) => (
             StatusCode::UNAUTHORIZED,
             [(
@@ -242,7 +266,30 @@ mod tests {
     fn who_is_admitted() {
         let local: IpAddr = "127.0.0.1".parse().unwrap();
         let proxy: IpAddr = "172.30.32.2".parse().unwrap();
-        assert!(guard(None, None).admits(local, &HeaderMap::new()).is_ok());
+        let host = |name: &str| {
+            let mut h = HeaderMap::new();
+            h.insert(header::HOST, HeaderValue::from_str(name).unwrap());
+            h
+        };
+        let open = guard(None, None);
+        for name in [
+            "127.0.0.1:8099",
+            "localhost:8099",
+            "LOCALHOST",
+            "[::1]:8099",
+            "127.0.0.2",
+        ] {
+            assert!(open.admits(local, &host(name)).is_ok(), "{name}");
+        }
+        // DNS rebinding: another site's name pointed at 127.0.0.1.
+        for name in [
+            "attacker.example",
+            "attacker.example:8099",
+            "192.168.1.5:8099",
+        ] {
+            assert!(open.admits(local, &host(name)).is_err(), "{name}");
+        }
+        assert!(open.admits(local, &HeaderMap::new()).is_err(), "no Host");
         let protected = guard(Some("s3cret"), None);
         assert!(protected.admits(local, &HeaderMap::new()).is_err());
         assert!(protected.admits(local, &headers("Bearer wrong")).is_err());
