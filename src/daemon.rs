@@ -190,8 +190,18 @@ pub async fn run(config: Config, shutdown: impl Future<Output = ()>) -> anyhow::
             tracing::error!(error = %e, "a task failed while stopping");
         }
     }
-    // Nothing reads deliveries from here on; dropping the receiver lets the
-    // connection task drop them instead of waiting for room.
+    // What the connection already handed over is recorded too (a clean stop
+    // loses nothing); then dropping the receiver lets the connection task
+    // drop what still comes instead of waiting for room.
+    while let Ok(delivery) = deliveries.try_recv() {
+        if let Delivery::Message(Inbound::Observed(observation)) = delivery {
+            for record in router.ingest.observe(observation) {
+                if router.records.send(record).await.is_err() {
+                    break;
+                }
+            }
+        }
+    }
     drop(deliveries);
     // Closing the writer's channel makes it write what it holds, then end.
     let Router {

@@ -73,17 +73,33 @@ pub fn store_run(
     let tx = conn.transaction()?;
     let findings = super::findings::replace_in(&tx, job_id, findings)?;
     {
-        let mut upsert = tx.prepare_cached(
+        // An approved or deployed suggestion keeps the automation a person
+        // approved (and its words); only its evidence is refreshed.
+        let kept: Vec<String> = SuggestionStatus::ALL
+            .iter()
+            .filter(|s| s.keeps_its_automation())
+            .map(|s| format!("'{s}'"))
+            .collect();
+        let keep = |column: &str| {
+            format!(
+                "{column} = CASE WHEN status IN ({}) THEN {column} ELSE excluded.{column} END",
+                kept.join(", ")
+            )
+        };
+        let mut upsert = tx.prepare_cached(&format!(
             "INSERT INTO suggestions (id, finding_id, kind, title, description, confidence, evidence, automation, \
                                       automation_yaml, worded_by, first_seen_at, last_seen_at, updated_at) \
              VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?11, ?11) \
              ON CONFLICT (id) DO UPDATE SET \
-                title = excluded.title, description = excluded.description, confidence = excluded.confidence, \
-                evidence = excluded.evidence, automation = excluded.automation, \
-                automation_yaml = excluded.automation_yaml, worded_by = excluded.worded_by, \
+                {}, {}, confidence = excluded.confidence, evidence = excluded.evidence, {}, {}, {}, \
                 last_seen_at = excluded.last_seen_at, updated_at = excluded.updated_at, \
                 status = CASE status WHEN ?12 THEN ?13 ELSE status END",
-        )?;
+            keep("title"),
+            keep("description"),
+            keep("automation"),
+            keep("automation_yaml"),
+            keep("worded_by"),
+        ))?;
         for s in fresh {
             let evidence = serde_json::to_string(&s.finding)
                 .with_context(|| format!("while storing suggestion {}", s.id))?;

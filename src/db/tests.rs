@@ -200,3 +200,59 @@ fn staging_gives_changes_back_in_time_order_and_cleans_up() {
         "the staging file goes when the import ends"
     );
 }
+
+/// What a person approved is what deploy sends: a later run refreshes the
+/// evidence of an approved suggestion, not its automation or its words.
+#[test]
+fn an_approved_suggestion_keeps_its_automation_through_later_runs() {
+    use crate::analysis::features::UnusedFeature;
+    use crate::analysis::{Finding, Findings};
+    use crate::model::Decision;
+    use suggestions::Fresh;
+
+    let dir = tempfile::tempdir().unwrap();
+    let db = Db::open(&config(&dir, 1)).unwrap();
+    let mut conn = db.get().unwrap();
+    let fresh = |id: &str, title: &str, at: &str, confidence: f64| Fresh {
+        id: id.into(),
+        title: title.into(),
+        description: String::new(),
+        confidence,
+        finding: Finding::UnusedFeature(UnusedFeature {
+            id: id.into(),
+            device: "d".into(),
+            property: "p".into(),
+            name: "n".into(),
+            entity_id: None,
+            write_only: false,
+            device_usage: 0,
+            score: 0.0,
+        }),
+        automation: Some(serde_json::json!({ "at": at })),
+        automation_yaml: None,
+        worded_by: "habitd".into(),
+    };
+    let long_ago = jiff::Timestamp::UNIX_EPOCH;
+    let first = [
+        fresh("habitd_a", "At 06:45", "06:45", 0.5),
+        fresh("habitd_b", "At 07:00", "07:00", 0.5),
+    ];
+    suggestions::store_run(&mut conn, 1, &Findings::default(), &first, long_ago).unwrap();
+    suggestions::decide(&conn, "habitd_a", Decision::Approve).unwrap();
+    let later = [
+        fresh("habitd_a", "At 06:50", "06:50", 0.9),
+        fresh("habitd_b", "At 07:05", "07:05", 0.9),
+    ];
+    suggestions::store_run(&mut conn, 2, &Findings::default(), &later, long_ago).unwrap();
+    let a = suggestions::get(&conn, "habitd_a").unwrap().unwrap();
+    assert_eq!(
+        (a.title.as_str(), &a.automation["at"]),
+        ("At 06:45", &serde_json::json!("06:45"))
+    );
+    assert_eq!(a.confidence, 0.9, "the evidence is refreshed");
+    let b = suggestions::get(&conn, "habitd_b").unwrap().unwrap();
+    assert_eq!(
+        (b.title.as_str(), &b.automation["at"]),
+        ("At 07:05", &serde_json::json!("07:05"))
+    );
+}

@@ -153,6 +153,16 @@ impl SuggestionStatus {
         }
     }
 
+    /// Whether a later run leaves its automation (and the words describing
+    /// it) as they are: a person approved, or Home Assistant runs, exactly
+    /// that automation, and deploy must send what was approved.
+    pub fn keeps_its_automation(self) -> bool {
+        matches!(
+            self,
+            SuggestionStatus::Approved | SuggestionStatus::Deployed
+        )
+    }
+
     /// Waiting for a user's decision in Home Assistant.
     pub fn is_pending(self) -> bool {
         matches!(self, SuggestionStatus::New | SuggestionStatus::Approved)

@@ -3,8 +3,11 @@
 //! [`Connection::spawn`] starts a task that only polls the event loop, decodes
 //! incoming messages into [`Inbound`] and forwards them, with `Connected` on
 //! every ConnAck, over a bounded channel. It never touches the database or
-//! HTTP, so the connection's keep-alives never wait on them. Sending goes
-//! through the [`Publisher`], which only queues requests for this task.
+//! HTTP itself. When the channel is full (the event writer far behind) it
+//! waits, and so do the keep-alives: that is the backpressure, and with
+//! `ingest.queue_size` events of room it only happens when the database
+//! stalls for long. Sending goes through the [`Publisher`], which only
+//! queues requests for this task.
 //!
 //! rumqttc reconnects by itself when polled after an error, but immediately
 //! and forever (rumqtt #703, #918), so the task sleeps between attempts with a
