@@ -308,3 +308,17 @@ fn the_web_page_listens_elsewhere_only_when_protected() {
     let off = load_env(&[tz, ("HABITD__WEB__ENABLED", "false")]).unwrap();
     assert!(off.config.web.is_none());
 }
+
+/// The Debian package's conffile is a valid configuration, and names the
+/// service's database, so that every command run with it finds that one.
+#[test]
+fn the_packaged_conffile_names_the_services_database() {
+    let conffile =
+        std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("packaging/deb/habitd.toml");
+    let loaded = load_from(Some(&conffile), []).unwrap();
+    assert!(loaded.unknown_keys.is_empty(), "{:?}", loaded.unknown_keys);
+    assert_eq!(
+        loaded.config.database.path,
+        std::path::Path::new("/var/lib/habitd/habitd.db")
+    );
+}
