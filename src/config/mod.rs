@@ -41,9 +41,21 @@ pub enum ConfigError {
     /// A value was read but is not acceptable.
     #[error("config key `{key}`: {reason}")]
     Invalid { key: String, reason: String },
+    /// Several values are not acceptable: one line each.
+    #[error("{} config keys to fix:\n{}", .0.len(), .0.iter().map(|e| format!("  {e}")).collect::<Vec<_>>().join("\n"))]
+    Several(Vec<ConfigError>),
 }
 
 impl ConfigError {
+    /// One error as itself, several as [`ConfigError::Several`].
+    pub(crate) fn all(mut errors: Vec<ConfigError>) -> Self {
+        if errors.len() == 1 {
+            errors.remove(0)
+        } else {
+            ConfigError::Several(errors)
+        }
+    }
+
     pub(crate) fn invalid(key: &str, reason: impl Into<String>) -> Self {
         ConfigError::Invalid {
             key: key.to_owned(),

@@ -357,25 +357,80 @@ pub struct LogConfig {
 impl TryFrom<Raw> for Config {
     type Error = ConfigError;
 
+    /// Every section is checked, so that one start reports every key to
+    /// fix (at most one per section), not only the first.
     fn try_from(raw: Raw) -> Result<Self, ConfigError> {
-        let discovery = discovery(&raw.homeassistant.discovery)?;
+        let mut errors = Vec::new();
+        let discovery = keep(&mut errors, discovery(&raw.homeassistant.discovery));
+        let mqtt = keep(&mut errors, mqtt(raw.mqtt));
+        let sources = keep(&mut errors, sources(raw.sources));
+        let homeassistant = keep(&mut errors, homeassistant(raw.homeassistant));
+        let areas = keep(&mut errors, areas(raw.areas));
+        let suggestions = keep(&mut errors, suggestions(raw.suggestions));
+        let safety = keep(&mut errors, safety(raw.safety));
+        let llm = keep(&mut errors, llm(raw.llm));
+        let ingest = keep(&mut errors, ingest(raw.ingest));
+        let limits = keep(&mut errors, limits(raw.limits));
+        let database = keep(&mut errors, database(raw.database));
+        let analysis = keep(&mut errors, analysis(raw.analysis));
+        let log = keep(&mut errors, log(raw.log));
+        let web = keep(&mut errors, web(raw.web));
+        let (
+            Some(discovery),
+            Some(mqtt),
+            Some(sources),
+            Some(homeassistant),
+            Some(areas),
+            Some(suggestions),
+            Some(safety),
+            Some(llm),
+            Some(ingest),
+            Some(limits),
+            Some(database),
+            Some(analysis),
+            Some(log),
+            Some(web),
+        ) = (
+            discovery,
+            mqtt,
+            sources,
+            homeassistant,
+            areas,
+            suggestions,
+            safety,
+            llm,
+            ingest,
+            limits,
+            database,
+            analysis,
+            log,
+            web,
+        )
+        else {
+            return Err(ConfigError::all(errors));
+        };
         Ok(Config {
             discovery,
-            mqtt: mqtt(raw.mqtt)?,
-            sources: sources(raw.sources)?,
-            homeassistant: homeassistant(raw.homeassistant)?,
-            areas: areas(raw.areas)?,
-            suggestions: suggestions(raw.suggestions)?,
-            safety: safety(raw.safety)?,
-            llm: llm(raw.llm)?,
-            ingest: ingest(raw.ingest)?,
-            limits: limits(raw.limits)?,
-            database: database(raw.database)?,
-            analysis: analysis(raw.analysis)?,
-            log: log(raw.log)?,
-            web: web(raw.web)?,
+            mqtt,
+            sources,
+            homeassistant,
+            areas,
+            suggestions,
+            safety,
+            llm,
+            ingest,
+            limits,
+            database,
+            analysis,
+            log,
+            web,
         })
     }
+}
+
+/// The value, or `None` with its error kept for the report.
+fn keep<T>(errors: &mut Vec<ConfigError>, result: Result<T, ConfigError>) -> Option<T> {
+    result.map_err(|e| errors.push(e)).ok()
 }
 
 fn mqtt(raw: RawMqtt) -> Result<MqttConfig, ConfigError> {

@@ -322,3 +322,17 @@ fn the_packaged_conffile_names_the_services_database() {
         std::path::Path::new("/var/lib/habitd/habitd.db")
     );
 }
+
+/// One start names every key to fix, not only the first.
+#[test]
+fn every_bad_key_is_reported_at_once() {
+    let error = error_of(&[
+        ("HABITD__MQTT__PORT", "0"),
+        ("HABITD__LIMITS__STATE_CHARS", "1"),
+        ("HABITD__LLM__BASE_URL", "ftp://x"),
+    ]);
+    for key in ["mqtt.port", "limits.state_chars", "llm.base_url"] {
+        assert!(error.contains(key), "{key} missing from: {error}");
+    }
+    assert!(error.starts_with("3 config keys to fix"), "{error}");
+}
