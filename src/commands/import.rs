@@ -127,21 +127,31 @@ async fn with_progress(
     let terminal = std::io::stderr().is_terminal();
     let outcome = tokio::task::spawn_blocking(move || {
         let mut last_shown = started;
+        // On a terminal a line that updates itself four times a second;
+        // otherwise (journald, a log file, CI) a log line every 10 s, so a
+        // long import or backfill is never silent.
+        let every = if terminal { 250 } else { 10_000 };
         let mut progress = |report: &ImportReport| {
-            if terminal && last_shown.elapsed().as_millis() >= 250 {
-                last_shown = Instant::now();
-                // Everything is read first, then stored in time order.
-                let stored = report.stored + report.duplicates;
-                if stored == 0 {
-                    let rate = report.read as f64 / started.elapsed().as_secs_f64().max(1e-3);
-                    eprint!("\rreading: {} changes ({rate:.0}/s)   ", report.read);
-                } else {
-                    eprint!(
-                        "\rstoring in time order: {stored} of {} ({} new)   ",
-                        report.read - report.filtered,
-                        report.stored
-                    );
-                }
+            if last_shown.elapsed().as_millis() < every {
+                return;
+            }
+            last_shown = Instant::now();
+            // Everything is read first, then stored in time order.
+            let stored = report.stored + report.duplicates;
+            let line = if stored == 0 {
+                let rate = report.read as f64 / started.elapsed().as_secs_f64().max(1e-3);
+                format!("reading: {} changes ({rate:.0}/s)", report.read)
+            } else {
+                format!(
+                    "storing in time order: {stored} of {} ({} new)",
+                    report.read - report.filtered,
+                    report.stored
+                )
+            };
+            if terminal {
+                eprint!("\r{line}   ");
+            } else {
+                tracing::info!("import {line}");
             }
         };
         run(&mut progress)
