@@ -375,56 +375,29 @@ impl TryFrom<Raw> for Config {
         let analysis = keep(&mut errors, analysis(raw.analysis));
         let log = keep(&mut errors, log(raw.log));
         let web = keep(&mut errors, web(raw.web));
-        let (
-            Some(discovery),
-            Some(mqtt),
-            Some(sources),
-            Some(homeassistant),
-            Some(areas),
-            Some(suggestions),
-            Some(safety),
-            Some(llm),
-            Some(ingest),
-            Some(limits),
-            Some(database),
-            Some(analysis),
-            Some(log),
-            Some(web),
-        ) = (
-            discovery,
-            mqtt,
-            sources,
-            homeassistant,
-            areas,
-            suggestions,
-            safety,
-            llm,
-            ingest,
-            limits,
-            database,
-            analysis,
-            log,
-            web,
-        )
-        else {
-            return Err(ConfigError::all(errors));
-        };
-        Ok(Config {
-            discovery,
-            mqtt,
-            sources,
-            homeassistant,
-            areas,
-            suggestions,
-            safety,
-            llm,
-            ingest,
-            limits,
-            database,
-            analysis,
-            log,
-            web,
-        })
+        // Every value is there exactly when no section failed.
+        let config = (|| {
+            Some(Config {
+                discovery: discovery?,
+                mqtt: mqtt?,
+                sources: sources?,
+                homeassistant: homeassistant?,
+                areas: areas?,
+                suggestions: suggestions?,
+                safety: safety?,
+                llm: llm?,
+                ingest: ingest?,
+                limits: limits?,
+                database: database?,
+                analysis: analysis?,
+                log: log?,
+                web: web?,
+            })
+        })();
+        match config {
+            Some(config) if errors.is_empty() => Ok(config),
+            _ => Err(ConfigError::all(errors)),
+        }
     }
 }
 
