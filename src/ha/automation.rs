@@ -23,13 +23,7 @@ pub fn summarize(entity_id: String, config: &serde_json::Value) -> Automation {
     collect_entities(&triggers, &mut trigger_entities);
     let mut action_entities = HashSet::new();
     collect_entities(&actions, &mut action_entities);
-    let has_time_trigger = as_list(&triggers).iter().any(|t| {
-        let kind = t
-            .get("trigger")
-            .or_else(|| t.get("platform"))
-            .and_then(|k| k.as_str());
-        matches!(kind, Some("time" | "time_pattern" | "sun"))
-    });
+    let has_time_trigger = as_list(&triggers).iter().any(is_clock);
     Automation {
         entity_id,
         trigger_entities,
@@ -104,39 +98,23 @@ pub fn started_only_by_clock_or(config: &serde_json::Value, entity: &str) -> boo
     let triggers = config
         .get("triggers")
         .or_else(|| config.get("trigger"))
-        .cloned()
+        .map(as_list)
         .unwrap_or_default();
-    let triggers = as_list(&triggers);
     !triggers.is_empty()
         && triggers.iter().all(|t| {
-            let kind = t
-                .get("trigger")
-                .or_else(|| t.get("platform"))
-                .and_then(|k| k.as_str());
             let mut named = HashSet::new();
             collect_entities(t, &mut named);
-            matches!(kind, Some("time" | "time_pattern" | "sun"))
-                || (!named.is_empty() && named.iter().all(|e| e == entity))
+            is_clock(t) || (!named.is_empty() && named.iter().all(|e| e == entity))
         })
 }
 
-/// Whether only the clock starts it: every trigger is a time, time pattern
-/// or sun trigger (and there is at least one).
-pub fn clock_only(config: &serde_json::Value) -> bool {
-    let triggers = config
-        .get("triggers")
-        .or_else(|| config.get("trigger"))
-        .cloned()
-        .unwrap_or_default();
-    let triggers = as_list(&triggers);
-    !triggers.is_empty()
-        && triggers.iter().all(|t| {
-            let kind = t
-                .get("trigger")
-                .or_else(|| t.get("platform"))
-                .and_then(|k| k.as_str());
-            matches!(kind, Some("time" | "time_pattern" | "sun"))
-        })
+/// A time, time pattern or sun trigger, in either syntax.
+fn is_clock(trigger: &serde_json::Value) -> bool {
+    let kind = trigger
+        .get("trigger")
+        .or_else(|| trigger.get("platform"))
+        .and_then(|k| k.as_str());
+    matches!(kind, Some("time" | "time_pattern" | "sun"))
 }
 
 fn as_list(value: &serde_json::Value) -> Vec<serde_json::Value> {
@@ -188,10 +166,13 @@ mod tests {
         assert_eq!(calls[0].service, "lock.unlock");
         assert_eq!(calls[0].entity_ids, ["lock.front_door"]);
         assert_eq!(calls[1].hvac_mode.as_deref(), Some("heat"));
-        assert!(super::clock_only(&config));
+        assert!(super::started_only_by_clock_or(&config, "lock.front_door"));
         let legacy = json!({"trigger": [{"platform": "state", "entity_id": "binary_sensor.m"}],
                             "action": [{"service": "switch.turn_on", "entity_id": ["switch.a"]}]});
-        assert!(!super::clock_only(&legacy));
+        assert!(!super::started_only_by_clock_or(&legacy, "switch.a"));
+        let own = json!({"trigger": [{"platform": "state", "entity_id": "switch.a", "for": "00:22:00"}]});
+        assert!(super::started_only_by_clock_or(&own, "switch.a"));
+        assert!(!super::started_only_by_clock_or(&own, "switch.b"));
         assert_eq!(super::calls(&legacy)[0].entity_ids, ["switch.a"]);
     }
 

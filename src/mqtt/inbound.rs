@@ -68,7 +68,7 @@ pub enum DecodeError {
     },
 }
 
-/// Topics and reasons in errors are cut to this many characters: a reason
+/// Topics and reasons in errors are cut to this many bytes: a reason
 /// may quote the payload, and a log line must stay a line.
 const MAX_ERROR_TEXT: usize = 300;
 
@@ -199,9 +199,7 @@ fn truncate(text: &mut String, max: usize) {
 
 /// A topic or reason, cut for an error message.
 fn cut(text: &str) -> String {
-    let mut text = text.to_owned();
-    truncate(&mut text, MAX_ERROR_TEXT);
-    text
+    crate::model::truncate(text, MAX_ERROR_TEXT).to_owned()
 }
 
 fn route_message(
