@@ -501,16 +501,7 @@ mod tests {
             title: id.into(),
             description: String::new(),
             confidence,
-            finding: Finding::UnusedFeature(UnusedFeature {
-                id: id.into(),
-                device: "d".into(),
-                property: "p".into(),
-                name: "n".into(),
-                entity_id: None,
-                write_only: false,
-                device_usage: 0,
-                score: 0.0,
-            }),
+            finding: Finding::UnusedFeature(UnusedFeature::example(id)),
             plan: None,
         }
     }

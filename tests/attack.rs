@@ -22,6 +22,26 @@ fn event(entity_id: &str, old: &str, state: &str, at: &str) -> String {
     )
 }
 
+/// `n` good events, a millisecond apart from now: the hall light switched
+/// by a person, on and off in turn.
+async fn switch_the_hall_light(watch: &Watcher, n: i64) {
+    let start = jiff::Timestamp::now();
+    for i in 0..n {
+        let at = start
+            .checked_add(jiff::SignedDuration::from_millis(i))
+            .unwrap()
+            .to_string();
+        let (old, new) = if i % 2 == 0 {
+            ("off", "on")
+        } else {
+            ("on", "off")
+        };
+        watch
+            .publish("ha_events", event("light.hall", old, new, &at), false)
+            .await;
+    }
+}
+
 async fn analysis(watch: &mut Watcher) {
     watch.publish("habitd/command/analyze", "", false).await;
     watch.job_statuses_until_final().await;
@@ -43,21 +63,7 @@ async fn an_oversized_retained_message_costs_no_good_event() {
     ];
     let mut daemon = common::start_daemon_with(broker.port, tempfile::tempdir().unwrap(), &limits);
     watch.wait_for_text(AVAILABILITY, "online").await;
-    let start = jiff::Timestamp::now();
-    for i in 0..60 {
-        let at = start
-            .checked_add(jiff::SignedDuration::from_millis(i))
-            .unwrap()
-            .to_string();
-        let (old, new) = if i % 2 == 0 {
-            ("off", "on")
-        } else {
-            ("on", "off")
-        };
-        watch
-            .publish("ha_events", event("light.hall", old, new, &at), false)
-            .await;
-    }
+    switch_the_hall_light(&watch, 60).await;
     analysis(&mut watch).await;
     daemon.terminate();
     assert_eq!(daemon.exit_code().await, Some(0), "{}", daemon.log());
@@ -230,21 +236,7 @@ async fn a_full_disk_loses_no_event() {
         let mut file = std::fs::File::create(&filler).unwrap();
         while file.write_all(&[0u8; 4096]).is_ok() {}
     }
-    let start = jiff::Timestamp::now();
-    for i in 0..300 {
-        let at = start
-            .checked_add(jiff::SignedDuration::from_millis(i))
-            .unwrap()
-            .to_string();
-        let (old, new) = if i % 2 == 0 {
-            ("off", "on")
-        } else {
-            ("on", "off")
-        };
-        watch
-            .publish("ha_events", event("light.hall", old, new, &at), false)
-            .await;
-    }
+    switch_the_hall_light(&watch, 300).await;
     log_shows(&daemon, "could not write events").await;
     // The job status (what Home Assistant shows) says what is wrong.
     watch.publish("habitd/command/analyze", "", false).await;

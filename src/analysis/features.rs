@@ -148,3 +148,20 @@ fn names_of(c: &CapabilityInfo) -> Vec<String> {
         None => vec![own],
     }
 }
+
+#[cfg(test)]
+impl UnusedFeature {
+    /// A finding for tests that need one of any kind.
+    pub(crate) fn example(id: &str) -> UnusedFeature {
+        UnusedFeature {
+            id: id.into(),
+            device: "d".into(),
+            property: "p".into(),
+            name: "n".into(),
+            entity_id: None,
+            write_only: false,
+            device_usage: 0,
+            score: 0.0,
+        }
+    }
+}

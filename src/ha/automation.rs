@@ -170,7 +170,8 @@ mod tests {
         let legacy = json!({"trigger": [{"platform": "state", "entity_id": "binary_sensor.m"}],
                             "action": [{"service": "switch.turn_on", "entity_id": ["switch.a"]}]});
         assert!(!super::started_only_by_clock_or(&legacy, "switch.a"));
-        let own = json!({"trigger": [{"platform": "state", "entity_id": "switch.a", "for": "00:22:00"}]});
+        let own =
+            json!({"trigger": [{"platform": "state", "entity_id": "switch.a", "for": "00:22:00"}]});
         assert!(super::started_only_by_clock_or(&own, "switch.a"));
         assert!(!super::started_only_by_clock_or(&own, "switch.b"));
         assert_eq!(super::calls(&legacy)[0].entity_ids, ["switch.a"]);
