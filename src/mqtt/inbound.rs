@@ -107,7 +107,7 @@ pub fn decode(
     }
     let mut decoded = route_message(topics, route, topic, payload, retain, now)?;
     if let Some(Inbound::Observed(observation)) = &mut decoded {
-        bound_texts(observation, limits.state_chars);
+        bound_texts(observation, limits.state_chars, payload.len());
     }
     Ok(decoded)
 }
@@ -148,7 +148,7 @@ pub fn retime(inbound: &mut Inbound, now: Timestamp, tolerance: std::time::Durat
 
 /// Cuts every text an observation carries to `max` characters, and drops
 /// Zigbee2MQTT properties whose values are large structures.
-fn bound_texts(observation: &mut Observation, max: usize) {
+fn bound_texts(observation: &mut Observation, max: usize, payload_len: usize) {
     let change = |c: &mut StateChange| {
         truncate(&mut c.state, max);
         truncate(&mut c.entity_id, max);
@@ -171,14 +171,18 @@ fn bound_texts(observation: &mut Observation, max: usize) {
         }
         Observation::StateStream { change: c, .. } => change(c),
         Observation::DeviceState { state, .. } => {
+            // No value of a message this small can be too large: the
+            // common case is spared serialising every composite again.
+            let composites_fit = payload_len <= MAX_COMPOSITE_JSON;
             state.retain(|key, value| {
                 key.chars().count() <= max
-                    && match value {
-                        serde_json::Value::Array(_) | serde_json::Value::Object(_) => {
-                            value.to_string().len() <= MAX_COMPOSITE_JSON
-                        }
-                        _ => true,
-                    }
+                    && (composites_fit
+                        || match value {
+                            serde_json::Value::Array(_) | serde_json::Value::Object(_) => {
+                                value.to_string().len() <= MAX_COMPOSITE_JSON
+                            }
+                            _ => true,
+                        })
             });
             for value in state.values_mut() {
                 if let serde_json::Value::String(text) = value {
