@@ -73,6 +73,7 @@ struct RawHomeAssistant {
     deploy_disabled: bool,
     discovery: String,
     notify: bool,
+    backfill_days: u32,
 }
 
 #[derive(Debug, Deserialize)]
@@ -253,6 +254,9 @@ pub struct HomeAssistantConfig {
     pub deploy_disabled: bool,
     /// A persistent notification in Home Assistant when new suggestions appear.
     pub notify: bool,
+    /// Days of history the daemon fetches on its first start, when the
+    /// database holds no events yet (0: never).
+    pub backfill_days: u32,
 }
 
 #[derive(Debug, Clone, Serialize)]
@@ -551,7 +555,18 @@ fn homeassistant(raw: RawHomeAssistant) -> Result<Option<HomeAssistantConfig>, C
         timeout: duration("homeassistant.timeout", &raw.timeout)?,
         deploy_disabled: raw.deploy_disabled,
         notify: raw.notify,
+        backfill_days: backfill_days(raw.backfill_days)?,
     }))
+}
+
+fn backfill_days(days: u32) -> Result<u32, ConfigError> {
+    if days > 365 {
+        return Err(ConfigError::invalid(
+            "homeassistant.backfill_days",
+            format!("{days} is more than 365 days"),
+        ));
+    }
+    Ok(days)
 }
 
 fn discovery(raw: &str) -> Result<crate::model::DiscoveryMode, ConfigError> {
