@@ -47,6 +47,7 @@ pub async fn run(config: Config, shutdown: impl Future<Output = ()>) -> anyhow::
     recover_interrupted_jobs(&db).await?;
     let latest = db.run(|conn| db::jobs::latest(conn)).await?;
     align_activity_time_zone(&db, &config).await?;
+    let first_start = fetches_history(&db, &config).await?;
     // The review page's port first: one in use stops the start, before
     // anything is connected or spawned.
     let page = match &config.web {
@@ -100,6 +101,9 @@ pub async fn run(config: Config, shutdown: impl Future<Output = ()>) -> anyhow::
         "the job runner",
         Runner::new(db.clone(), status_tx, settings).serve(requests, cancel.clone()),
     );
+    if first_start {
+        triggers.request(Trigger::FirstStart);
+    }
     supervise(
         &mut tasks,
         "the status publisher",
@@ -332,6 +336,38 @@ fn supervise(
         task.await;
         name
     });
+}
+
+/// Whether this start's first job fetches Home Assistant's history: the
+/// database held no events when habitd first started with Home Assistant's
+/// address, and that fetch has not been done yet (one cut short by a stop
+/// or an unreachable Home Assistant is tried again at the next start).
+async fn fetches_history(db: &Db, config: &Config) -> anyhow::Result<bool> {
+    use db::facts::{Fact, first_start};
+    if config
+        .homeassistant
+        .as_ref()
+        .is_none_or(|ha| ha.backfill_days == 0)
+    {
+        return Ok(false);
+    }
+    db.run(
+        |conn| match db::facts::get(conn, Fact::FirstStartHistory)?.as_deref() {
+            Some(first_start::PENDING) => Ok(true),
+            Some(_) => Ok(false),
+            None => {
+                let empty = !db::events::any(conn)?;
+                let fact = if empty {
+                    first_start::PENDING
+                } else {
+                    first_start::NOT_NEEDED
+                };
+                db::facts::set(conn, Fact::FirstStartHistory, Some(fact))?;
+                Ok(empty)
+            }
+        },
+    )
+    .await
 }
 
 /// Rebuilds the activity aggregates if the configured time zone changed

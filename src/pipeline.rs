@@ -6,6 +6,10 @@
 //! of events read by `events` is what `patterns` mines), so a job owns one
 //! `Pipeline` for its whole run.
 //!
+//! `history` (a first start's job only) fetches Home Assistant's history
+//! into the database, as `habitd backfill` does, reporting the days fetched
+//! as the phase's progress; an unreachable Home Assistant degrades the job
+//! and the fetch is tried again at the next start.
 //! `capabilities` reads entities, areas and existing automations from Home
 //! Assistant when it is configured, and the stored Zigbee2MQTT capabilities;
 //! `events` applies the retention (the daily job is what prunes) and reads the
@@ -21,13 +25,19 @@ use std::time::Duration;
 
 use jiff::Timestamp;
 use jiff::tz::TimeZone;
+use tokio::sync::mpsc;
+use tokio_util::sync::CancellationToken;
 
 use crate::analysis::features::CapabilityInfo;
 use crate::analysis::{self, Findings, Thresholds, Window};
-use crate::config::{Config, HomeAssistantConfig, LlmConfig, SuggestionsConfig};
+use crate::config::{Config, HomeAssistantConfig, IngestConfig, LlmConfig, SuggestionsConfig};
+use crate::db::facts::Fact;
 use crate::db::suggestions::Fresh;
 use crate::db::{self, Db};
 use crate::ha::{self, rest};
+use crate::ingest::Filter;
+use crate::ingest::backfill::Backfill;
+use crate::ingest::import::Importer;
 use crate::ingest::writer::Health;
 use crate::llm::{self, Llm, Prompt};
 use crate::model::Phase;
@@ -66,6 +76,8 @@ pub struct Settings {
     pub safety: Policy,
     /// The daemon's event writer, whose trouble the job reports.
     pub writer: Option<Arc<Health>>,
+    /// Which entities a backfill fetches, and its batch size.
+    pub ingest: IngestConfig,
 }
 
 impl Settings {
@@ -81,9 +93,21 @@ impl Settings {
             areas: config.areas.clone(),
             safety: config.safety.clone(),
             writer: None,
+            ingest: config.ingest.clone(),
         }
     }
 }
+
+/// How long the first start's history fetch waits, try after try, for a
+/// Home Assistant that is still starting (the add-on and Home Assistant boot
+/// together): about six minutes in all.
+const HA_STARTING: &[Duration] = &[
+    Duration::from_secs(5),
+    Duration::from_secs(15),
+    Duration::from_secs(40),
+    Duration::from_secs(100),
+    Duration::from_secs(200),
+];
 
 /// One job's pass through the phases.
 #[derive(Debug)]
@@ -97,6 +121,10 @@ pub struct Pipeline {
     /// Home Assistant's version: read now, or the one remembered.
     ha_version: Option<HaVersion>,
     fresh: Vec<Fresh>,
+    /// Stops a long phase (the history fetch) between requests.
+    cancel: CancellationToken,
+    /// Hears how much of the running phase is done (0.0–1.0).
+    progress: Option<mpsc::UnboundedSender<f64>>,
 }
 
 impl Pipeline {
@@ -110,12 +138,27 @@ impl Pipeline {
             findings: Findings::default(),
             ha_version: None,
             fresh: Vec::new(),
+            cancel: CancellationToken::new(),
+            progress: None,
         }
+    }
+
+    /// A pipeline whose long phases stop when `cancel` fires and tell
+    /// `progress` how far they are.
+    pub fn watched(
+        mut self,
+        cancel: CancellationToken,
+        progress: mpsc::UnboundedSender<f64>,
+    ) -> Self {
+        self.cancel = cancel;
+        self.progress = Some(progress);
+        self
     }
 
     /// Runs one phase. Blocking work happens on the database's blocking pool.
     pub async fn run_phase(&mut self, phase: Phase) -> anyhow::Result<PhaseOutcome> {
         match phase {
+            Phase::History => self.history().await,
             Phase::Events => self.events().await,
             Phase::Capabilities => self.capabilities().await,
             Phase::Patterns => self.patterns().await,
@@ -245,6 +288,113 @@ impl Pipeline {
             counts,
             degraded: None,
         })
+    }
+
+    /// Fetches `homeassistant.backfill_days` of Home Assistant's history,
+    /// with the logbook, then remembers that the first start's fetch is done.
+    /// Waits a little for a Home Assistant that is still starting; one that
+    /// stays unreachable degrades the job, and the next start tries again.
+    async fn history(&mut self) -> anyhow::Result<PhaseOutcome> {
+        let Some(config) = self.settings.homeassistant.clone() else {
+            return Ok(PhaseOutcome::default());
+        };
+        match self.fetch_history(&config).await {
+            Ok(counts) => {
+                self.db
+                    .run(|conn| {
+                        db::facts::set(
+                            conn,
+                            Fact::FirstStartHistory,
+                            Some(db::facts::first_start::DONE),
+                        )
+                    })
+                    .await?;
+                Ok(PhaseOutcome {
+                    counts,
+                    degraded: None,
+                })
+            }
+            Err(e) if self.cancel.is_cancelled() => Err(e),
+            Err(e) => {
+                tracing::warn!(
+                    error = format!("{e:#}"),
+                    "Home Assistant's history could not be fetched"
+                );
+                Ok(PhaseOutcome {
+                    counts: Vec::new(),
+                    degraded: Some(format!(
+                        "Home Assistant's history could not be fetched (tried again at the next start): {e:#}"
+                    )),
+                })
+            }
+        }
+    }
+
+    async fn fetch_history(
+        &mut self,
+        config: &HomeAssistantConfig,
+    ) -> anyhow::Result<Vec<(&'static str, u64)>> {
+        let client = rest::Client::new(config)?;
+        let filter = Filter::new(&self.settings.ingest);
+        let mut tries = HA_STARTING.iter();
+        let entities = loop {
+            match Backfill::entities(&client, &filter).await {
+                Ok(entities) => break entities,
+                Err(e) => {
+                    let Some(&wait) = tries.next() else {
+                        return Err(e);
+                    };
+                    tracing::info!(
+                        error = format!("{e:#}"),
+                        ?wait,
+                        "Home Assistant is not answering yet; its history is fetched when it does"
+                    );
+                    tokio::select! {
+                        () = self.cancel.cancelled() => return Err(e),
+                        () = tokio::time::sleep(wait) => {}
+                    }
+                }
+            }
+        };
+        let days = config.backfill_days;
+        tracing::info!(
+            days,
+            entities = entities.len(),
+            "fetching Home Assistant's history"
+        );
+        let backfill = Backfill {
+            client,
+            entities,
+            days,
+            end: Timestamp::now(),
+        };
+        let (ingest, tz) = (self.settings.ingest.clone(), self.settings.timezone.clone());
+        let (cancel, progress) = (self.cancel.clone(), self.progress.clone());
+        let runtime = tokio::runtime::Handle::current();
+        let report = self
+            .db
+            .run(move |conn| {
+                let filter = Filter::new(&ingest);
+                let batch = ingest.batch_size.max(5000);
+                let mut importer = Importer::new(conn, &filter, &tz, batch)?;
+                backfill.run(&mut importer, &runtime, &cancel, &mut |_| {}, &mut |done| {
+                    if let Some(progress) = &progress {
+                        // The runner may be gone (shutdown): nothing to tell.
+                        let _ = progress.send(f64::from(done) / f64::from(days.max(1)));
+                    }
+                })?;
+                importer.finish(&mut |_| {})
+            })
+            .await?;
+        tracing::info!(
+            read = report.read,
+            stored = report.stored,
+            "Home Assistant's history fetched"
+        );
+        Ok(vec![
+            ("history_read", report.read),
+            ("history_stored", report.stored),
+        ])
     }
 
     /// Refreshes what Home Assistant knows: entity names, areas and the

@@ -455,3 +455,75 @@ fn deploying_uses_the_syntax_of_the_home_assistant_deployed_to() {
     );
     assert_eq!(show(&env, ON)["status"], "deployed");
 }
+
+/// The daemon's first start on an empty database: its first job fetches the
+/// history (`homeassistant.backfill_days`) with the logbook before the
+/// analysis, with progress on the job status; a second start does not.
+#[tokio::test]
+async fn a_first_start_fetches_the_history_then_analyses_it() {
+    let broker = common::Broker::start();
+    let ha = FakeHomeAssistant::start();
+    let mut watch = common::Watcher::connect(broker.port, "habitd/job/status").await;
+    let dir = tempfile::tempdir().unwrap();
+    let extra = [
+        ("HABITD__HOMEASSISTANT__URL", ha.url.as_str()),
+        ("HABITD__HOMEASSISTANT__TOKEN", TOKEN),
+        ("HABITD__HOMEASSISTANT__BACKFILL_DAYS", "3"),
+    ];
+    let mut daemon = common::start_daemon_with(broker.port, dir, &extra);
+
+    let statuses = watch.job_statuses_until_final().await;
+    let last = statuses.last().unwrap();
+    assert_eq!(last["trigger"], "first_start", "{last:#}");
+    assert_eq!(last["state"], "succeeded", "{last:#}\n{}", daemon.log());
+    // The same answer for each of the three days: stored once.
+    assert_eq!(last["counts"]["history_read"], 30, "{last:#}");
+    assert_eq!(last["counts"]["history_stored"], 10, "{last:#}");
+    // The analysis ran on what was fetched.
+    assert!(last["counts"]["events"].as_u64().unwrap() >= 10, "{last:#}");
+    // Progress within the history phase: a day at a time, never back.
+    let during: Vec<u64> = statuses
+        .iter()
+        .filter(|s| s["phase"] == "history")
+        .map(|s| s["progress"].as_u64().unwrap())
+        .collect();
+    assert!(during.len() >= 2, "{statuses:#?}");
+    let all: Vec<u64> = statuses
+        .iter()
+        .filter_map(|s| s["progress"].as_u64())
+        .collect();
+    assert!(all.windows(2).all(|w| w[0] <= w[1]), "{all:?}");
+    let fetched = |ha: &FakeHomeAssistant, what: &str| {
+        ha.requests()
+            .iter()
+            .filter(|r| r.contains(what) && r.contains("end_time="))
+            .count()
+    };
+    assert_eq!(fetched(&ha, "/api/history/period/"), 3);
+    assert_eq!(fetched(&ha, "/api/logbook/"), 3);
+
+    // Started again: the history is there, nothing is fetched twice.
+    daemon.terminate();
+    assert_eq!(daemon.exit_code().await, Some(0));
+    let dir = daemon.dir;
+    let _daemon = common::start_daemon_with(broker.port, dir, &extra);
+    let mut online = common::Watcher::connect(broker.port, "habitd/availability").await;
+    online.wait_for_text("habitd/availability", "online").await;
+    watch.publish("habitd/command/analyze", "", false).await;
+    // The first job's final status is retained and comes again first.
+    let first = last["job_id"].clone();
+    let statuses = loop {
+        let statuses = watch.job_statuses_until_final().await;
+        if statuses.last().unwrap()["job_id"] != first {
+            break statuses;
+        }
+    };
+    assert!(
+        statuses
+            .iter()
+            .filter(|s| s["job_id"] != first)
+            .all(|s| s["trigger"] == "command" && s["phase"] != "history"),
+        "{statuses:#?}"
+    );
+    assert_eq!(fetched(&ha, "/api/history/period/"), 3);
+}

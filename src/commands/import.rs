@@ -15,6 +15,7 @@ use super::out;
 use crate::config::Config;
 use crate::db::{self, Db};
 use crate::ingest::Filter;
+use crate::ingest::backfill::Backfill;
 use crate::ingest::import::{ImportReport, Importer};
 
 pub(super) async fn import_command(config: Config, files: Vec<PathBuf>) -> anyhow::Result<()> {
@@ -27,56 +28,27 @@ pub(super) async fn backfill_command(config: Config, days: u32) -> anyhow::Resul
     };
     let client = crate::ha::rest::Client::new(ha)?;
     let filter = Filter::new(&config.ingest);
-    let entities: Vec<String> = client
-        .states()
-        .await?
-        .into_iter()
-        .map(|e| e.info.entity_id)
-        .filter(|id| filter.accepts(id))
-        .collect();
+    let backfill = Backfill {
+        entities: Backfill::entities(&client, &filter).await?,
+        client,
+        days,
+        end: Timestamp::now(),
+    };
     let runtime = tokio::runtime::Handle::current();
+    // Ctrl-C or SIGTERM stops between requests and stores nothing.
+    let cancel = tokio_util::sync::CancellationToken::new();
+    let stop = cancel.clone();
+    let signal = crate::shutdown::signal();
+    tokio::spawn(async move {
+        signal.await;
+        stop.cancel();
+    });
     with_progress(false, move |progress| {
-        let now = Timestamp::now();
         importing(&config, &filter, progress, |importer, progress| {
-            for day in (0..days).rev() {
-                let end = now.checked_sub(jiff::SignedDuration::from_hours(24 * i64::from(day)))?;
-                let start = end.checked_sub(jiff::SignedDuration::from_hours(24))?;
-                // On the blocking pool, so waiting for the answer here is fine.
-                importer.attribute(logbook(&runtime, &client, start, end));
-                for answer in runtime.block_on(client.history(start, end, &entities))? {
-                    importer
-                        .history(&answer[..], progress)
-                        .with_context(|| format!("while importing the history from {start}"))?;
-                }
-            }
-            Ok(())
+            backfill.run(importer, &runtime, &cancel, progress, &mut |_| {})
         })
     })
     .await
-}
-
-/// Who caused the day's changes, from Home Assistant's logbook. Without it
-/// (an older or a restricted Home Assistant) the history is imported as it
-/// is, and machine-exact schedules are still recognised by the analysis.
-fn logbook(
-    runtime: &tokio::runtime::Handle,
-    client: &crate::ha::rest::Client,
-    start: Timestamp,
-    end: Timestamp,
-) -> crate::ha::logbook::Origins {
-    let read = runtime
-        .block_on(client.logbook(start, end))
-        .and_then(|answer| crate::ha::logbook::Origins::parse(&answer));
-    match read {
-        Ok(origins) => {
-            tracing::debug!(entries = origins.len(), %start, "logbook read");
-            origins
-        }
-        Err(e) => {
-            tracing::warn!(error = format!("{e:#}"), %start, "no logbook: this day's history is imported without who caused each change");
-            Default::default()
-        }
-    }
 }
 
 /// `habitd import`: blocking, on the calling thread, with `progress` called

@@ -421,3 +421,8 @@ pub fn fill_areas(
     tx.commit()?;
     Ok(filled)
 }
+
+/// Whether any state change is stored.
+pub fn any(conn: &Connection) -> anyhow::Result<bool> {
+    Ok(conn.query_row("SELECT EXISTS (SELECT 1 FROM events)", [], |r| r.get(0))?)
+}

@@ -13,6 +13,8 @@ pub enum Fact {
     DiscoveryShape,
     /// The suggestion selected in Home Assistant's select.
     Selected,
+    /// Whether the first start's history fetch is `pending` or `done`.
+    FirstStartHistory,
 }
 
 impl Fact {
@@ -21,8 +23,18 @@ impl Fact {
             Fact::HaVersion => "ha_version",
             Fact::DiscoveryShape => "discovery_shape",
             Fact::Selected => "selected_suggestion",
+            Fact::FirstStartHistory => "first_start_history",
         }
     }
+}
+
+/// The values of [`Fact::FirstStartHistory`].
+pub mod first_start {
+    /// The database was empty at the first start: fetch the history.
+    pub const PENDING: &str = "pending";
+    pub const DONE: &str = "done";
+    /// The database already held events: nothing to fetch.
+    pub const NOT_NEEDED: &str = "not_needed";
 }
 
 pub fn get(conn: &Connection, fact: Fact) -> anyhow::Result<Option<String>> {

@@ -23,6 +23,7 @@
 //! entity), and habitd's own entities (`*.habitd_*`: its sensors, buttons
 //! and select, whose changes are habitd's doing).
 
+pub mod backfill;
 pub mod filter;
 pub mod import;
 pub mod writer;

@@ -145,23 +145,35 @@ impl Runner {
 
         status.state = JobState::Running;
         status.started_at = Some(job::now());
-        let mut pipeline = Pipeline::new(self.db.clone(), self.settings.clone(), job_id);
+        let (progress, mut done) = mpsc::unbounded_channel();
+        let mut pipeline = Pipeline::new(self.db.clone(), self.settings.clone(), job_id)
+            .watched(cancel.clone(), progress);
         let mut degraded = Vec::new();
-        for &phase in Phase::ALL {
+        let phases = Phase::of(trigger);
+        for &phase in phases {
             status.phase = Some(phase);
-            status.progress = phase.progress_at_start();
+            status.progress = phase.progress(phases, 0.0);
             self.report(&status).await;
             tracing::debug!(job = job_id, %phase, "phase started");
 
             let started = Instant::now();
-            let outcome = tokio::select! {
-                biased;
-                () = cancel.cancelled() => {
-                    status.error = Some(format!("interrupted by shutdown during the {phase} phase"));
-                    return Ok(self.finish(status, JobState::Failed).await);
+            let mut running = std::pin::pin!(guarded(pipeline.run_phase(phase)));
+            let outcome = loop {
+                tokio::select! {
+                    biased;
+                    () = cancel.cancelled() => {
+                        status.error = Some(format!("interrupted by shutdown during the {phase} phase"));
+                        return Ok(self.finish(status, JobState::Failed).await);
+                    }
+                    outcome = &mut running => break outcome,
+                    Some(part) = done.recv() => {
+                        status.progress = phase.progress(phases, part);
+                        self.report(&status).await;
+                    }
                 }
-                outcome = guarded(pipeline.run_phase(phase)) => outcome,
             };
+            // What the phase said about itself is stale in the next one.
+            while done.try_recv().is_ok() {}
             let elapsed = u64::try_from(started.elapsed().as_millis()).unwrap_or(u64::MAX);
             status.phase_durations_ms.insert(phase, elapsed);
             match outcome {

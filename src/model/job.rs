@@ -17,6 +17,9 @@ pub enum Trigger {
     Command,
     /// `habitd analyze` on the command line.
     Cli,
+    /// The daemon's first start on an empty database: the job fetches
+    /// Home Assistant's history first (`homeassistant.backfill_days`).
+    FirstStart,
 }
 
 /// Where a job is in its life.
@@ -43,6 +46,9 @@ impl JobState {
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
 #[serde(rename_all = "snake_case")]
 pub enum Phase {
+    /// Home Assistant's history fetched into the database: only the first
+    /// start's job runs it ([`Phase::of`]).
+    History,
     Capabilities,
     Events,
     Patterns,
@@ -53,21 +59,37 @@ pub enum Phase {
 }
 
 impl Phase {
-    /// Progress (0–100) of a job that is about to start this phase.
-    pub fn progress_at_start(self) -> u8 {
-        let index = Phase::ALL.iter().position(|p| *p == self).unwrap_or(0);
-        // At most 100 * 6 / 7, so the cast cannot truncate.
-        (index * 100 / Phase::ALL.len()) as u8
+    /// The phases a job started by `trigger` runs, in order.
+    pub fn of(trigger: Trigger) -> &'static [Phase] {
+        match trigger {
+            Trigger::FirstStart => Phase::ALL,
+            Trigger::Schedule | Trigger::Command | Trigger::Cli => &Phase::ALL[1..],
+        }
+    }
+
+    /// Progress (0–100) of a job running `phases` when it has done
+    /// `done` (0.0–1.0) of this one.
+    pub fn progress(self, phases: &[Phase], done: f64) -> u8 {
+        let index = phases.iter().position(|p| *p == self).unwrap_or(0);
+        let done = if done.is_finite() {
+            done.clamp(0.0, 1.0)
+        } else {
+            0.0
+        };
+        // Below 100 until the job has finished, so the cast cannot truncate.
+        ((index as f64 + done) * 100.0 / phases.len() as f64).min(99.0) as u8
     }
 }
 
-text_enum!(Trigger { Schedule => "schedule", Command => "command", Cli => "cli" });
+text_enum!(Trigger {
+    Schedule => "schedule", Command => "command", Cli => "cli", FirstStart => "first_start",
+});
 text_enum!(JobState {
     Queued => "queued", Running => "running", Succeeded => "succeeded",
     Degraded => "degraded", Failed => "failed",
 });
 text_enum!(Phase {
-    Capabilities => "capabilities", Events => "events", Patterns => "patterns",
+    History => "history", Capabilities => "capabilities", Events => "events", Patterns => "patterns",
     Synergies => "synergies", Features => "features", Suggestions => "suggestions",
     Store => "store",
 });
@@ -143,9 +165,27 @@ mod tests {
 
     #[test]
     fn progress_grows_with_the_phases() {
-        let progress: Vec<u8> = Phase::ALL.iter().map(|p| p.progress_at_start()).collect();
-        assert_eq!(progress.first(), Some(&0));
-        assert!(progress.windows(2).all(|w| w[0] < w[1]), "{progress:?}");
-        assert!(progress.iter().all(|p| *p < 100));
+        for trigger in [Trigger::Schedule, Trigger::FirstStart] {
+            let phases = Phase::of(trigger);
+            let mut progress: Vec<u8> = Vec::new();
+            for p in phases {
+                progress.push(p.progress(phases, 0.0));
+                progress.push(p.progress(phases, 0.5));
+            }
+            assert_eq!(progress.first(), Some(&0));
+            assert!(progress.windows(2).all(|w| w[0] < w[1]), "{progress:?}");
+            assert!(progress.iter().all(|p| *p < 100));
+        }
+        assert_eq!(Phase::History.progress(Phase::ALL, f64::NAN), 0);
+        assert_eq!(Phase::Store.progress(Phase::ALL, 2.0), 99);
+    }
+
+    #[test]
+    fn only_a_first_start_fetches_history() {
+        assert_eq!(Phase::of(Trigger::FirstStart)[0], Phase::History);
+        for trigger in [Trigger::Schedule, Trigger::Command, Trigger::Cli] {
+            assert!(!Phase::of(trigger).contains(&Phase::History));
+            assert_eq!(Phase::of(trigger)[0], Phase::Capabilities);
+        }
     }
 }

@@ -32,6 +32,7 @@ fn runner(db: &Db) -> (Runner, watch::Receiver<Option<JobStatus>>) {
         areas: Vec::new(),
         safety: config.safety,
         writer: None,
+        ingest: config.ingest,
     };
     (Runner::new(db.clone(), tx, settings), rx)
 }
@@ -51,7 +52,7 @@ async fn a_job_runs_every_phase_and_is_recorded() {
     assert_eq!(done.phase, Some(Phase::Store));
     assert_eq!(
         done.phase_durations_ms.keys().copied().collect::<Vec<_>>(),
-        Phase::ALL.to_vec()
+        Phase::of(Trigger::Cli).to_vec()
     );
     assert!(done.started_at.is_some() && done.finished_at >= done.started_at);
     let stored = db
