@@ -221,6 +221,28 @@ fn recorded(db: &std::path::Path, entity: &str, state: &str) -> Vec<i64> {
         .collect()
 }
 
+/// The first job of the database at `db` once it has finished: its trigger,
+/// state and counts (polled, at most 120 s).
+async fn first_job(db: &std::path::Path) -> (String, String, String) {
+    for _ in 0..240 {
+        let row = rusqlite::Connection::open(db).ok().and_then(|conn| {
+            conn.query_row(
+                "SELECT trigger, state, counts FROM jobs ORDER BY id LIMIT 1",
+                [],
+                |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?)),
+            )
+            .ok()
+        });
+        if let Some(row) = row.filter(|r: &(String, String, String)| {
+            matches!(r.1.as_str(), "succeeded" | "degraded" | "failed")
+        }) {
+            return row;
+        }
+        tokio::time::sleep(Duration::from_millis(500)).await;
+    }
+    panic!("the first job in {} never finished", db.display());
+}
+
 /// Every stored change of `entity`: time, old state, state, origin.
 fn rows_of(db: &std::path::Path, entity: &str) -> Vec<(i64, Option<String>, String, i64)> {
     let conn = rusqlite::Connection::open(db).unwrap();
@@ -491,6 +513,54 @@ async fn habitd_works_with_this_home_assistant() {
             "{own} recorded"
         );
     }
+    // A first start on an empty database: the history of what happened
+    // above is fetched, with who caused each change, and analysed at once.
+    let fresh = tempfile::tempdir().unwrap();
+    let fresh_db = fresh.path().join("habitd.db");
+    let mut first_env: Vec<(String, String)> = env
+        .iter()
+        .filter(|(k, _)| k != "HABITD__DATABASE__PATH" && k != "HABITD__MQTT__CLIENT_ID")
+        .cloned()
+        .collect();
+    first_env.extend([
+        (
+            "HABITD__DATABASE__PATH".to_owned(),
+            fresh_db.display().to_string(),
+        ),
+        (
+            "HABITD__MQTT__CLIENT_ID".to_owned(),
+            format!("habitd-real-first-{}", std::process::id()),
+        ),
+        (
+            "HABITD__HOMEASSISTANT__BACKFILL_DAYS".to_owned(),
+            "1".to_owned(),
+        ),
+    ]);
+    let mut first = start_habitd(&first_env, fresh.path());
+    let (trigger, state, counts) = first_job(&fresh_db).await;
+    assert_eq!(trigger, "first_start");
+    assert!(
+        matches!(state.as_str(), "succeeded" | "degraded"),
+        "{state}: {counts}"
+    );
+    eprintln!("{version}: a first start fetched the history: {counts}");
+    let office = recorded(&fresh_db, "light.office", "on");
+    let garden = recorded(&fresh_db, "light.garden", "on");
+    assert!(
+        office.contains(&1),
+        "a person's change, from the history and logbook: {office:?}"
+    );
+    assert!(
+        garden.contains(&2) && !garden.contains(&1),
+        "an automation's change: {garden:?}"
+    );
+    common::sigterm(first.id().unwrap());
+    let exit = tokio::time::timeout(Duration::from_secs(30), first.wait())
+        .await
+        .expect("habitd did not stop")
+        .unwrap();
+    assert_eq!(exit.code(), Some(0));
+
     let warnings = warnings_about_habitd(&var("HA_LOG"));
     assert!(
         warnings.is_empty(),
