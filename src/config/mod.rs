@@ -20,7 +20,7 @@ use config::{Environment, File, FileFormat};
 pub use secret::Secret;
 pub use settings::{
     AnalysisConfig, Config, DatabaseConfig, HomeAssistantConfig, IngestConfig, LimitsConfig,
-    LlmConfig, LogConfig, MqttConfig, MqttCredentials, MqttDecisions, SourcesConfig,
+    LlmConfig, LogConfig, MqttConfig, MqttCredentials, MqttDecisions, Printed, SourcesConfig,
     SuggestionsConfig, TlsConfig,
 };
 pub use web::WebConfig;
