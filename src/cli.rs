@@ -56,8 +56,16 @@ pub enum Command {
         /// The entity, e.g. light.kitchen.
         entity: String,
     },
-    /// Validate the configuration and print it, secrets redacted.
-    CheckConfig,
+    /// Validate the configuration and print it as a file that loads back
+    /// into the same values.
+    ///
+    /// Secrets read from a file print as their `*_file` key; secrets given
+    /// inline are left out and named, unless --show-secrets.
+    CheckConfig {
+        /// Print inline passwords, tokens and API keys too.
+        #[arg(long)]
+        show_secrets: bool,
+    },
     /// Import history into the database: Home Assistant history answers
     /// (`GET /api/history/period`, full or minimal) or eventstream JSON lines.
     ///
@@ -137,4 +145,36 @@ fn status_parser() -> impl clap::builder::TypedValueParser<Value = SuggestionSta
     use clap::builder::{PossibleValuesParser, TypedValueParser};
     let names = SuggestionStatus::ALL.iter().map(|s| s.as_str());
     PossibleValuesParser::new(names).try_map(|name| name.parse::<SuggestionStatus>())
+}
+
+#[cfg(test)]
+mod tests {
+    use clap::CommandFactory;
+
+    use super::Cli;
+
+    /// Every command and every argument of every command says what it is.
+    #[test]
+    fn every_command_and_argument_has_help_text() {
+        fn check(command: &clap::Command, path: &str, missing: &mut Vec<String>) {
+            let path = format!("{path} {}", command.get_name()).trim().to_owned();
+            if command.get_about().is_none() && path != "habitd" {
+                missing.push(path.clone());
+            }
+            for arg in command.get_arguments() {
+                if arg.get_help().is_none() {
+                    missing.push(format!("{path} {}", arg.get_id()));
+                }
+            }
+            for sub in command.get_subcommands() {
+                check(sub, &path, missing);
+            }
+        }
+        let mut command = Cli::command();
+        command.build();
+        let mut missing = Vec::new();
+        check(&command, "", &mut missing);
+        assert!(missing.is_empty(), "no help text: {missing:?}");
+        command.debug_assert();
+    }
 }

@@ -119,6 +119,7 @@ struct WireUsage {
 
 impl Llm {
     pub fn new(config: &LlmConfig) -> anyhow::Result<Llm> {
+        crate::config::install_tls_provider();
         let http = reqwest::Client::builder()
             .timeout(config.timeout)
             .user_agent(concat!("habitd/", env!("CARGO_PKG_VERSION")))
@@ -170,7 +171,7 @@ impl Llm {
     /// One prompt, with retries.
     pub async fn word(&self, prompt: &Prompt) -> (Result<Wording, LlmError>, Usage) {
         let mut usage = Usage::default();
-        let mut attempt = 0;
+        let mut delays = backoff(self.config.max_retries);
         loop {
             usage.requests += 1;
             let result = self.request(prompt).await;
@@ -182,19 +183,18 @@ impl Llm {
                 }
                 Err(e) => e,
             };
-            if !error.retryable() || attempt >= self.config.max_retries {
+            let Some(delay) = delays.next().filter(|_| error.retryable()) else {
                 return (Err(error), usage);
-            }
+            };
             let wait = match &error {
                 LlmError::Status {
                     retry_after: Some(after),
                     ..
                 } => (*after).min(Duration::from_secs(60)),
-                _ => backoff(attempt),
+                _ => delay,
             };
             tracing::debug!(error = %error, ?wait, "retrying the LLM");
             tokio::time::sleep(wait).await;
-            attempt += 1;
             usage.retries += 1;
         }
     }
@@ -395,15 +395,18 @@ fn json_object(text: &str) -> Option<serde_json::Map<String, Value>> {
         })
 }
 
-/// 0.5 s, 1 s, 2 s … capped at 10 s, each ± 50 % so that clients that failed
-/// together do not retry together.
-fn backoff(attempt: u32) -> Duration {
-    let base = 500u64.saturating_mul(1 << attempt.min(10)).min(10_000);
-    let seed = std::time::SystemTime::now()
-        .duration_since(std::time::UNIX_EPOCH)
-        .map_or(0, |d| d.subsec_nanos() as u64);
-    let jitter = (seed.wrapping_mul(0x9E37_79B9_7F4A_7C15) >> 40) % (base + 1);
-    Duration::from_millis(base / 2 + jitter)
+/// The waits between `retries` retries: 0.25 s, 0.5 s, 1 s … up to 5 s,
+/// each lengthened by up to itself at random (so 0.25–0.5 s first, never
+/// more than 10 s), so that clients that failed together do not retry
+/// together.
+fn backoff(retries: u32) -> backon::ExponentialBackoff {
+    use backon::BackoffBuilder as _;
+    backon::ExponentialBuilder::default()
+        .with_min_delay(Duration::from_millis(250))
+        .with_max_delay(Duration::from_secs(5))
+        .with_jitter()
+        .with_max_times(retries as usize)
+        .build()
 }
 
 #[cfg(test)]
@@ -472,11 +475,26 @@ mod tests {
     }
 
     #[test]
-    fn backoff_grows_and_is_capped() {
+    fn backoff_grows_is_capped_and_ends_after_the_retries() {
+        let first: Vec<Duration> = (0..50).filter_map(|_| backoff(3).next()).collect();
+        assert_eq!(first.len(), 50);
         assert!(
-            backoff(0) <= Duration::from_millis(750) && backoff(0) >= Duration::from_millis(250)
+            first
+                .iter()
+                .all(|d| (Duration::from_millis(250)..=Duration::from_millis(500)).contains(d)),
+            "{first:?}"
         );
-        assert!(backoff(20) <= Duration::from_secs(15));
+        // Jittered: not one delay for everyone.
+        assert!(first.iter().any(|d| *d != first[0]), "{first:?}");
+        assert_eq!(backoff(3).count(), 3);
+        assert_eq!(backoff(0).count(), 0);
+        let delays: Vec<Duration> = backoff(10).collect();
+        assert_eq!(delays.len(), 10);
+        assert!(
+            delays.iter().all(|d| *d <= Duration::from_secs(10)),
+            "{delays:?}"
+        );
+        assert!(delays[9] >= Duration::from_secs(5), "{delays:?}");
     }
 
     #[test]

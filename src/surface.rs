@@ -528,9 +528,7 @@ fn options(pending: &[&Suggestion]) -> Vec<(String, String)> {
         .collect()
 }
 
+/// 0.2 to 1.5 s, at random.
 fn random_delay() -> Duration {
-    let nanos = std::time::SystemTime::now()
-        .duration_since(std::time::UNIX_EPOCH)
-        .map_or(0, |d| d.subsec_nanos());
-    Duration::from_millis(200 + u64::from(nanos % 1300))
+    Duration::from_millis(fastrand::u64(200..1500))
 }

@@ -59,7 +59,7 @@ pub async fn run(command: Command, config: Config) -> anyhow::Result<()> {
             publish,
             keep,
         } => demo::command(config, seed, publish, keep, shutdown::signal()).await,
-        Command::CheckConfig => check_config::command(&config),
+        Command::CheckConfig { show_secrets } => check_config::command(&config, show_secrets),
         Command::Explain { entity } => explain::command(config, entity).await,
         Command::Import { files } => import::import_command(config, files).await,
         Command::Backfill { days } => import::backfill_command(config, days).await,

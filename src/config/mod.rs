@@ -20,7 +20,7 @@ use config::{Environment, File, FileFormat};
 pub use secret::Secret;
 pub use settings::{
     AnalysisConfig, Config, DatabaseConfig, HomeAssistantConfig, IngestConfig, LimitsConfig,
-    LlmConfig, LogConfig, MqttConfig, MqttCredentials, MqttDecisions, SourcesConfig,
+    LlmConfig, LogConfig, MqttConfig, MqttCredentials, MqttDecisions, Printed, SourcesConfig,
     SuggestionsConfig, TlsConfig,
 };
 pub use web::WebConfig;
@@ -30,6 +30,15 @@ pub const DEFAULT_TOML: &str = include_str!("../../config/default.toml");
 
 /// Prefix of environment overrides: `HABITD__MQTT__HOST` sets `mqtt.host`.
 pub const ENV_PREFIX: &str = "HABITD";
+
+/// Makes ring the process's TLS crypto provider, for HTTPS (reqwest) and
+/// the broker (rumqttc) alike; call it before building either's client.
+/// habitd compiles in ring only (Cargo.toml); when a provider is installed
+/// already, that one stays.
+pub fn install_tls_provider() {
+    // An error means one is installed already: nothing to do.
+    let _ = rustls::crypto::ring::default_provider().install_default();
+}
 
 /// Why a configuration was refused. Every variant names what to fix.
 #[derive(Debug, thiserror::Error)]

@@ -10,12 +10,15 @@ use std::time::Duration;
 
 use jiff::civil::Time;
 use jiff::tz::TimeZone;
-use serde::{Deserialize, Serialize, Serializer};
+use serde::{Deserialize, Serialize};
 
 use super::web::{RawWeb, WebConfig, web};
 use super::{ConfigError, Secret};
 
-#[derive(Debug, Deserialize)]
+mod print;
+pub use print::Printed;
+
+#[derive(Debug, Deserialize, Serialize)]
 pub(super) struct Raw {
     mqtt: RawMqtt,
     sources: RawSources,
@@ -32,7 +35,7 @@ pub(super) struct Raw {
     web: RawWeb,
 }
 
-#[derive(Debug, Deserialize)]
+#[derive(Debug, Deserialize, Serialize)]
 struct RawMqtt {
     host: String,
     port: u16,
@@ -49,7 +52,7 @@ struct RawMqtt {
     tls: RawTls,
 }
 
-#[derive(Debug, Deserialize)]
+#[derive(Debug, Deserialize, Serialize)]
 struct RawTls {
     enabled: bool,
     ca_file: String,
@@ -57,14 +60,14 @@ struct RawTls {
     client_key_file: String,
 }
 
-#[derive(Debug, Deserialize)]
+#[derive(Debug, Deserialize, Serialize)]
 struct RawSources {
     eventstream_topic: String,
     statestream_base: String,
     zigbee2mqtt_base: String,
 }
 
-#[derive(Debug, Deserialize)]
+#[derive(Debug, Deserialize, Serialize)]
 struct RawHomeAssistant {
     url: String,
     token: String,
@@ -76,14 +79,14 @@ struct RawHomeAssistant {
     backfill_days: u32,
 }
 
-#[derive(Debug, Deserialize)]
+#[derive(Debug, Deserialize, Serialize)]
 struct RawSuggestions {
     expire_after: String,
     automation_syntax: String,
     max_per_run: usize,
 }
 
-#[derive(Debug, Deserialize)]
+#[derive(Debug, Deserialize, Serialize)]
 struct RawLimits {
     eventstream_bytes: usize,
     statestream_bytes: usize,
@@ -95,14 +98,14 @@ struct RawLimits {
     clock_tolerance: String,
 }
 
-#[derive(Debug, Deserialize)]
+#[derive(Debug, Deserialize, Serialize)]
 struct RawSafety {
     heat_words: Vec<String>,
     appliance_words: Vec<String>,
     never_entities: Vec<String>,
 }
 
-#[derive(Debug, Deserialize)]
+#[derive(Debug, Deserialize, Serialize)]
 struct RawLlm {
     base_url: String,
     api_key: String,
@@ -116,7 +119,7 @@ struct RawLlm {
     max_answer_bytes: usize,
 }
 
-#[derive(Debug, Deserialize)]
+#[derive(Debug, Deserialize, Serialize)]
 struct RawIngest {
     batch_size: usize,
     flush_interval: String,
@@ -129,7 +132,7 @@ struct RawIngest {
     exclude_entities: Vec<String>,
 }
 
-#[derive(Debug, Deserialize)]
+#[derive(Debug, Deserialize, Serialize)]
 struct RawDatabase {
     path: String,
     pool_size: u32,
@@ -137,7 +140,7 @@ struct RawDatabase {
     cache_size_kib: u32,
 }
 
-#[derive(Debug, Deserialize)]
+#[derive(Debug, Deserialize, Serialize)]
 struct RawAnalysis {
     timezone: String,
     schedule: String,
@@ -153,13 +156,13 @@ struct RawAnalysis {
     sequence_min_z: f64,
 }
 
-#[derive(Debug, Deserialize)]
+#[derive(Debug, Deserialize, Serialize)]
 struct RawLog {
     level: String,
 }
 
 /// habitd's validated configuration.
-#[derive(Debug, Clone, Serialize)]
+#[derive(Debug, Clone)]
 pub struct Config {
     pub mqtt: MqttConfig,
     pub sources: SourcesConfig,
@@ -184,15 +187,13 @@ pub struct Config {
     pub web: Option<WebConfig>,
 }
 
-#[derive(Debug, Clone, Serialize)]
+#[derive(Debug, Clone)]
 pub struct MqttConfig {
     pub host: String,
     pub port: u16,
     pub client_id: String,
     pub credentials: Option<MqttCredentials>,
-    #[serde(serialize_with = "friendly_duration")]
     pub keep_alive: Duration,
-    #[serde(serialize_with = "friendly_duration")]
     pub reconnect_max_delay: Duration,
     pub base_topic: String,
     pub discovery_prefix: String,
@@ -203,8 +204,7 @@ pub struct MqttConfig {
 }
 
 /// Which decisions on suggestions habitd takes over MQTT.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
-#[serde(rename_all = "snake_case")]
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum MqttDecisions {
     All,
     NoDeploy,
@@ -221,13 +221,13 @@ impl MqttDecisions {
     }
 }
 
-#[derive(Debug, Clone, Serialize)]
+#[derive(Debug, Clone)]
 pub struct MqttCredentials {
     pub username: String,
     pub password: Secret,
 }
 
-#[derive(Debug, Clone, Serialize)]
+#[derive(Debug, Clone)]
 pub struct TlsConfig {
     /// The CA (PEM) that signed the broker's certificate.
     pub ca_file: PathBuf,
@@ -236,19 +236,18 @@ pub struct TlsConfig {
 }
 
 /// Where events come from; `None` turns a source off.
-#[derive(Debug, Clone, Serialize)]
+#[derive(Debug, Clone)]
 pub struct SourcesConfig {
     pub eventstream_topic: Option<String>,
     pub statestream_base: Option<String>,
     pub zigbee2mqtt_base: Option<String>,
 }
 
-#[derive(Debug, Clone, Serialize)]
+#[derive(Debug, Clone)]
 pub struct HomeAssistantConfig {
     /// Without a trailing slash.
     pub url: String,
     pub token: Secret,
-    #[serde(serialize_with = "friendly_duration")]
     pub timeout: Duration,
     /// Deploy automations with `initial_state: false`.
     pub deploy_disabled: bool,
@@ -259,9 +258,8 @@ pub struct HomeAssistantConfig {
     pub backfill_days: u32,
 }
 
-#[derive(Debug, Clone, Serialize)]
+#[derive(Debug, Clone)]
 pub struct SuggestionsConfig {
-    #[serde(serialize_with = "friendly_duration")]
     pub expire_after: Duration,
     /// `None`: decide from Home Assistant's version.
     pub automation_syntax: Option<crate::model::Syntax>,
@@ -269,32 +267,28 @@ pub struct SuggestionsConfig {
     pub max_per_run: usize,
 }
 
-#[derive(Debug, Clone, Serialize)]
+#[derive(Debug, Clone)]
 pub struct LlmConfig {
     /// Without a trailing slash; `/chat/completions` is appended.
     pub base_url: String,
     pub api_key: Option<Secret>,
     pub model: String,
     pub concurrency: usize,
-    #[serde(serialize_with = "friendly_duration")]
     pub timeout: Duration,
     pub max_tokens: u32,
     pub max_retries: u32,
     /// The deadline of the whole wording phase.
-    #[serde(serialize_with = "friendly_duration")]
     pub phase_timeout: Duration,
     pub max_answer_bytes: usize,
 }
 
-#[derive(Debug, Clone, Serialize)]
+#[derive(Debug, Clone)]
 pub struct IngestConfig {
     pub batch_size: usize,
-    #[serde(serialize_with = "friendly_duration")]
     pub flush_interval: Duration,
     pub queue_size: usize,
     /// Events kept in memory while the database cannot be written.
     pub unwritten_limit: usize,
-    #[serde(serialize_with = "friendly_duration")]
     pub retention: Duration,
     pub include_domains: Vec<String>,
     pub exclude_domains: Vec<String>,
@@ -303,7 +297,7 @@ pub struct IngestConfig {
 }
 
 /// Bounds on what arrives over MQTT.
-#[derive(Debug, Clone, PartialEq, Serialize)]
+#[derive(Debug, Clone, PartialEq)]
 pub struct LimitsConfig {
     pub eventstream_bytes: usize,
     pub statestream_bytes: usize,
@@ -312,7 +306,6 @@ pub struct LimitsConfig {
     pub discovery_bytes: usize,
     pub command_bytes: usize,
     pub state_chars: usize,
-    #[serde(serialize_with = "friendly_duration")]
     pub clock_tolerance: Duration,
 }
 
@@ -333,27 +326,24 @@ impl LimitsConfig {
     }
 }
 
-#[derive(Debug, Clone, Serialize)]
+#[derive(Debug, Clone)]
 pub struct DatabaseConfig {
     pub path: PathBuf,
     pub pool_size: u32,
-    #[serde(serialize_with = "friendly_duration")]
     pub busy_timeout: Duration,
     pub cache_size_kib: u32,
 }
 
-#[derive(Debug, Clone, Serialize)]
+#[derive(Debug, Clone)]
 pub struct AnalysisConfig {
-    #[serde(serialize_with = "time_zone_name")]
     pub timezone: TimeZone,
     /// Local time of the daily run; `None` when the schedule is `off`.
     pub schedule: Option<Time>,
-    #[serde(serialize_with = "friendly_duration")]
     pub window: Duration,
     pub thresholds: crate::analysis::Thresholds,
 }
 
-#[derive(Debug, Clone, Serialize)]
+#[derive(Debug, Clone)]
 pub struct LogConfig {
     pub level: String,
 }
@@ -963,7 +953,10 @@ pub(super) fn secret(
             })?;
             // Files written by `echo` or an editor end in a newline that is not
             // part of the secret.
-            Ok(Some(Secret::new(text.trim_end_matches(['\r', '\n']))))
+            Ok(Some(Secret::from_file(
+                text.trim_end_matches(['\r', '\n']),
+                file.trim(),
+            )))
         }
         (false, false) => Err(ConfigError::invalid(
             &file_key,
@@ -1002,15 +995,4 @@ fn topic_segment(key: &str, text: String) -> Result<String, ConfigError> {
         ));
     }
     Ok(text)
-}
-
-fn friendly_duration<S: Serializer>(value: &Duration, serializer: S) -> Result<S::Ok, S::Error> {
-    match jiff::SignedDuration::try_from(*value) {
-        Ok(signed) => serializer.collect_str(&format_args!("{signed:#}")),
-        Err(_) => serializer.collect_str(&format_args!("{}s", value.as_secs())),
-    }
-}
-
-fn time_zone_name<S: Serializer>(value: &TimeZone, serializer: S) -> Result<S::Ok, S::Error> {
-    serializer.serialize_str(value.iana_name().unwrap_or("<system, unnamed>"))
 }

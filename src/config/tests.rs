@@ -226,9 +226,16 @@ fn password_comes_from_a_file_and_is_never_printed() {
     .config;
     let creds = c.mqtt.credentials.as_ref().unwrap();
     assert_eq!(creds.password.expose(), "s3cret-pass");
-    let printed = format!("{c:?}\n{}", toml::to_string(&c).unwrap());
-    assert!(!printed.contains("s3cret-pass"), "{printed}");
-    assert!(printed.contains("<redacted>"));
+    let printed = c.to_toml(false).unwrap();
+    let text = format!("{c:?}\n{}", printed.text);
+    assert!(!text.contains("s3cret-pass"), "{text}");
+    assert!(text.contains("<redacted>"));
+    // The file is named instead, so the printed text still reproduces it.
+    assert!(printed.elided.is_empty(), "{:?}", printed.elided);
+    assert!(printed.text.contains(&format!("password_file = {path:?}")));
+    let again = reload(&printed.text);
+    let creds = again.mqtt.credentials.as_ref().unwrap();
+    assert_eq!(creds.password.expose(), "s3cret-pass");
 }
 
 #[test]
@@ -335,4 +342,160 @@ fn every_bad_key_is_reported_at_once() {
         assert!(error.contains(key), "{key} missing from: {error}");
     }
     assert!(error.starts_with("3 config keys to fix"), "{error}");
+}
+
+/// Loads `text` as the one config file, with no environment, and checks
+/// that it holds no key that is not a config key.
+fn reload(text: &str) -> Config {
+    let mut file = tempfile::NamedTempFile::new().unwrap();
+    file.write_all(text.as_bytes()).unwrap();
+    let loaded = load_from(Some(file.path()), env(&[]))
+        .unwrap_or_else(|e| panic!("the printed config does not load: {e}\n{text}"));
+    assert!(
+        loaded.unknown_keys.is_empty(),
+        "{:?}\n{text}",
+        loaded.unknown_keys
+    );
+    loaded.config
+}
+
+/// Everything of a config: its Debug (secrets redacted) and the secrets.
+fn everything(c: &Config) -> String {
+    let secrets = [
+        c.mqtt.credentials.as_ref().map(|c| &c.password),
+        c.homeassistant.as_ref().map(|h| &h.token),
+        c.llm.as_ref().and_then(|l| l.api_key.as_ref()),
+        c.web.as_ref().and_then(|w| w.token.as_ref()),
+    ]
+    .map(|s| s.map(|s| (s.expose().to_owned(), s.file().map(Path::to_path_buf))));
+    format!("{c:#?}\n{secrets:?}")
+}
+
+#[test]
+fn check_config_prints_a_file_that_loads_back_to_the_same_config() {
+    let dir = tempfile::tempdir().unwrap();
+    let ca = dir.path().join("ca.pem");
+    let token = dir.path().join("ha-token");
+    std::fs::write(&ca, "not read at load time").unwrap();
+    std::fs::write(&token, "ha-secret-token\n").unwrap();
+    let text = format!(
+        r#"
+[mqtt]
+host = "broker.lan"
+port = 8883
+client_id = "habitd-test"
+username = "habitd"
+password = "mqtt-secret"
+keep_alive = "45s"
+reconnect_max_delay = "2m 30s"
+base_topic = "home/habitd"
+decisions = "no_deploy"
+[mqtt.tls]
+enabled = true
+ca_file = {ca:?}
+[sources]
+statestream_base = ""
+[homeassistant]
+url = "http://homeassistant.local:8123/"
+token_file = {token:?}
+timeout = "1m"
+discovery = "entity"
+notify = true
+backfill_days = 7
+[areas]
+kitchen = ["light.kitchen_*", "binary_sensor.kitchen_*"]
+living_room = ["media_player.tv"]
+[suggestions]
+expire_after = "10d 12h"
+automation_syntax = "legacy"
+max_per_run = 20
+[safety]
+never_entities = ["switch.aquarium_*"]
+heat_words = ["Heater", "sauna"]
+[llm]
+base_url = "http://localhost:11434/v1/"
+api_key = "sk-llm-secret"
+model = "llama3.2"
+timeout = "90s"
+max_retries = 5
+phase_timeout = "4m"
+[ingest]
+flush_interval = "1m 30s"
+retention = "90d"
+include_domains = ["light", "switch"]
+exclude_domains = []
+exclude_entities = ["sensor.*_battery"]
+[limits]
+statestream_bytes = 4096
+clock_tolerance = "5m"
+[database]
+path = "/var/lib/habitd/test.db"
+busy_timeout = "2500ms"
+[analysis]
+timezone = "Europe/Berlin"
+schedule = "04:30:15"
+window = "45d"
+routine_min_days = 4
+routine_min_share = 0.55
+routine_window = "20m"
+routine_max_spread = "12m 30s"
+sequence_max_delay = "2m 30s"
+sequence_min_z = 4.5
+[log]
+level = "DEBUG"
+[web]
+listen = "0.0.0.0:8100"
+token = "web-secret"
+"#
+    );
+    let c = reload(&text);
+    assert_eq!(c.areas.len(), 2);
+
+    let printed = c.to_toml(true).unwrap();
+    assert!(printed.elided.is_empty());
+    let again = reload(&printed.text);
+    assert_eq!(everything(&again), everything(&c), "{}", printed.text);
+    // Printing is a fixed point, in the loader's words.
+    assert_eq!(again.to_toml(true).unwrap().text, printed.text);
+    for line in [
+        "expire_after = \"10d 12h\"",
+        "window = \"45d\"",
+        "routine_max_spread = \"12m 30s\"",
+        "schedule = \"04:30:15\"",
+        "kitchen = [",
+        "[areas]",
+    ] {
+        assert!(printed.text.contains(line), "{line} in\n{}", printed.text);
+    }
+
+    // Without --show-secrets the inline ones are named, not printed; the
+    // one from a file is its file.
+    let masked = c.to_toml(false).unwrap();
+    assert_eq!(masked.elided, ["mqtt.password", "llm.api_key", "web.token"]);
+    for secret in [
+        "mqtt-secret",
+        "ha-secret-token",
+        "sk-llm-secret",
+        "web-secret",
+    ] {
+        assert!(
+            !masked.text.contains(secret),
+            "{secret} in\n{}",
+            masked.text
+        );
+    }
+    assert!(masked.text.contains(&format!("token_file = {token:?}")));
+}
+
+#[test]
+fn the_defaults_print_as_a_file_that_loads_back() {
+    let c = load_env(&[("HABITD__ANALYSIS__TIMEZONE", "UTC")])
+        .unwrap()
+        .config;
+    let printed = c.to_toml(false).unwrap();
+    assert!(printed.elided.is_empty());
+    let again = reload(&printed.text);
+    assert_eq!(everything(&again), everything(&c), "{}", printed.text);
+    // Sections that are off print their defaults and stay off.
+    assert!(again.homeassistant.is_none() && again.llm.is_none() && again.mqtt.tls.is_none());
 }

@@ -13,7 +13,7 @@ use serde::{Deserialize, Serialize};
 use super::settings::secret;
 use super::{ConfigError, Secret};
 
-#[derive(Debug, Deserialize)]
+#[derive(Debug, Deserialize, Serialize)]
 pub(super) struct RawWeb {
     enabled: bool,
     listen: String,
@@ -23,13 +23,43 @@ pub(super) struct RawWeb {
 }
 
 /// The review page's settings; `Config::web` is `None` when it is off.
-#[derive(Debug, Clone, Serialize)]
+#[derive(Debug, Clone)]
 pub struct WebConfig {
     pub listen: SocketAddr,
     /// Asked of every request unless it comes from `ingress_proxy`.
     pub token: Option<Secret>,
     /// When set, the only peer that may connect, and it needs no token.
     pub ingress_proxy: Option<IpAddr>,
+}
+
+impl RawWeb {
+    /// The section that reads back as `web`: `default`'s values where the
+    /// page is off, and `token` as `(token, token_file)`.
+    pub(super) fn printed(
+        web: Option<&WebConfig>,
+        default: RawWeb,
+        token: (String, String),
+    ) -> RawWeb {
+        let (token, token_file) = token;
+        match web {
+            None => RawWeb {
+                enabled: false,
+                token,
+                token_file,
+                ..default
+            },
+            Some(web) => RawWeb {
+                enabled: true,
+                listen: web.listen.to_string(),
+                token,
+                token_file,
+                ingress_proxy: web
+                    .ingress_proxy
+                    .map(|ip| ip.to_string())
+                    .unwrap_or_default(),
+            },
+        }
+    }
 }
 
 pub(super) fn web(raw: RawWeb) -> Result<Option<WebConfig>, ConfigError> {

@@ -49,6 +49,7 @@ const MAX_FILTER_LEN: usize = 4000;
 
 impl Client {
     pub fn new(config: &HomeAssistantConfig) -> anyhow::Result<Client> {
+        crate::config::install_tls_provider();
         let http = reqwest::Client::builder()
             .timeout(config.timeout)
             .user_agent(concat!("habitd/", env!("CARGO_PKG_VERSION")))

@@ -11,7 +11,7 @@
 //!
 //! rumqttc reconnects by itself when polled after an error, but immediately
 //! and forever (rumqtt #703, #918), so the task sleeps between attempts with a
-//! doubling delay capped by `mqtt.reconnect_max_delay`. With a clean start
+//! doubling, jittered delay (backon's) below `mqtt.reconnect_max_delay`. With a clean start
 //! the broker forgets subscriptions on disconnect (rumqtt #250): whoever
 //! receives `Connected` must subscribe again.
 //!
@@ -61,7 +61,8 @@ pub enum Delivery {
     Message(Inbound),
 }
 
-/// The first delay before reconnecting; it doubles after each failure.
+/// The first delay before reconnecting (up to twice this, at random); it
+/// doubles after each failure.
 const FIRST_RETRY: Duration = Duration::from_millis(500);
 
 /// A connection that lasted this long resets the reconnect delay.
@@ -227,6 +228,7 @@ fn options(config: &MqttConfig, topics: &Topics, role: Role) -> anyhow::Result<M
             )),
             None => None,
         };
+        crate::config::install_tls_provider();
         options.set_transport(Transport::tls_with_config(TlsConfiguration::Simple {
             ca,
             alpn: None,
@@ -348,7 +350,7 @@ async fn drive(
         let (host, port) = eventloop.options.broker_address();
         format!("{host}:{port}")
     };
-    let mut retry = FIRST_RETRY;
+    let mut retries = reconnect_delays(max_retry);
     let mut connected_at: Option<tokio::time::Instant> = None;
     let mut closing = false;
     loop {
@@ -382,22 +384,37 @@ async fn drive(
                 // client with our client_id, an ACL refusing our will) must
                 // not be hammered every half second.
                 match connected_at.take() {
-                    Some(since) if since.elapsed() >= STABLE_AFTER => retry = FIRST_RETRY,
+                    Some(since) if since.elapsed() >= STABLE_AFTER => {
+                        retries = reconnect_delays(max_retry);
+                    }
                     Some(_) => tracing::warn!(
                         %broker,
                         "the broker dropped the connection right after accepting it; is another client using this mqtt.client_id?"
                     ),
                     None => {}
                 }
+                let retry = retries.next().unwrap_or(max_retry);
                 tracing::warn!(%broker, error = %e, retry_in = ?retry, "MQTT connection failed");
                 tokio::select! {
                     () = stop.cancelled() => return,
                     () = tokio::time::sleep(retry) => {}
                 }
-                retry = (retry * 2).min(max_retry);
             }
         }
     }
+}
+
+/// The waits between reconnects, without end: from [`FIRST_RETRY`],
+/// doubling, each lengthened by up to itself at random (so that the clients
+/// of a restarted broker do not all come back at once), never above `max`.
+fn reconnect_delays(max: Duration) -> backon::ExponentialBackoff {
+    use backon::BackoffBuilder as _;
+    backon::ExponentialBuilder::default()
+        .with_min_delay(FIRST_RETRY)
+        .with_max_delay((max / 2).max(FIRST_RETRY))
+        .with_jitter()
+        .without_max_times()
+        .build()
 }
 
 /// Hands a delivery on. When the receiver is gone (habitd is shutting down,
@@ -422,5 +439,27 @@ mod tests {
         assert!(throttle.allow(), "a new minute, a new budget");
         assert_eq!(throttle.take_suppressed(), Some(2));
         assert_eq!(throttle.take_suppressed(), None);
+    }
+
+    #[test]
+    fn reconnect_delays_double_with_jitter_and_stay_below_the_maximum() {
+        let max = Duration::from_secs(30);
+        let firsts: Vec<Duration> = (0..50)
+            .filter_map(|_| reconnect_delays(max).next())
+            .collect();
+        assert!(
+            firsts
+                .iter()
+                .all(|d| (FIRST_RETRY..=FIRST_RETRY * 2).contains(d)),
+            "{firsts:?}"
+        );
+        assert!(firsts.iter().any(|d| *d != firsts[0]), "{firsts:?}");
+        let delays: Vec<Duration> = reconnect_delays(max).take(100).collect();
+        assert_eq!(delays.len(), 100, "reconnecting never gives up");
+        assert!(delays.iter().all(|d| *d <= max), "{delays:?}");
+        assert!(delays[99] >= max / 2, "{delays:?}");
+        // The smallest allowed maximum still holds.
+        let one = Duration::from_secs(1);
+        assert!(reconnect_delays(one).take(20).all(|d| d <= one));
     }
 }

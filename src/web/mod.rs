@@ -18,7 +18,7 @@
 //! and the forms' CSRF token are [`guard`]'s.
 
 mod charts;
-mod evidence;
+pub mod evidence;
 mod guard;
 mod layout;
 mod pages;
