@@ -12,7 +12,8 @@
 # Needs Rust (rustup) and Python 3 with venv (Debian: python3-venv); it
 # installs the rest itself, inside target/: cargo-zigbuild with cargo install,
 # and Zig (the ziglang package) with pip in a virtual environment, so nothing
-# is installed system-wide (Debian 12 refuses pip outside a venv). A zig and
+# is installed system-wide (Debian 12 refuses pip outside a venv); the
+# versions are the ones BENCHMARKS.md ("Builds") measured. A zig and
 # cargo-zigbuild already on PATH are used as they are.
 set -euo pipefail
 here="$(cd "$(dirname "$0")" && pwd)"
@@ -37,13 +38,13 @@ fi
 if ! command -v zig >/dev/null; then
   if ! "$tools/venv/bin/python3" -m ziglang version >/dev/null 2>&1; then
     python3 -m venv "$tools/venv"
-    "$tools/venv/bin/pip" install --quiet --disable-pip-version-check 'ziglang>=0.13,<0.16'
+    "$tools/venv/bin/pip" install --quiet --disable-pip-version-check 'ziglang==0.17.1'
   fi
   export PATH="$tools/venv/bin:$PATH"
 fi
+export PATH="$PATH:$tools/bin"
 if ! cargo zigbuild --help >/dev/null 2>&1; then
-  cargo install --locked --quiet --root "$tools" cargo-zigbuild
-  export PATH="$tools/bin:$PATH"
+  cargo install --locked --quiet --root "$tools" --version 0.24.1 cargo-zigbuild
 fi
 
 rm -rf "$dest"
