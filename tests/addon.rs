@@ -18,6 +18,8 @@
 //! reports what it was given.
 
 mod common;
+#[path = "addon/supervisor.rs"]
+mod supervisor;
 
 use std::collections::BTreeSet;
 use std::path::{Path, PathBuf};
@@ -25,6 +27,10 @@ use std::process::Command;
 
 use regex::Regex;
 use serde_json::{Value, json};
+use supervisor::{
+    CONFIG_SUFFIXES, DEPRECATED_KEYS, KNOWN_KEYS, MAP_TYPES, RE_DOCKER_IMAGE_BUILD,
+    RE_SCHEMA_ELEMENT, RE_SERVICE, RE_SLUG, SUPPORTED_ARCH, check_schema_type,
+};
 
 const SUPERVISOR_TOKEN: &str = "supervisor-token";
 
@@ -54,162 +60,6 @@ fn map(value: &Value) -> &serde_json::Map<String, Value> {
 
 /// The project's public repository, as Cargo.toml names it.
 const REPOSITORY: &str = env!("CARGO_PKG_REPOSITORY");
-
-// The Supervisor's patterns and lists, as written in its source.
-const RE_SLUG: &str = r"^[-_.A-Za-z0-9]+$";
-const RE_SERVICE: &str = r"^(?P<service>mqtt|mysql):(?P<rights>provide|want|need)$";
-const RE_DOCKER_IMAGE_BUILD: &str =
-    r"^([a-zA-Z\-\.:\d{}]+/)*?([\-\w{}]+)/([\-\w{}]+)(:[\.\-\w{}]+)?$";
-const RE_SCHEMA_ELEMENT: &str = concat!(
-    r"^(?:",
-    r"|bool",
-    r"|email",
-    r"|url",
-    r"|port",
-    r"|device(?:\((?P<filter>subsystem=[a-z]+)\))?",
-    r"|str(?:\((?P<s_min>\d+)?,(?P<s_max>\d+)?\))?",
-    r"|password(?:\((?P<p_min>\d+)?,(?P<p_max>\d+)?\))?",
-    r"|int(?:\((?P<i_min>-?\d+)?,(?P<i_max>-?\d+)?\))?",
-    r"|float(?:\((?P<f_min>-?\d*\.?\d+)?,(?P<f_max>-?\d*\.?\d+)?\))?",
-    r"|match\((?P<match>.*)\)",
-    r"|list\((?P<list>.+)\)",
-    r")\??$"
-);
-/// `MappingType` without the legacy names (`addons`, `all_addon_configs`,
-/// `addon_config`: deprecated as of 2026.07, logged as such).
-const MAP_TYPES: &[&str] = &[
-    "data",
-    "config",
-    "ssl",
-    "local_apps",
-    "backup",
-    "share",
-    "media",
-    "homeassistant_config",
-    "all_app_configs",
-    "app_config",
-];
-/// Every key `_SCHEMA_APP_CONFIG` knows. It drops the others silently, so a
-/// misspelt key would simply do nothing.
-const KNOWN_KEYS: &[&str] = &[
-    "name",
-    "version",
-    "slug",
-    "description",
-    "arch",
-    "machine",
-    "url",
-    "startup",
-    "boot",
-    "init",
-    "stage",
-    "ports",
-    "ports_description",
-    "watchdog",
-    "webui",
-    "ingress",
-    "ingress_port",
-    "ingress_entry",
-    "ingress_stream",
-    "panel_icon",
-    "panel_title",
-    "panel_admin",
-    "homeassistant",
-    "host_network",
-    "host_pid",
-    "host_ipc",
-    "host_uts",
-    "host_dbus",
-    "devices",
-    "udev",
-    "tmpfs",
-    "map",
-    "environment",
-    "privileged",
-    "apparmor",
-    "full_access",
-    "audio",
-    "video",
-    "gpio",
-    "usb",
-    "uart",
-    "devicetree",
-    "kernel_modules",
-    "realtime",
-    "hassio_api",
-    "hassio_role",
-    "homeassistant_api",
-    "stdin",
-    "legacy",
-    "docker_api",
-    "auth_api",
-    "services",
-    "discovery",
-    "backup_exclude",
-    "backup_pre",
-    "backup_post",
-    "backup",
-    "options",
-    "schema",
-    "image",
-    "ulimits",
-    "timeout",
-    "journald",
-    "breaking_versions",
-];
-/// Keys the Supervisor still reads but logs as deprecated (`advanced` since
-/// 2026.03, `codenotary` unused).
-const DEPRECATED_KEYS: &[&str] = &["advanced", "codenotary"];
-/// `ARCH_ALL`; armhf, armv7 and i386 are `ARCH_DEPRECATED` since Home
-/// Assistant dropped 32-bit systems.
-const SUPPORTED_ARCH: &[&str] = &["aarch64", "amd64"];
-/// `FILE_SUFFIX_CONFIGURATION`.
-const CONFIG_SUFFIXES: &[&str] = &["yaml", "yml", "json"];
-
-fn check_schema_type(key: &str, element: &str, value: &Value) -> Result<(), String> {
-    let re = Regex::new(RE_SCHEMA_ELEMENT).unwrap();
-    let caps = re
-        .captures(element)
-        .ok_or_else(|| format!("{key}: {element:?} is not a schema type the Supervisor knows"))?;
-    let base = element.trim_end_matches('?');
-    let number = |name: &str| caps.name(name).map(|m| m.as_str().parse::<f64>().unwrap());
-    let within = |v: f64, min: &str, max: &str| {
-        number(min).is_none_or(|m| v >= m) && number(max).is_none_or(|m| v <= m)
-    };
-    let ok = if base.starts_with("bool") {
-        value.is_boolean()
-    } else if base.starts_with("int") {
-        value
-            .as_i64()
-            .is_some_and(|v| within(v as f64, "i_min", "i_max"))
-    } else if base.starts_with("float") {
-        value.as_f64().is_some_and(|v| within(v, "f_min", "f_max"))
-    } else if base == "port" {
-        value.as_u64().is_some_and(|v| (1..=65535).contains(&v))
-    } else if let Some(pattern) = caps.name("match") {
-        let pattern = Regex::new(pattern.as_str()).map_err(|e| format!("{key}: {e}"))?;
-        value.as_str().is_some_and(|v| pattern.is_match(v))
-    } else if let Some(list) = caps.name("list") {
-        value
-            .as_str()
-            .is_some_and(|v| list.as_str().split('|').any(|option| option == v))
-    } else if base.starts_with("str") || base.starts_with("password") {
-        let length = value.as_str().map(|v| v.chars().count() as f64);
-        let (min, max) = if base.starts_with("str") {
-            ("s_min", "s_max")
-        } else {
-            ("p_min", "p_max")
-        };
-        length.is_some_and(|n| within(n, min, max))
-    } else {
-        value.is_string()
-    };
-    if ok {
-        Ok(())
-    } else {
-        Err(format!("{key}: {value} does not fit {element:?}"))
-    }
-}
 
 /// The add-on's options and schema agree, the defaults pass the schema (the
 /// Supervisor refuses to start an add-on otherwise), and nothing in it is
