@@ -74,7 +74,6 @@ fn main() {
         };
         let db = open();
         let mut conn = db.get().expect("conn");
-        db::events::ensure_activity_time_zone(&mut conn, &tz).expect("tz");
         let mut ids = db::events::EntityIds::new();
         let mut records: Vec<Record> = (0..300)
             .map(|i| {

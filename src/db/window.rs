@@ -1,8 +1,8 @@
 //! Reading the analysis window into the analysis's in-memory structures.
 //!
-//! Events come out of the time-keyed table in order, straight into columns;
-//! entity and state names are interned to small integers on the way, and the
-//! activity aggregates come along. The existing automations are read as the
+//! Events come out of the time-keyed table in order, straight into columns,
+//! from the local midnight that starts the window's first day; entity and
+//! state names are interned to small integers on the way. The existing automations are read as the
 //! configs Home Assistant gave ([`automation_configs`]); `ha::automation`
 //! reads what they do.
 
@@ -14,15 +14,16 @@ use jiff::Timestamp;
 use jiff::tz::TimeZone;
 use rusqlite::Connection;
 
-use super::events::local_day_and_slot;
 use crate::analysis::features::CapabilityInfo;
-use crate::analysis::{Activity, EntityMeta, Interner, Window};
-use crate::model::Origin;
+use crate::analysis::stats::LocalClock;
+use crate::analysis::{EntityMeta, Interner, Window};
+use crate::model::{Origin, is_blip};
 
-/// Reads everything from `since` on, for a window whose days run from
-/// `since`'s local day to `until`'s (the daily job passes now; a test of a
-/// simulated month passes that month's end, so its result does not depend on
-/// the day it runs).
+/// Reads everything from the local midnight of `since`'s day on, for a
+/// window whose days run from `since`'s local day to `until`'s (the daily
+/// job passes now; a test of a simulated month passes that month's end, so
+/// its result does not depend on the day it runs): whole days, so every day
+/// the miners count is all there.
 pub fn read(
     conn: &Connection,
     since: Timestamp,
@@ -51,7 +52,11 @@ pub fn read(
         let mut stmt = conn.prepare_cached(
             "SELECT ts, entity, state, origin FROM events WHERE ts >= ?1 ORDER BY ts",
         )?;
-        let mut rows = stmt.query([since.as_millisecond()])?;
+        let midnight = since
+            .to_zoned_datetime(tz.clone())
+            .start_of_day()?
+            .timestamp();
+        let mut rows = stmt.query([midnight.as_millisecond()])?;
         let ev = &mut window.events;
         while let Some(row) = rows.next()? {
             let entity: i64 = row.get(1)?;
@@ -66,39 +71,30 @@ pub fn read(
                 .push(Origin::from_code(row.get(3)?).unwrap_or(Origin::Device));
         }
     }
-    let (first_day, _) = local_day_and_slot(since, tz);
-    let (last_day, _) = local_day_and_slot(until, tz);
-    window.first_day = first_day;
-    window.last_day = last_day;
-    {
-        let mut stmt = conn.prepare_cached(
-            "SELECT day, entity, state, slot, count FROM activity WHERE day >= ?1",
-        )?;
-        let mut rows = stmt.query([first_day])?;
-        while let Some(row) = rows.next()? {
-            let entity: i64 = row.get(1)?;
-            let Some(&e) = dense.get(&entity) else {
-                continue;
-            };
-            let state: String = row.get(2)?;
-            window.activity.push(Activity {
-                day: row.get(0)?,
-                entity: e,
-                state: states.get(&state),
-                slot: row.get(3)?,
-                count: row.get(4)?,
-            });
-        }
-    }
-    // Activity may start before the first stored event of the window (a
-    // history import): the class-day counts start at the first data day.
-    if let Some(first) = window.activity.iter().map(|a| a.day).min() {
-        window.first_day = window.first_day.max(first);
-    }
-    if let Some(last) = window.activity.iter().map(|a| a.day).max() {
-        window.last_day = window.last_day.min(last.max(window.first_day));
-    }
+    let mut clock = LocalClock::new(tz);
+    window.first_day = clock.local(since.as_millisecond()).0;
+    window.last_day = clock.local(until.as_millisecond()).0;
     window.states = states.values;
+    // The days counted run from the first to the last day with a change
+    // made by a person or a device (a history import may end before now).
+    let ev = &window.events;
+    let counted = |i: &usize| {
+        ev.origin[*i] != Origin::Automation
+            && !is_blip(
+                window
+                    .states
+                    .get(ev.state[*i] as usize)
+                    .map_or("", String::as_str),
+            )
+    };
+    if let Some(first) = (0..ev.len()).find(counted) {
+        window.first_day = window.first_day.max(clock.local(ev.ts[first]).0);
+    }
+    if let Some(last) = (0..ev.len()).rev().find(counted) {
+        window.last_day = window
+            .last_day
+            .min(clock.local(ev.ts[last]).0.max(window.first_day));
+    }
     Ok(window)
 }
 
