@@ -1,12 +1,11 @@
 //! Reading the analysis window into the analysis's in-memory structures.
 //!
 //! Events come out of the time-keyed table in order, straight into columns,
-//! from the local midnight that starts the window's first day; entity and
-//! state names are interned to small integers on the way. The existing automations are read as the
+//! from the local midnight that starts the window's first day; entity ids
+//! map to dense indexes through a `Vec`, and state names are interned from
+//! the borrowed row text (no allocation per row). The existing automations are read as the
 //! configs Home Assistant gave ([`automation_configs`]); `ha::automation`
 //! reads what they do.
-
-use std::collections::HashMap;
 
 use anyhow::Context;
 
@@ -18,6 +17,43 @@ use crate::analysis::features::CapabilityInfo;
 use crate::analysis::stats::LocalClock;
 use crate::analysis::{EntityMeta, Interner, Window};
 use crate::model::{Origin, is_blip};
+
+/// Entity ids below this map through a `Vec`; SQLite hands them out densely
+/// from 1, so anything above is a database edited by hand (kept, through a
+/// map).
+const DENSE_IDS: i64 = 1 << 20;
+
+/// Database entity id → the window's dense index.
+#[derive(Default)]
+struct Dense {
+    below: Vec<u32>,
+    above: rustc_hash::FxHashMap<i64, u32>,
+}
+
+impl Dense {
+    const NONE: u32 = u32::MAX;
+
+    fn insert(&mut self, id: i64, index: u32) {
+        match usize::try_from(id) {
+            Ok(i) if id < DENSE_IDS => {
+                if self.below.len() <= i {
+                    self.below.resize(i + 1, Self::NONE);
+                }
+                self.below[i] = index;
+            }
+            _ => {
+                self.above.insert(id, index);
+            }
+        }
+    }
+
+    fn get(&self, id: i64) -> Option<u32> {
+        match usize::try_from(id) {
+            Ok(i) if id < DENSE_IDS => self.below.get(i).copied().filter(|&e| e != Self::NONE),
+            _ => self.above.get(&id).copied(),
+        }
+    }
+}
 
 /// Reads everything from the local midnight of `since`'s day on, for a
 /// window whose days run from `since`'s local day to `until`'s (the daily
@@ -31,7 +67,7 @@ pub fn read(
     tz: &TimeZone,
 ) -> anyhow::Result<Window> {
     let mut window = Window::default();
-    let mut dense: HashMap<i64, u32> = HashMap::new();
+    let mut dense = Dense::default();
     {
         let mut stmt =
             conn.prepare("SELECT id, entity_id, device_class, unit, area, friendly_name FROM entities ORDER BY id")?;
@@ -58,15 +94,15 @@ pub fn read(
             .timestamp();
         let mut rows = stmt.query([midnight.as_millisecond()])?;
         let ev = &mut window.events;
+        // Borrowed columns: the state is interned from SQLite's own text,
+        // never copied into a `String` per row.
         while let Some(row) = rows.next()? {
-            let entity: i64 = row.get(1)?;
-            let Some(&e) = dense.get(&entity) else {
+            let Some(e) = dense.get(row.get(1)?) else {
                 continue;
             };
-            let state: String = row.get(2)?;
             ev.ts.push(row.get(0)?);
             ev.entity.push(e);
-            ev.state.push(states.get(&state));
+            ev.state.push(states.get(row.get_ref(2)?.as_str()?));
             ev.origin
                 .push(Origin::from_code(row.get(3)?).unwrap_or(Origin::Device));
         }
