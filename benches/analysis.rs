@@ -198,36 +198,56 @@ fn written_bytes() -> u64 {
 
 /// What storing one event writes, WAL and checkpoints included: 100,000
 /// events in 1,000-event transactions (bulk), then 20,000 more in 30-event
-/// transactions (a busy home: 2 events/s, flushed every 15 s) on top.
+/// transactions (a busy home: 2 events/s, flushed every 15 s) on top;
+/// through `db::events::write_batch`, and as a bare `INSERT` of the same
+/// rows into the same schema (the floor), each in its own database.
 fn write_cost(tz: &TimeZone) {
-    let dir = tempfile::tempdir_in(env!("CARGO_TARGET_TMPDIR")).expect("dir");
     let bulk = 100_000u64;
     let live = 20_000u64;
     let start = Timestamp::now().as_millisecond() - 30 * 86_400_000;
-    // Bulk: a month; live: the hours after it, at 2 events/s.
-    let bulk_b = store(
-        dir.path(),
-        tz,
-        Changes::new(bulk, start, 30 * 86_400_000),
-        1000,
-    );
     let live_start = start + 30 * 86_400_000;
-    let live_b = store(
-        dir.path(),
-        tz,
-        Changes::new(live, live_start, live as i64 * 500),
-        30,
-    );
     println!(
-        "written per event: {:.0} B in bulk (1,000-event transactions), {:.0} B live (30-event transactions)",
-        bulk_b as f64 / bulk as f64,
-        live_b as f64 / live as f64
+        "{:>12} | {:>14} | {:>14}",
+        "written", "bulk B/event", "live B/event"
+    );
+    let mut rows = Vec::new();
+    for bare in [false, true] {
+        let dir = tempfile::tempdir_in(env!("CARGO_TARGET_TMPDIR")).expect("dir");
+        // Bulk: a month; live: the hours after it, at 2 events/s.
+        let bulk_b = store(
+            dir.path(),
+            tz,
+            Changes::new(bulk, start, 30 * 86_400_000),
+            1000,
+            bare,
+        );
+        let live_b = store(
+            dir.path(),
+            tz,
+            Changes::new(live, live_start, live as i64 * 500),
+            30,
+            bare,
+        );
+        rows.push((bulk_b as f64 / bulk as f64, live_b as f64 / live as f64));
+        println!(
+            "{:>12} | {:>14.0} | {:>14.0}",
+            if bare { "bare INSERT" } else { "habitd" },
+            bulk_b as f64 / bulk as f64,
+            live_b as f64 / live as f64
+        );
+    }
+    println!(
+        "{:>12} | {:>14.2} | {:>14.2}",
+        "ratio",
+        rows[0].0 / rows[1].0,
+        rows[0].1 / rows[1].1
     );
 }
 
 /// Stores `changes` in transactions of `batch` events, closes the database
-/// (its last checkpoint counts too) and returns the bytes written.
-fn store(dir: &Path, tz: &TimeZone, changes: Changes, batch: usize) -> u64 {
+/// (its last checkpoint counts too) and returns the bytes written. `bare`:
+/// a plain `INSERT` per event instead of habitd's write path.
+fn store(dir: &Path, tz: &TimeZone, changes: Changes, batch: usize, bare: bool) -> u64 {
     let before = written_bytes();
     let db = Db::open(&DatabaseConfig {
         path: dir.join("habitd.db"),
@@ -241,7 +261,33 @@ fn store(dir: &Path, tz: &TimeZone, changes: Changes, batch: usize) -> u64 {
     db::events::write_batch(&mut conn, &mut ids, &entity_records(), tz).expect("write");
     let changes: Vec<Record> = changes.collect();
     for chunk in changes.chunks(batch) {
-        db::events::write_batch(&mut conn, &mut ids, chunk, tz).expect("write");
+        if !bare {
+            db::events::write_batch(&mut conn, &mut ids, chunk, tz).expect("write");
+            continue;
+        }
+        let tx = conn.transaction().expect("tx");
+        {
+            let mut insert = tx
+                .prepare_cached(
+                    "INSERT OR IGNORE INTO events (ts, entity, state, old_state, origin) \
+                     VALUES (?1, ?2, ?3, ?4, ?5)",
+                )
+                .expect("prepare");
+            for record in chunk {
+                if let Record::Event(c) = record {
+                    insert
+                        .execute(rusqlite::params![
+                            c.at.as_millisecond(),
+                            ids[&c.entity_id],
+                            c.state,
+                            c.old_state,
+                            c.origin.code()
+                        ])
+                        .expect("insert");
+                }
+            }
+        }
+        tx.commit().expect("commit");
     }
     drop(conn);
     drop(db);

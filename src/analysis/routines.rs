@@ -384,6 +384,13 @@ fn activity(
     let mut groups: HashMap<(u32, u32), Days> = HashMap::default();
     let mut counts: HashMap<(u32, u32), [[u32; SLOTS]; 2]> = HashMap::default();
     let blip: Vec<bool> = window.states.iter().map(|s| is_blip(s)).collect();
+    // Only an action's slots are looked at; other entities just get their
+    // verdict.
+    let action: Vec<bool> = window
+        .entities
+        .iter()
+        .map(|e| is_action_domain(&e.entity_id))
+        .collect();
     let ev = &window.events;
     let mut clock = stats::LocalClock::new(tz);
     for i in 0..ev.len() {
@@ -393,6 +400,10 @@ fn activity(
             continue;
         }
         let key = (ev.entity[i], ev.state[i]);
+        if !action.get(key.0 as usize).copied().unwrap_or(false) {
+            groups.entry(key).or_default();
+            continue;
+        }
         let (day, ms) = clock.local(ev.ts[i]);
         let slot = ((ms / 300_000) as usize).min(SLOTS - 1);
         let bits = groups.entry(key).or_default().entry(day).or_default();

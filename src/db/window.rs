@@ -173,3 +173,86 @@ pub fn capabilities(conn: &Connection) -> anyhow::Result<Vec<CapabilityInfo>> {
     })?;
     Ok(rows.collect::<Result<_, _>>()?)
 }
+
+#[cfg(test)]
+mod tests {
+    use std::time::Duration;
+
+    use super::*;
+    use crate::config::DatabaseConfig;
+    use crate::db::Db;
+
+    fn ms(at: &str) -> i64 {
+        at.parse::<Timestamp>().unwrap().as_millisecond()
+    }
+
+    #[test]
+    fn the_window_is_whole_local_days_with_dense_entities_and_interned_states() {
+        let dir = tempfile::tempdir().unwrap();
+        let db = Db::open(&DatabaseConfig {
+            path: dir.path().join("habitd.db"),
+            pool_size: 1,
+            busy_timeout: Duration::from_secs(5),
+            cache_size_kib: 1024,
+        })
+        .unwrap();
+        let conn = db.get().unwrap();
+        // An id far beyond the dense range (a database edited by hand) is
+        // read as well as the ordinary ones.
+        conn.execute_batch(
+            "INSERT INTO entities (id, entity_id, domain, updated_at) VALUES
+                 (1, 'light.hall', 'light', 0),
+                 (3, 'switch.kettle', 'switch', 0),
+                 (5000000000, 'light.porch', 'light', 0);",
+        )
+        .unwrap();
+        let tz = TimeZone::get("Europe/Berlin").unwrap();
+        let events = [
+            // The day before the window's first (Berlin) day: not read.
+            ("2026-03-09T22:59:00Z", 1i64, "on", 1),
+            // 00:30 in Berlin on the first day, before `since`: read.
+            ("2026-03-09T23:30:00Z", 1, "off", 2),
+            ("2026-03-10T07:00:00Z", 5_000_000_000, "on", 1),
+            ("2026-03-10T07:01:00Z", 3, "on", 0),
+            ("2026-03-11T18:00:00Z", 1, "on", 1),
+            // An automation and a blip on the last days: not counted days.
+            ("2026-03-12T18:00:00Z", 1, "off", 2),
+            ("2026-03-13T18:00:00Z", 3, "unavailable", 0),
+        ];
+        for (at, entity, state, origin) in events {
+            conn.execute(
+                "INSERT INTO events (ts, entity, state, origin) VALUES (?1, ?2, ?3, ?4)",
+                rusqlite::params![ms(at), entity, state, origin],
+            )
+            .unwrap();
+        }
+        let since: Timestamp = "2026-03-10T06:00:00Z".parse().unwrap();
+        let until: Timestamp = "2026-03-14T12:00:00Z".parse().unwrap();
+        let w = read(&conn, since, until, &tz).unwrap();
+        let got: Vec<(i64, &str, &str)> = (0..w.events.len())
+            .map(|i| {
+                (
+                    w.events.ts[i],
+                    w.entity_id(w.events.entity[i]),
+                    w.state(w.events.state[i]),
+                )
+            })
+            .collect();
+        assert_eq!(
+            got,
+            [
+                (ms("2026-03-09T23:30:00Z"), "light.hall", "off"),
+                (ms("2026-03-10T07:00:00Z"), "light.porch", "on"),
+                (ms("2026-03-10T07:01:00Z"), "switch.kettle", "on"),
+                (ms("2026-03-11T18:00:00Z"), "light.hall", "on"),
+                (ms("2026-03-12T18:00:00Z"), "light.hall", "off"),
+                (ms("2026-03-13T18:00:00Z"), "switch.kettle", "unavailable"),
+            ]
+        );
+        // Each state once.
+        assert_eq!(w.states.len(), 3, "{:?}", w.states);
+        // 2026-03-10 is day 20522; the last counted change is on the 11th
+        // (the automation's and the blip's days do not count).
+        assert_eq!((w.first_day, w.last_day), (20_522, 20_523));
+    }
+}
