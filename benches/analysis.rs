@@ -3,8 +3,14 @@
 //! For 10,000, 100,000 and 1,000,000 events of 300 entities over 30 days
 //! (stored through the real write path first, not timed), it times each
 //! phase the daily job runs on them: reading the window from SQLite, routines,
-//! sequences and synergies, and reports peak memory.
+//! sequences and synergies, and reports peak memory. Then, in the same
+//! process: the window read against a plain `SELECT` of the same columns and
+//! rows (median of five alternating runs each, as a ratio), and the bytes
+//! each stored event causes to be written (`/proc/self/io`), in bulk and at a
+//! busy home's live rate.
 
+use std::hint::black_box;
+use std::path::Path;
 use std::time::{Duration, Instant};
 
 use habitd::analysis::{routines, sequences, synergies};
@@ -61,6 +67,7 @@ fn main() {
         "{:>9} | {:>8} | {:>8} | {:>9} | {:>9} | {:>8} | {:>8}",
         "events", "fetch", "routines", "sequences", "synergies", "total", "peak RSS"
     );
+    let mut fetch_lines = Vec::new();
     for n in [10_000u64, 100_000, 1_000_000] {
         let dir = tempfile::tempdir().expect("dir");
         let open = || {
@@ -74,44 +81,10 @@ fn main() {
         };
         let db = open();
         let mut conn = db.get().expect("conn");
-        db::events::ensure_activity_time_zone(&mut conn, &tz).expect("tz");
         let mut ids = db::events::EntityIds::new();
-        let mut records: Vec<Record> = (0..300)
-            .map(|i| {
-                let (id, class, unit) = entity(i);
-                Record::Entity(EntityInfo {
-                    entity_id: id,
-                    friendly_name: None,
-                    device_class: class.map(Into::into),
-                    unit: unit.map(Into::into),
-                })
-            })
-            .collect();
-        let mut state = [false; 300];
-        let mut x: u64 = 0x2545_F491_4F6C_DD1D;
-        for k in 0..n {
-            x ^= x << 13;
-            x ^= x >> 7;
-            x ^= x << 17;
-            let e = (x % 300) as usize;
-            state[e] = !state[e];
-            let ts = start + (k as i64 * span_ms) / n as i64;
-            let value = if e % 6 == 5 {
-                format!("{}", 20 + x % 5)
-            } else {
-                (if state[e] { "on" } else { "off" }).to_string()
-            };
-            records.push(Record::Event(StateChange {
-                entity_id: entity(e).0,
-                at: Timestamp::from_millisecond(ts).expect("ts"),
-                state: value,
-                old_state: None,
-                origin: if x.is_multiple_of(10) {
-                    Origin::User
-                } else {
-                    Origin::Device
-                },
-            }));
+        let mut records = entity_records();
+        for change in Changes::new(n, start, span_ms) {
+            records.push(change);
             if records.len() == 10_000 {
                 db::events::write_batch(&mut conn, &mut ids, &records, &tz).expect("write");
                 records.clear();
@@ -154,5 +127,241 @@ fn main() {
             s.len(),
             y.len()
         );
+        let midnight = since
+            .to_zoned_datetime(tz.clone())
+            .start_of_day()
+            .expect("midnight")
+            .timestamp()
+            .as_millisecond();
+        let (mut read_t, mut select_t) = (Vec::new(), Vec::new());
+        for _ in 0..5 {
+            let t = Instant::now();
+            black_box(db::window::read(&conn, since, end, &tz).expect("read"));
+            read_t.push(t.elapsed());
+            let t = Instant::now();
+            black_box(plain_select(&conn, midnight));
+            select_t.push(t.elapsed());
+        }
+        let (read_m, select_m) = (median(&mut read_t), median(&mut select_t));
+        fetch_lines.push(format!(
+            "{:>9} | {:>8} | {:>8} | {:>5.2}",
+            window.events.len(),
+            format!("{:.1} ms", read_m.as_secs_f64() * 1000.0),
+            format!("{:.1} ms", select_m.as_secs_f64() * 1000.0),
+            read_m.as_secs_f64() / select_m.as_secs_f64()
+        ));
+    }
+    println!();
+    println!(
+        "{:>9} | {:>8} | {:>8} | {:>5}",
+        "events", "read", "SELECT", "ratio"
+    );
+    for line in fetch_lines {
+        println!("{line}");
+    }
+    println!();
+    write_cost(&tz);
+}
+
+/// The plain scan `db::window::read` is measured against: the same columns
+/// of the same rows, each read once, nothing kept.
+fn plain_select(conn: &rusqlite::Connection, since_ms: i64) -> i64 {
+    let mut stmt = conn
+        .prepare_cached("SELECT ts, entity, state, origin FROM events WHERE ts >= ?1")
+        .expect("prepare");
+    let mut rows = stmt.query([since_ms]).expect("query");
+    let mut acc = 0i64;
+    while let Some(row) = rows.next().expect("row") {
+        let ts: i64 = row.get(0).expect("ts");
+        let entity: i64 = row.get(1).expect("entity");
+        let state = row.get_ref(2).expect("state").as_str().expect("text");
+        let origin: i64 = row.get(3).expect("origin");
+        acc = acc.wrapping_add(ts ^ entity ^ state.len() as i64 ^ origin);
+    }
+    acc
+}
+
+fn median(times: &mut [Duration]) -> Duration {
+    times.sort();
+    times[times.len() / 2]
+}
+
+/// Bytes this process has caused to be written to storage (Linux).
+fn written_bytes() -> u64 {
+    std::fs::read_to_string("/proc/self/io")
+        .unwrap_or_default()
+        .lines()
+        .find_map(|l| l.strip_prefix("write_bytes:"))
+        .and_then(|v| v.trim().parse().ok())
+        .unwrap_or(0)
+}
+
+/// What storing one event writes, WAL and checkpoints included: 100,000
+/// events in 1,000-event transactions (bulk), then 20,000 more in 30-event
+/// transactions (a busy home: 2 events/s, flushed every 15 s) on top;
+/// through `db::events::write_batch`, and as a bare `INSERT` of the same
+/// rows into the same schema (the floor), each in its own database.
+fn write_cost(tz: &TimeZone) {
+    let bulk = 100_000u64;
+    let live = 20_000u64;
+    let start = Timestamp::now().as_millisecond() - 30 * 86_400_000;
+    let live_start = start + 30 * 86_400_000;
+    println!(
+        "{:>12} | {:>14} | {:>14}",
+        "written", "bulk B/event", "live B/event"
+    );
+    let mut rows = Vec::new();
+    for bare in [false, true] {
+        let dir = tempfile::tempdir_in(env!("CARGO_TARGET_TMPDIR")).expect("dir");
+        // Bulk: a month; live: the hours after it, at 2 events/s.
+        let bulk_b = store(
+            dir.path(),
+            tz,
+            Changes::new(bulk, start, 30 * 86_400_000),
+            1000,
+            bare,
+        );
+        let live_b = store(
+            dir.path(),
+            tz,
+            Changes::new(live, live_start, live as i64 * 500),
+            30,
+            bare,
+        );
+        rows.push((bulk_b as f64 / bulk as f64, live_b as f64 / live as f64));
+        println!(
+            "{:>12} | {:>14.0} | {:>14.0}",
+            if bare { "bare INSERT" } else { "habitd" },
+            bulk_b as f64 / bulk as f64,
+            live_b as f64 / live as f64
+        );
+    }
+    println!(
+        "{:>12} | {:>14.2} | {:>14.2}",
+        "ratio",
+        rows[0].0 / rows[1].0,
+        rows[0].1 / rows[1].1
+    );
+}
+
+/// Stores `changes` in transactions of `batch` events, closes the database
+/// (its last checkpoint counts too) and returns the bytes written. `bare`:
+/// a plain `INSERT` per event instead of habitd's write path.
+fn store(dir: &Path, tz: &TimeZone, changes: Changes, batch: usize, bare: bool) -> u64 {
+    let before = written_bytes();
+    let db = Db::open(&DatabaseConfig {
+        path: dir.join("habitd.db"),
+        pool_size: 1,
+        busy_timeout: Duration::from_secs(5),
+        cache_size_kib: 8192,
+    })
+    .expect("db");
+    let mut conn = db.get().expect("conn");
+    let mut ids = db::events::EntityIds::new();
+    db::events::write_batch(&mut conn, &mut ids, &entity_records(), tz).expect("write");
+    let changes: Vec<Record> = changes.collect();
+    for chunk in changes.chunks(batch) {
+        if !bare {
+            db::events::write_batch(&mut conn, &mut ids, chunk, tz).expect("write");
+            continue;
+        }
+        let tx = conn.transaction().expect("tx");
+        {
+            let mut insert = tx
+                .prepare_cached(
+                    "INSERT OR IGNORE INTO events (ts, entity, state, old_state, origin) \
+                     VALUES (?1, ?2, ?3, ?4, ?5)",
+                )
+                .expect("prepare");
+            for record in chunk {
+                if let Record::Event(c) = record {
+                    insert
+                        .execute(rusqlite::params![
+                            c.at.as_millisecond(),
+                            ids[&c.entity_id],
+                            c.state,
+                            c.old_state,
+                            c.origin.code()
+                        ])
+                        .expect("insert");
+                }
+            }
+        }
+        tx.commit().expect("commit");
+    }
+    drop(conn);
+    drop(db);
+    written_bytes() - before
+}
+
+fn entity_records() -> Vec<Record> {
+    (0..300)
+        .map(|i| {
+            let (id, class, unit) = entity(i);
+            Record::Entity(EntityInfo {
+                entity_id: id,
+                friendly_name: None,
+                device_class: class.map(Into::into),
+                unit: unit.map(Into::into),
+            })
+        })
+        .collect()
+}
+
+/// `n` changes of the 300 entities spread evenly over `span_ms` from
+/// `start` (xorshift: the same every run).
+struct Changes {
+    n: u64,
+    k: u64,
+    start: i64,
+    span_ms: i64,
+    state: [bool; 300],
+    x: u64,
+}
+
+impl Changes {
+    fn new(n: u64, start: i64, span_ms: i64) -> Self {
+        Changes {
+            n,
+            k: 0,
+            start,
+            span_ms,
+            state: [false; 300],
+            x: 0x2545_F491_4F6C_DD1D,
+        }
+    }
+}
+
+impl Iterator for Changes {
+    type Item = Record;
+
+    fn next(&mut self) -> Option<Record> {
+        if self.k == self.n {
+            return None;
+        }
+        let x = &mut self.x;
+        *x ^= *x << 13;
+        *x ^= *x >> 7;
+        *x ^= *x << 17;
+        let e = (*x % 300) as usize;
+        self.state[e] = !self.state[e];
+        let ts = self.start + (self.k as i64 * self.span_ms) / self.n as i64;
+        self.k += 1;
+        let value = if e % 6 == 5 {
+            format!("{}", 20 + *x % 5)
+        } else {
+            (if self.state[e] { "on" } else { "off" }).to_string()
+        };
+        Some(Record::Event(StateChange {
+            entity_id: entity(e).0,
+            at: Timestamp::from_millisecond(ts).expect("ts"),
+            state: value,
+            old_state: None,
+            origin: if x.is_multiple_of(10) {
+                Origin::User
+            } else {
+                Origin::Device
+            },
+        }))
     }
 }

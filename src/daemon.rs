@@ -46,7 +46,6 @@ pub async fn run(config: Config, shutdown: impl Future<Output = ()>) -> anyhow::
     let db = Db::open_async(&config.database).await?;
     recover_interrupted_jobs(&db).await?;
     let latest = db.run(|conn| db::jobs::latest(conn)).await?;
-    align_activity_time_zone(&db, &config).await?;
     let first_start = fetches_history(&db, &config).await?;
     // The review page's port first: one in use stops the start, before
     // anything is connected or spawned.
@@ -368,19 +367,6 @@ async fn fetches_history(db: &Db, config: &Config) -> anyhow::Result<bool> {
         },
     )
     .await
-}
-
-/// Rebuilds the activity aggregates if the configured time zone changed
-/// since they were computed.
-async fn align_activity_time_zone(db: &Db, config: &Config) -> anyhow::Result<()> {
-    let tz = config.analysis.timezone.clone();
-    let rebuilt = db
-        .run(move |conn| db::events::ensure_activity_time_zone(conn, &tz))
-        .await?;
-    if rebuilt {
-        tracing::warn!("analysis.timezone changed: activity aggregates rebuilt in the new zone");
-    }
-    Ok(())
 }
 
 /// Marks jobs that a crash left `running` as failed. Only when no other

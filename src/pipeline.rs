@@ -471,7 +471,7 @@ impl Pipeline {
         let (pruned, window, capabilities) = self
             .db
             .run(move |conn| {
-                let pruned = db::events::prune(conn, cutoff, &tz)?;
+                let pruned = db::events::prune(conn, cutoff)?;
                 let window = read_window(conn, since, now, &tz)?;
                 Ok((pruned, window, db::window::capabilities(conn)?))
             })

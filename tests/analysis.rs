@@ -29,7 +29,6 @@ fn analyse(home: &Home) -> (Findings, Vec<Draft>) {
     })
     .unwrap();
     let mut conn = db.get().unwrap();
-    db::events::ensure_activity_time_zone(&mut conn, &home.tz).unwrap();
     let mut ids = db::events::EntityIds::new();
     for batch in home.records.chunks(5000) {
         db::events::write_batch(&mut conn, &mut ids, batch, &home.tz).unwrap();

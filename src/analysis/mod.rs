@@ -4,8 +4,8 @@
 //! from SQLite into the compact structures below, and each miner is a function
 //! of them and of [`Thresholds`], tested with data made in the test.
 //!
-//! - [`routines`]: time-of-day routines, candidates from the per-day activity
-//!   aggregates, measured on the raw events' real times ([`times`]);
+//! - [`routines`]: time-of-day routines, candidates from the events'
+//!   5-minute slots per local day, measured on their real times ([`times`]);
 //! - [`sequences`]: trigger → action pairs from the raw events, judged
 //!   against chance from the same two entities around each event;
 //! - [`synergies`]: devices that could be linked but are not;
@@ -82,17 +82,6 @@ impl Events {
     }
 }
 
-/// One row of the activity aggregate: on local `day` (days since 1970-01-01),
-/// `entity` reached `state` `count` times in 5-minute `slot`.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub struct Activity {
-    pub day: i32,
-    pub entity: u32,
-    pub state: u32,
-    pub slot: u16,
-    pub count: u32,
-}
-
 /// An existing automation: what it is triggered by and what it acts on.
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct Automation {
@@ -108,8 +97,9 @@ pub struct Window {
     pub entities: Vec<EntityMeta>,
     pub states: Vec<String>,
     pub events: Events,
-    pub activity: Vec<Activity>,
-    /// First and last local day of the window (inclusive).
+    /// First and last local day of the window (inclusive): whole local
+    /// days, from the first to the last with a change made by a person or
+    /// a device.
     pub first_day: i32,
     pub last_day: i32,
     pub automations: Vec<Automation>,

@@ -1,8 +1,9 @@
 //! Time-of-day routines: "light.kitchen turns on around 06:45 on weekdays".
 //!
-//! Candidates come from the activity aggregate (per local day and 5-minute
-//! slot), so the search costs days × entities, not raw events; what a
-//! routine reports comes from the raw events of its candidates ([`times`]).
+//! Candidates come from an aggregate of the window's events (occupied
+//! 5-minute slots per local day), built in one pass, so the search costs
+//! days × entities, not raw events; what a routine reports comes from the
+//! raw events of its candidates ([`times`]).
 //!
 //! For each (entity, state) and day class (weekdays, weekends), every slot of
 //! the clock is a candidate centre; a day "hits" a centre when the state was
@@ -37,6 +38,7 @@ use jiff::tz::TimeZone;
 use super::stats;
 use super::times;
 use super::{Thresholds, Window, is_action_domain};
+use crate::model::{Origin, is_blip};
 
 const SLOTS: usize = 288;
 const SLOT_MINUTES: f64 = 5.0;
@@ -140,20 +142,7 @@ pub fn explain(window: &Window, tz: &TimeZone, th: &Thresholds) -> (Vec<Routine>
         });
     };
     let mut pending = Vec::new();
-    let mut groups: HashMap<(u32, u32), Days> = HashMap::default();
-    // Occurrences per slot, on weekdays and on weekend days.
-    let mut counts: HashMap<(u32, u32), [[u32; SLOTS]; 2]> = HashMap::default();
-    for a in &window.activity {
-        let slot = usize::from(a.slot).min(SLOTS - 1);
-        let bits = groups
-            .entry((a.entity, a.state))
-            .or_default()
-            .entry(a.day)
-            .or_default();
-        bits[slot / 64] |= 1 << (slot % 64);
-        let weekend = usize::from(!DayClass::Weekdays.includes(a.day));
-        counts.entry((a.entity, a.state)).or_insert([[0; SLOTS]; 2])[weekend][slot] += a.count;
-    }
+    let (groups, counts) = activity(window, tz);
     let mut keys: Vec<_> = groups.keys().copied().collect();
     keys.sort_unstable();
     for key in keys {
@@ -378,6 +367,51 @@ fn refine(
         .filter(|n| stats::circular_diff(robust.center, n.minutes).abs() <= robust.reach)
         .collect();
     Ok((routine, inliers))
+}
+
+/// Each (entity, state)'s occupied 5-minute slots per local day, and its
+/// occurrences per slot on weekdays and on weekend days: the candidates'
+/// aggregate, built from the window's events in one pass (changes made by
+/// people or devices only: not automations, not unavailable/unknown).
+#[allow(clippy::type_complexity)]
+fn activity(
+    window: &Window,
+    tz: &TimeZone,
+) -> (
+    HashMap<(u32, u32), Days>,
+    HashMap<(u32, u32), [[u32; SLOTS]; 2]>,
+) {
+    let mut groups: HashMap<(u32, u32), Days> = HashMap::default();
+    let mut counts: HashMap<(u32, u32), [[u32; SLOTS]; 2]> = HashMap::default();
+    let blip: Vec<bool> = window.states.iter().map(|s| is_blip(s)).collect();
+    // Only an action's slots are looked at; other entities just get their
+    // verdict.
+    let action: Vec<bool> = window
+        .entities
+        .iter()
+        .map(|e| is_action_domain(&e.entity_id))
+        .collect();
+    let ev = &window.events;
+    let mut clock = stats::LocalClock::new(tz);
+    for i in 0..ev.len() {
+        if ev.origin[i] == Origin::Automation
+            || blip.get(ev.state[i] as usize).copied().unwrap_or(false)
+        {
+            continue;
+        }
+        let key = (ev.entity[i], ev.state[i]);
+        if !action.get(key.0 as usize).copied().unwrap_or(false) {
+            groups.entry(key).or_default();
+            continue;
+        }
+        let (day, ms) = clock.local(ev.ts[i]);
+        let slot = ((ms / 300_000) as usize).min(SLOTS - 1);
+        let bits = groups.entry(key).or_default().entry(day).or_default();
+        bits[slot / 64] |= 1 << (slot % 64);
+        let weekend = usize::from(!DayClass::Weekdays.includes(day));
+        counts.entry(key).or_insert([[0; SLOTS]; 2])[weekend][slot] += 1;
+    }
+    (groups, counts)
 }
 
 /// For each day, the candidate centres it has an occurrence within `k`

@@ -74,6 +74,9 @@ pub fn clock(minutes: f64) -> String {
 pub struct LocalClock<'a> {
     tz: &'a TimeZone,
     offsets: HashMap<i64, i64>,
+    /// The last hour asked and its offset: events come in time order, so
+    /// most calls need no lookup at all.
+    last: (i64, i64),
 }
 
 impl<'a> LocalClock<'a> {
@@ -81,18 +84,25 @@ impl<'a> LocalClock<'a> {
         LocalClock {
             tz,
             offsets: HashMap::default(),
+            last: (i64::MIN, 0),
         }
     }
 
     /// Local day (days since 1970-01-01) and milliseconds since local midnight.
     pub fn local(&mut self, ts: i64) -> (i32, i64) {
         let utc_hour = ts.div_euclid(3_600_000);
-        let tz = self.tz;
-        let offset = *self.offsets.entry(utc_hour).or_insert_with(|| {
-            Timestamp::from_millisecond(utc_hour * 3_600_000)
-                .map(|t| i64::from(tz.to_offset(t).seconds()) * 1000)
-                .unwrap_or(0)
-        });
+        let offset = if self.last.0 == utc_hour {
+            self.last.1
+        } else {
+            let tz = self.tz;
+            let offset = *self.offsets.entry(utc_hour).or_insert_with(|| {
+                Timestamp::from_millisecond(utc_hour * 3_600_000)
+                    .map(|t| i64::from(tz.to_offset(t).seconds()) * 1000)
+                    .unwrap_or(0)
+            });
+            self.last = (utc_hour, offset);
+            offset
+        };
         let local = ts + offset;
         (
             local.div_euclid(86_400_000) as i32,

@@ -1,7 +1,7 @@
 //! The real times of a routine's days, from the raw events.
 //!
-//! The routine miner finds a candidate time on the 5-minute activity
-//! aggregate; what it reports comes from here: each day's occurrence
+//! The routine miner finds a candidate time on 5-minute slots of the
+//! window's events; what it reports comes from here: each day's occurrence
 //! nearest that time, to the second, so "06:34" is the residents' time and
 //! not a slot's centre. Two things only the exact times show: a schedule
 //! (the same second every day is a machine, not a person, even in a

@@ -109,7 +109,6 @@ async fn demo_in(
         let db = Db::open_async(&config.database).await?;
         let tz = home.tz.clone();
         db.run(move |conn| {
-            db::events::ensure_activity_time_zone(conn, &tz)?;
             let mut ids = db::events::EntityIds::new();
             for batch in home.records.chunks(5000) {
                 db::events::write_batch(conn, &mut ids, batch, &tz)?;

@@ -13,7 +13,7 @@ use jiff::Timestamp;
 
 use super::out;
 use crate::config::Config;
-use crate::db::{self, Db};
+use crate::db::Db;
 use crate::ingest::Filter;
 use crate::ingest::backfill::Backfill;
 use crate::ingest::import::{ImportReport, Importer};
@@ -77,7 +77,6 @@ fn importing(
 ) -> anyhow::Result<ImportReport> {
     let db = Db::open(&config.database).context("while opening the database")?;
     let mut conn = db.get().context("while opening the database")?;
-    db::events::ensure_activity_time_zone(&mut conn, &config.analysis.timezone)?;
     let mut importer = Importer::new(
         &mut conn,
         filter,

@@ -1,4 +1,4 @@
-//! Storing what ingest observed: events, entities, devices, aggregates.
+//! Storing what ingest observed: events, entities, devices.
 //!
 //! [`write_batch`] writes a whole batch in one transaction with cached
 //! prepared statements: the difference between one transaction per batch and
@@ -8,13 +8,12 @@ use std::collections::HashMap;
 
 use anyhow::Context;
 use jiff::Timestamp;
-use jiff::civil::Date;
 use jiff::tz::TimeZone;
-use rusqlite::{Connection, OptionalExtension, Transaction, params};
+use rusqlite::{Connection, Transaction, params};
 
 use crate::model::Device;
 use crate::model::Record;
-use crate::model::{EntityInfo, Origin, StateChange, domain};
+use crate::model::{EntityInfo, StateChange, domain};
 
 /// What a batch did.
 #[derive(Debug, Default, Clone, Copy, PartialEq, Eq)]
@@ -29,15 +28,15 @@ pub struct BatchOutcome {
 /// batches, so a busy entity costs one lookup per process, not per event.
 pub type EntityIds = HashMap<String, i64>;
 
-/// Length of an `activity` slot.
-pub const SLOT_MINUTES: i32 = 5;
-
-/// Writes `records` in one transaction.
+/// Writes `records` in one transaction. Each event is written once, to
+/// `events` only: the analysis derives what it needs from the window it
+/// reads. (`_tz` is no longer needed here; kept so the callers stay as
+/// they are until they are next touched.)
 pub fn write_batch(
     conn: &mut Connection,
     ids: &mut EntityIds,
     records: &[Record],
-    tz: &TimeZone,
+    _tz: &TimeZone,
 ) -> anyhow::Result<BatchOutcome> {
     let now = Timestamp::now().as_millisecond();
     let tx = conn.transaction()?;
@@ -47,7 +46,7 @@ pub fn write_batch(
         for record in records {
             match record {
                 Record::Event(change) => {
-                    if insert_event(&tx, ids, &mut interned, change, tz, now)? {
+                    if insert_event(&tx, ids, &mut interned, change, now)? {
                         outcome.stored += 1;
                     } else {
                         outcome.duplicates += 1;
@@ -139,7 +138,6 @@ fn insert_event(
     ids: &mut EntityIds,
     interned: &mut Vec<String>,
     change: &StateChange,
-    tz: &TimeZone,
     now: i64,
 ) -> anyhow::Result<bool> {
     let entity = entity_key(tx, ids, interned, &change.entity_id, now)?;
@@ -156,30 +154,7 @@ fn insert_event(
             change.old_state,
             change.origin.code()
         ])?;
-    if inserted == 0 {
-        return Ok(false);
-    }
-    if change.origin != Origin::Automation && !change.is_blip() {
-        let (day, slot) = local_day_and_slot(change.at, tz);
-        tx.prepare_cached(
-            "INSERT INTO activity (day, entity, state, slot, count) VALUES (?1, ?2, ?3, ?4, 1) \
-             ON CONFLICT (day, entity, state, slot) DO UPDATE SET count = count + 1",
-        )?
-        .execute(params![day, entity, change.state, slot])?;
-    }
-    Ok(true)
-}
-
-/// The local calendar day (days since 1970-01-01) and 5-minute slot of `at`.
-pub fn local_day_and_slot(at: Timestamp, tz: &TimeZone) -> (i32, i32) {
-    let local = tz.to_datetime(at);
-    let day = local
-        .date()
-        .since(Date::constant(1970, 1, 1))
-        .map(|span| span.get_days())
-        .unwrap_or(0);
-    let minute = i32::from(local.hour()) * 60 + i32::from(local.minute());
-    (day, minute / SLOT_MINUTES)
+    Ok(inserted > 0)
 }
 
 /// Replaces the Zigbee2MQTT device list: devices that left are removed with
@@ -241,9 +216,9 @@ fn replace_devices(tx: &Transaction<'_>, devices: &[Device], now: i64) -> anyhow
     Ok(())
 }
 
-/// Deletes events and aggregates older than `before`, in chunks so that the
-/// write lock is never held for long. Returns the number of events deleted.
-pub fn prune(conn: &Connection, before: Timestamp, tz: &TimeZone) -> anyhow::Result<u64> {
+/// Deletes events older than `before`, in chunks so that the write lock is
+/// never held for long. Returns the number of events deleted.
+pub fn prune(conn: &Connection, before: Timestamp) -> anyhow::Result<u64> {
     let cutoff = before.as_millisecond();
     let mut deleted = 0u64;
     loop {
@@ -259,61 +234,12 @@ pub fn prune(conn: &Connection, before: Timestamp, tz: &TimeZone) -> anyhow::Res
             break;
         }
     }
-    let (day, _) = local_day_and_slot(before, tz);
-    conn.execute("DELETE FROM activity WHERE day < ?1", [day])?;
     Ok(deleted)
 }
 
 /// How many events are stored (for status counts and tests).
 pub fn count(conn: &Connection) -> anyhow::Result<u64> {
     Ok(conn.query_row("SELECT count(*) FROM events", [], |r| r.get::<_, i64>(0))? as u64)
-}
-
-/// The time zone the `activity` aggregates were computed in, if any.
-pub fn activity_time_zone(conn: &Connection) -> anyhow::Result<Option<String>> {
-    Ok(conn
-        .query_row(
-            "SELECT value FROM meta WHERE key = 'activity_time_zone'",
-            [],
-            |r| r.get(0),
-        )
-        .optional()?)
-}
-
-/// Records the aggregates' time zone; if it differs from what they were
-/// built in, rebuilds them from the stored events (a one-off cost when a user
-/// corrects `analysis.timezone`).
-pub fn ensure_activity_time_zone(conn: &mut Connection, tz: &TimeZone) -> anyhow::Result<bool> {
-    let name = tz.iana_name().unwrap_or("UTC").to_owned();
-    let current = activity_time_zone(conn)?;
-    if current.as_deref() == Some(name.as_str()) {
-        return Ok(false);
-    }
-    let tx = conn.transaction()?;
-    tx.execute("DELETE FROM activity", [])?;
-    {
-        let mut read = tx.prepare(
-            "SELECT entity, ts, state FROM events WHERE origin != 2 \
-             AND state NOT IN ('unavailable', 'unknown')",
-        )?;
-        let mut upsert = tx.prepare_cached(
-            "INSERT INTO activity (day, entity, state, slot, count) VALUES (?1, ?2, ?3, ?4, 1) \
-             ON CONFLICT (day, entity, state, slot) DO UPDATE SET count = count + 1",
-        )?;
-        let mut rows = read.query([])?;
-        while let Some(row) = rows.next()? {
-            let (entity, ts, state): (i64, i64, String) = (row.get(0)?, row.get(1)?, row.get(2)?);
-            let at = Timestamp::from_millisecond(ts)?;
-            let (day, slot) = local_day_and_slot(at, tz);
-            upsert.execute(params![day, entity, state, slot])?;
-        }
-    }
-    tx.execute(
-        "INSERT OR REPLACE INTO meta (key, value) VALUES ('activity_time_zone', ?1)",
-        [&name],
-    )?;
-    tx.commit()?;
-    Ok(current.is_some())
 }
 
 /// Records the areas Home Assistant assigns (entity id → area name).

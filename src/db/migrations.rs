@@ -40,6 +40,10 @@ const FILES: &[(&str, &str)] = &[
         "0007_facts.sql",
         include_str!("../../migrations/0007_facts.sql"),
     ),
+    (
+        "0008_one_copy_of_each_event.sql",
+        include_str!("../../migrations/0008_one_copy_of_each_event.sql"),
+    ),
 ];
 
 fn migrations() -> Migrations<'static> {
@@ -141,6 +145,36 @@ mod tests {
             )
             .unwrap();
         assert_eq!(shape, "device");
+    }
+
+    #[test]
+    fn the_activity_aggregate_goes_and_the_events_stay() {
+        let mut conn = Connection::open_in_memory().unwrap();
+        migrations().to_version(&mut conn, 7).unwrap();
+        conn.execute_batch(
+            "INSERT INTO entities (id, entity_id, domain, updated_at) VALUES (1, 'light.hall', 'light', 0);
+             INSERT INTO events (ts, entity, state, origin) VALUES (1000, 1, 'on', 1);
+             INSERT INTO activity (day, entity, state, slot, count) VALUES (0, 1, 'on', 0, 1);
+             INSERT INTO meta (key, value) VALUES ('activity_time_zone', 'Europe/Berlin');",
+        )
+        .unwrap();
+        migrations().to_latest(&mut conn).unwrap();
+        let tables: i64 = conn
+            .query_row(
+                "SELECT count(*) FROM sqlite_schema WHERE name = 'activity'",
+                [],
+                |r| r.get(0),
+            )
+            .unwrap();
+        assert_eq!(tables, 0);
+        let events: i64 = conn
+            .query_row("SELECT count(*) FROM events", [], |r| r.get(0))
+            .unwrap();
+        assert_eq!(events, 1);
+        let meta: i64 = conn
+            .query_row("SELECT count(*) FROM meta", [], |r| r.get(0))
+            .unwrap();
+        assert_eq!(meta, 0);
     }
 
     #[test]

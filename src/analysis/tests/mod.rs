@@ -6,13 +6,11 @@ mod sequences;
 
 use super::*;
 
-/// Builds a window from `(entity, state, unix ms, origin)`; activity is
-/// derived in UTC as storage would (5-minute slots per day).
+/// Builds a window from `(entity, state, unix ms, origin)`.
 pub(super) fn window(events: &[(&str, &str, i64, Origin)], days: i32) -> Window {
     let mut w = Window::default();
     let mut entities = Interner::default();
     let mut states = Interner::default();
-    let mut activity: std::collections::BTreeMap<(i32, u32, u32, u16), u32> = Default::default();
     let mut sorted = events.to_vec();
     sorted.sort_by_key(|e| e.2);
     for (entity, state, ts, origin) in sorted {
@@ -22,11 +20,6 @@ pub(super) fn window(events: &[(&str, &str, i64, Origin)], days: i32) -> Window 
         w.events.entity.push(e);
         w.events.state.push(s);
         w.events.origin.push(origin);
-        if origin != Origin::Automation {
-            let day = ts.div_euclid(86_400_000) as i32;
-            let slot = (ts.rem_euclid(86_400_000) / 300_000) as u16;
-            *activity.entry((day, e, s, slot)).or_default() += 1;
-        }
     }
     w.entities = entities
         .values
@@ -38,16 +31,6 @@ pub(super) fn window(events: &[(&str, &str, i64, Origin)], days: i32) -> Window 
         })
         .collect();
     w.states = states.values;
-    w.activity = activity
-        .into_iter()
-        .map(|((day, entity, state, slot), count)| Activity {
-            day,
-            entity,
-            state,
-            slot,
-            count,
-        })
-        .collect();
     w.first_day = 20_454; // 2026-01-01, a Thursday
     w.last_day = w.first_day + days - 1;
     w
