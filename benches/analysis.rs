@@ -197,21 +197,25 @@ fn written_bytes() -> u64 {
 }
 
 /// What storing one event writes, WAL and checkpoints included: 100,000
-/// events in 1,000-event transactions (bulk), then 20,000 more in 30-event
-/// transactions (a busy home: 2 events/s, flushed every 15 s) on top;
-/// through `db::events::write_batch`, and as a bare `INSERT` of the same
-/// rows into the same schema (the floor), each in its own database.
+/// events in 1,000-event transactions (bulk), then 20,000 more at a busy
+/// home's 2 events/s, in the transactions of a 15 s, 30 s and 60 s flush
+/// (30, 60 and 120 events); through `db::events::write_batch`, and as a bare
+/// `INSERT` of the same rows into the same schema (the floor), each in its
+/// own database.
 fn write_cost(tz: &TimeZone) {
     let bulk = 100_000u64;
     let live = 20_000u64;
     let start = Timestamp::now().as_millisecond() - 30 * 86_400_000;
     let live_start = start + 30 * 86_400_000;
-    println!(
-        "{:>12} | {:>14} | {:>14}",
-        "written", "bulk B/event", "live B/event"
-    );
-    let mut rows = Vec::new();
+    let flushes = [(15, 30usize), (30, 60), (60, 120)];
+    print!("{:>12} | {:>12}", "written", "bulk B/event");
+    for (seconds, _) in flushes {
+        print!(" | {:>14}", format!("{seconds} s flush B/ev"));
+    }
+    println!();
+    let mut rows: Vec<Vec<f64>> = Vec::new();
     for bare in [false, true] {
+        let mut row = Vec::new();
         let dir = tempfile::tempdir_in(env!("CARGO_TARGET_TMPDIR")).expect("dir");
         // Bulk: a month; live: the hours after it, at 2 events/s.
         let bulk_b = store(
@@ -221,27 +225,30 @@ fn write_cost(tz: &TimeZone) {
             1000,
             bare,
         );
-        let live_b = store(
-            dir.path(),
-            tz,
-            Changes::new(live, live_start, live as i64 * 500),
-            30,
-            bare,
-        );
-        rows.push((bulk_b as f64 / bulk as f64, live_b as f64 / live as f64));
-        println!(
-            "{:>12} | {:>14.0} | {:>14.0}",
-            if bare { "bare INSERT" } else { "habitd" },
-            bulk_b as f64 / bulk as f64,
-            live_b as f64 / live as f64
-        );
+        row.push(bulk_b as f64 / bulk as f64);
+        for (i, (_, batch)) in flushes.iter().enumerate() {
+            let from = live_start + i as i64 * live as i64 * 500;
+            let live_b = store(
+                dir.path(),
+                tz,
+                Changes::new(live, from, live as i64 * 500),
+                *batch,
+                bare,
+            );
+            row.push(live_b as f64 / live as f64);
+        }
+        print!("{:>12}", if bare { "bare INSERT" } else { "habitd" });
+        for (i, v) in row.iter().enumerate() {
+            print!(" | {:>w$.0}", v, w = if i == 0 { 12 } else { 14 });
+        }
+        println!();
+        rows.push(row);
     }
-    println!(
-        "{:>12} | {:>14.2} | {:>14.2}",
-        "ratio",
-        rows[0].0 / rows[1].0,
-        rows[0].1 / rows[1].1
-    );
+    print!("{:>12}", "ratio");
+    for i in 0..rows[0].len() {
+        print!(" | {:>w$.2}", rows[0][i] / rows[1][i], w = if i == 0 { 12 } else { 14 });
+    }
+    println!();
 }
 
 /// Stores `changes` in transactions of `batch` events, closes the database
