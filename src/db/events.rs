@@ -29,6 +29,154 @@ pub struct BatchOutcome {
 /// batches, so a busy entity costs one lookup per process, not per event.
 pub type EntityIds = HashMap<String, i64>;
 
+/// One event to store, borrowed from wherever it was read (a
+/// [`StateChange`], or a line an import is reading).
+#[derive(Debug, Clone, Copy)]
+pub struct NewEvent<'a> {
+    pub entity_id: &'a str,
+    pub at: Timestamp,
+    pub state: &'a str,
+    pub old_state: Option<&'a str>,
+    pub origin: Origin,
+}
+
+impl NewEvent<'_> {
+    pub fn is_blip(&self) -> bool {
+        crate::model::is_blip(self.state)
+    }
+}
+
+impl<'a> From<&'a StateChange> for NewEvent<'a> {
+    fn from(change: &'a StateChange) -> Self {
+        NewEvent {
+            entity_id: &change.entity_id,
+            at: change.at,
+            state: &change.state,
+            old_state: change.old_state.as_deref(),
+            origin: change.origin,
+        }
+    }
+}
+
+/// Events and entities stored one at a time as an import reads them, in
+/// transactions of `per_commit` events: input that comes in time order
+/// needs no staging, and nothing is held per event.
+#[derive(Debug)]
+pub struct Appender {
+    ids: EntityIds,
+    /// Entities interned in the open transaction (void if it rolls back).
+    interned: Vec<String>,
+    in_transaction: bool,
+    /// Events in the open transaction.
+    events: usize,
+    per_commit: usize,
+    now: i64,
+}
+
+impl Appender {
+    pub fn new(ids: EntityIds, per_commit: usize) -> Appender {
+        Appender {
+            ids,
+            interned: Vec::new(),
+            in_transaction: false,
+            events: 0,
+            per_commit: per_commit.max(1),
+            now: 0,
+        }
+    }
+
+    /// The entity ids interned so far.
+    pub fn ids(&mut self) -> &mut EntityIds {
+        &mut self.ids
+    }
+
+    fn begin(&mut self, conn: &Connection) -> anyhow::Result<()> {
+        if !self.in_transaction {
+            conn.execute_batch("BEGIN IMMEDIATE")?;
+            self.in_transaction = true;
+            self.now = Timestamp::now().as_millisecond();
+        }
+        Ok(())
+    }
+
+    pub fn entity(&mut self, conn: &Connection, info: &EntityInfo) -> anyhow::Result<()> {
+        self.begin(conn)?;
+        upsert_entity(conn, &mut self.ids, &mut self.interned, info, self.now)
+    }
+
+    /// Stores `event`; whether it was new.
+    pub fn event(
+        &mut self,
+        conn: &Connection,
+        event: &NewEvent<'_>,
+        tz: &TimeZone,
+    ) -> anyhow::Result<bool> {
+        self.begin(conn)?;
+        let new = insert_event(conn, &mut self.ids, &mut self.interned, event, tz, self.now)?;
+        self.events += 1;
+        Ok(new)
+    }
+
+    /// Whether the open transaction holds `per_commit` events.
+    pub fn is_full(&self) -> bool {
+        self.events >= self.per_commit
+    }
+
+    pub fn commit(&mut self, conn: &Connection) -> anyhow::Result<()> {
+        if self.in_transaction {
+            conn.execute_batch("COMMIT")
+                .context("while committing a batch")?;
+            self.in_transaction = false;
+            self.events = 0;
+            self.interned.clear();
+        }
+        Ok(())
+    }
+
+    /// Undoes the open transaction, if any (after an error).
+    pub fn rollback(&mut self, conn: &Connection) {
+        if self.in_transaction {
+            if let Err(e) = conn.execute_batch("ROLLBACK") {
+                tracing::warn!(error = %e, "could not roll back an import's batch");
+            }
+            for name in self.interned.drain(..) {
+                self.ids.remove(&name);
+            }
+            self.in_transaction = false;
+            self.events = 0;
+        }
+    }
+}
+
+/// Whether an event with this key is stored; `known` caches the entities'
+/// ids (`None`: not in the database, so none of its events are). Only
+/// reads: an import uses it to leave out what it would not store anyway.
+pub fn is_stored(
+    conn: &Connection,
+    known: &mut HashMap<String, Option<i64>>,
+    entity_id: &str,
+    at: Timestamp,
+    state: &str,
+) -> anyhow::Result<bool> {
+    let entity = match known.get(entity_id) {
+        Some(id) => *id,
+        None => {
+            let id = conn
+                .prepare_cached("SELECT id FROM entities WHERE entity_id = ?1")?
+                .query_row([entity_id], |row| row.get::<_, i64>(0))
+                .optional()?;
+            known.insert(entity_id.to_owned(), id);
+            id
+        }
+    };
+    let Some(entity) = entity else {
+        return Ok(false);
+    };
+    Ok(conn
+        .prepare_cached("SELECT 1 FROM events WHERE ts = ?1 AND entity = ?2 AND state = ?3")?
+        .exists(params![at.as_millisecond(), entity, state])?)
+}
+
 /// Length of an `activity` slot.
 pub const SLOT_MINUTES: i32 = 5;
 
@@ -47,7 +195,7 @@ pub fn write_batch(
         for record in records {
             match record {
                 Record::Event(change) => {
-                    if insert_event(&tx, ids, &mut interned, change, tz, now)? {
+                    if insert_event(&tx, ids, &mut interned, &change.into(), tz, now)? {
                         outcome.stored += 1;
                     } else {
                         outcome.duplicates += 1;
@@ -86,7 +234,7 @@ pub fn write_batch(
 }
 
 fn entity_key(
-    tx: &Transaction<'_>,
+    tx: &Connection,
     ids: &mut EntityIds,
     interned: &mut Vec<String>,
     entity_id: &str,
@@ -109,7 +257,7 @@ fn entity_key(
 }
 
 fn upsert_entity(
-    tx: &Transaction<'_>,
+    tx: &Connection,
     ids: &mut EntityIds,
     interned: &mut Vec<String>,
     info: &EntityInfo,
@@ -135,14 +283,14 @@ fn upsert_entity(
 
 /// Returns whether the event was new.
 fn insert_event(
-    tx: &Transaction<'_>,
+    tx: &Connection,
     ids: &mut EntityIds,
     interned: &mut Vec<String>,
-    change: &StateChange,
+    change: &NewEvent<'_>,
     tz: &TimeZone,
     now: i64,
 ) -> anyhow::Result<bool> {
-    let entity = entity_key(tx, ids, interned, &change.entity_id, now)?;
+    let entity = entity_key(tx, ids, interned, change.entity_id, now)?;
     let ts = change.at.as_millisecond();
     let inserted = tx
         .prepare_cached(
