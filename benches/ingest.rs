@@ -542,7 +542,8 @@ fn part(name: &str) -> bool {
 
 fn main() {
     let dir = tempfile::tempdir().expect("temp dir");
-    let parts: [(&str, &dyn Fn(&Path)); 3] = [
+    type Part<'a> = (&'a str, &'a dyn Fn(&Path));
+    let parts: [Part<'_>; 3] = [
         ("history", &bench_import),
         ("eventstream", &bench_eventstream),
         ("bytes", &bench_bytes),

@@ -148,35 +148,6 @@ impl Appender {
     }
 }
 
-/// Whether an event with this key is stored; `known` caches the entities'
-/// ids (`None`: not in the database, so none of its events are). Only
-/// reads: an import uses it to leave out what it would not store anyway.
-pub fn is_stored(
-    conn: &Connection,
-    known: &mut HashMap<String, Option<i64>>,
-    entity_id: &str,
-    at: Timestamp,
-    state: &str,
-) -> anyhow::Result<bool> {
-    let entity = match known.get(entity_id) {
-        Some(id) => *id,
-        None => {
-            let id = conn
-                .prepare_cached("SELECT id FROM entities WHERE entity_id = ?1")?
-                .query_row([entity_id], |row| row.get::<_, i64>(0))
-                .optional()?;
-            known.insert(entity_id.to_owned(), id);
-            id
-        }
-    };
-    let Some(entity) = entity else {
-        return Ok(false);
-    };
-    Ok(conn
-        .prepare_cached("SELECT 1 FROM events WHERE ts = ?1 AND entity = ?2 AND state = ?3")?
-        .exists(params![at.as_millisecond(), entity, state])?)
-}
-
 /// Length of an `activity` slot.
 pub const SLOT_MINUTES: i32 = 5;
 

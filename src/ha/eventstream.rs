@@ -181,7 +181,9 @@ impl<'de: 'a, 'a> Deserialize<'de> for Text<'a> {
     }
 }
 
-/// `event_data`, as far as it was read in the one pass.
+/// `event_data`, as far as it was read in the one pass. One per payload,
+/// on the stack: boxing the large variant would cost an allocation per line.
+#[allow(clippy::large_enum_variant)]
 enum Data<'a> {
     Absent,
     /// Met after `event_type` said `state_changed`.
