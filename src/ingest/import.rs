@@ -8,10 +8,10 @@
 //! not grow with the file.
 //!
 //! Changes must reach the time-keyed events table in time order (see
-//! `db::staging` for why). As long as the input comes in time order (an
-//! eventstream file does), each change is stored as it is read, in
-//! transactions of `batch` changes, with nothing held or sorted. From the
-//! first change that goes back in time (a history answer lists one entity
+//! `db::staging` for why). As long as eventstream lines come in time order
+//! (they do), each change is stored as it is read, in transactions of
+//! `batch` changes, with nothing held or sorted. From the first change that
+//! goes back in time, and for every history answer (it lists one entity
 //! after another), the rest is collected in a staging file and stored in
 //! time order at the end ([`Importer::finish`]). (Leaving out what is
 //! stored while reading such input was tried: a point lookup per change,
@@ -226,6 +226,14 @@ impl<'a> Importer<'a> {
         reader: impl std::io::Read,
         progress: &mut dyn FnMut(&ImportReport),
     ) -> anyhow::Result<()> {
+        // A history answer lists one entity after another, so it is out of
+        // time order unless it holds one entity; storing its first entity as
+        // read would only scatter keys that the staged rest then has to be
+        // inserted between (1M changes took 20-30 % longer that way).
+        if self.in_order {
+            self.appender.commit(self.conn)?;
+            self.in_order = false;
+        }
         let mut failure = None;
         let stats = history::read(reader, |item| {
             if failure.is_some() {
@@ -234,7 +242,7 @@ impl<'a> Importer<'a> {
             let result = match item {
                 history::HistoryItem::Entity(info) => self.entity(info),
                 history::HistoryItem::Change(change) => {
-                    self.change(NewEvent::from(&change), progress)
+                    self.change(NewEvent::from(&change), Some(&change), progress)
                 }
             };
             if let Err(e) = result {
@@ -282,6 +290,7 @@ impl<'a> Importer<'a> {
                 old_state: event.old_state.as_deref(),
                 origin: event.origin,
             },
+            None,
             progress,
         )
     }
@@ -299,9 +308,11 @@ impl<'a> Importer<'a> {
         Ok(())
     }
 
+    /// `owned`: the same change, when the reader has it owned already.
     fn change(
         &mut self,
         mut event: NewEvent<'_>,
+        owned: Option<&StateChange>,
         progress: &mut dyn FnMut(&ImportReport),
     ) -> anyhow::Result<()> {
         self.report.read += 1;
@@ -334,13 +345,18 @@ impl<'a> Importer<'a> {
             self.in_order = false;
         }
         self.report.staged += 1;
-        self.pending.push(StateChange {
-            entity_id: event.entity_id.to_owned(),
-            at: event.at,
-            state: event.state.to_owned(),
-            old_state: event.old_state.map(str::to_owned),
-            origin: event.origin,
-        });
+        let mut change = match owned {
+            Some(change) => change.clone(),
+            None => StateChange {
+                entity_id: event.entity_id.to_owned(),
+                at: event.at,
+                state: event.state.to_owned(),
+                old_state: event.old_state.map(str::to_owned),
+                origin: event.origin,
+            },
+        };
+        change.origin = event.origin;
+        self.pending.push(change);
         if self.pending.len() >= self.batch_size {
             self.stage(progress)?;
         }
