@@ -2,10 +2,20 @@
 //!
 //! 1. Import: a generated Home Assistant history answer with 1,000,000 state
 //!    changes of 300 entities over 30 days, through `habitd import`'s code.
-//! 2. MQTT: eventstream messages published to a real Mosquitto, read by the
+//! 2. Eventstream import: 1,000,000 eventstream lines (the shape of
+//!    `benches/month_events.py`: 60 entities toggled at random times over 29
+//!    days), imported and re-imported, against a bare `executemany`-style
+//!    insert of the same events into the same schema in the same run.
+//! 3. Bytes written per live event through the live writer
+//!    (`ingest::writer`), in bulk and at a home's rate, against the floors:
+//!    a bare insert of the same events in 1,000-event transactions, and one
+//!    page per commit.
+//! 4. MQTT: eventstream messages published to a real Mosquitto, read by the
 //!    daemon (the same `daemon::run` as `habitd run`), until all are in SQLite.
 //!
-//! Sizes can be changed: `HABITD_BENCH_IMPORT=100000 HABITD_BENCH_MQTT=20000`.
+//! Sizes can be changed: `HABITD_BENCH_IMPORT=100000 HABITD_BENCH_EVENTSTREAM=100000
+//! HABITD_BENCH_MQTT=20000`; parts chosen with
+//! `HABITD_BENCH_PARTS=history,eventstream,bytes,mqtt` (default: all).
 
 use std::io::{BufWriter, Write};
 use std::path::Path;
@@ -15,7 +25,7 @@ mod common;
 
 use common::start_mosquitto;
 use habitd::commands::import;
-use habitd::{config, daemon};
+use habitd::{config, daemon, db};
 use rumqttc::{AsyncClient, MqttOptions, QoS};
 
 fn env_size(name: &str, default: u64) -> u64 {
@@ -202,13 +212,354 @@ async fn bench_mqtt(dir: &Path) {
     broker.wait().ok();
 }
 
-#[tokio::main]
-async fn main() {
+/// xorshift64*: a fixed sequence, so every run writes the same file.
+struct Rng(u64);
+
+impl Rng {
+    fn below(&mut self, n: u64) -> u64 {
+        self.0 ^= self.0 >> 12;
+        self.0 ^= self.0 << 25;
+        self.0 ^= self.0 >> 27;
+        self.0.wrapping_mul(0x2545_f491_4f6c_dd1d) % n
+    }
+}
+
+/// One event of the eventstream file, as the bare insert stores it.
+struct BareEvent {
+    ts: i64,
+    entity: usize,
+    state: &'static str,
+    old_state: &'static str,
+}
+
+const EVENTSTREAM_ENTITIES: usize = 60;
+
+fn eventstream_entity(i: usize) -> String {
+    match i / 20 {
+        0 => format!("light.l{}", i % 20),
+        1 => format!("binary_sensor.m{}", i % 20),
+        _ => format!("switch.s{}", i % 20),
+    }
+}
+
+/// Writes `n` eventstream lines as `benches/month_events.py` does (60
+/// entities toggled at random microseconds over 29 days, in time order, a
+/// person's context) and returns the events they hold.
+fn generate_eventstream(path: &Path, n: u64) -> std::io::Result<Vec<BareEvent>> {
+    let mut rng = Rng(7);
+    let start_us: i64 = 1_777_593_600_000_000; // 2026-05-01
+    let span_us = 29 * 86_400_000_000u64;
+    let mut times: Vec<i64> = (0..n)
+        .map(|_| start_us + rng.below(span_us) as i64)
+        .collect();
+    times.sort_unstable();
+    let names: Vec<String> = (0..EVENTSTREAM_ENTITIES).map(eventstream_entity).collect();
+    let mut on = [false; EVENTSTREAM_ENTITIES];
+    let mut out = BufWriter::new(std::fs::File::create(path)?);
+    let mut events = Vec::with_capacity(n as usize);
+    for t in times {
+        let entity = rng.below(EVENTSTREAM_ENTITIES as u64) as usize;
+        let (old, new) = if on[entity] {
+            ("on", "off")
+        } else {
+            ("off", "on")
+        };
+        on[entity] = !on[entity];
+        let at = jiff::Timestamp::from_microsecond(t).unwrap_or_default();
+        let ts = format!("{:.6}+00:00", jiff::tz::TimeZone::UTC.to_datetime(at));
+        writeln!(
+            out,
+            r#"{{"event_type":"state_changed","event_data":{{"entity_id":"{}","old_state":{{"state":"{old}","last_changed":"{ts}"}},"new_state":{{"state":"{new}","attributes":{{}},"last_changed":"{ts}","last_updated":"{ts}","context":{{"id":"x","parent_id":null,"user_id":"u1"}}}}}}}}"#,
+            names[entity]
+        )?;
+        events.push(BareEvent {
+            ts: at.as_millisecond(),
+            entity,
+            state: new,
+            old_state: old,
+        });
+    }
+    out.flush()?;
+    Ok(events)
+}
+
+/// The floor: the same events into the same `events` schema with one
+/// prepared statement in transactions of `per_commit` (what Python's
+/// `executemany` does), with nothing else. Returns the seconds and bytes
+/// written, closing the database (its last checkpoint) included.
+fn bare_insert(
+    database: &config::DatabaseConfig,
+    events: &[BareEvent],
+    per_commit: usize,
+    sync_each_commit: bool,
+) -> (f64, u64) {
+    let db = db::Db::open(database).expect("open bare database");
+    let mut conn = db.get().expect("connection");
+    let mut ids = Vec::new();
+    for i in 0..EVENTSTREAM_ENTITIES {
+        let name = eventstream_entity(i);
+        let domain = name.split('.').next().unwrap_or_default().to_owned();
+        conn.execute(
+            "INSERT INTO entities (entity_id, domain, updated_at) VALUES (?1, ?2, 0)",
+            rusqlite::params![name, domain],
+        )
+        .expect("entity");
+        ids.push(conn.last_insert_rowid());
+    }
+    let written_before = written_bytes();
+    let started = Instant::now();
+    for chunk in events.chunks(per_commit) {
+        let tx = conn.transaction().expect("begin");
+        {
+            let mut insert = tx
+                .prepare_cached(
+                    "INSERT INTO events (ts, entity, state, old_state, origin) \
+                     VALUES (?1, ?2, ?3, ?4, 1)",
+                )
+                .expect("prepare");
+            for e in chunk {
+                insert
+                    .execute(rusqlite::params![
+                        e.ts,
+                        ids[e.entity % ids.len()],
+                        e.state,
+                        e.old_state
+                    ])
+                    .expect("insert");
+            }
+        }
+        tx.commit().expect("commit");
+        if sync_each_commit {
+            sync_database(&database.path);
+        }
+    }
+    drop(conn);
+    drop(db);
+    (
+        started.elapsed().as_secs_f64(),
+        written_bytes() - written_before,
+    )
+}
+
+/// Has the kernel write the database and its WAL out now. A home's commits
+/// are 15 s apart and the kernel writes dirty pages back within ~30 s, so
+/// each commit's pages reach the card; in a bench that runs a day in
+/// seconds they would still be dirty in the page cache when the next commit
+/// touches them again, and `write_bytes` (counted when a clean page is
+/// dirtied) would miss every rewrite.
+fn sync_database(path: &Path) {
+    let mut wal = path.as_os_str().to_owned();
+    wal.push("-wal");
+    for file in [path.to_path_buf(), std::path::PathBuf::from(wal)] {
+        if let Ok(f) = std::fs::File::open(&file) {
+            f.sync_data().ok();
+        }
+    }
+}
+
+fn bench_eventstream(dir: &Path) {
+    let n = env_size("HABITD_BENCH_EVENTSTREAM", 1_000_000);
+    let file = dir.join("events.jsonl");
+    let events = generate_eventstream(&file, n).expect("generate eventstream");
+    let size_mib = std::fs::metadata(&file).map_or(0.0, |m| m.len() as f64 / 1_048_576.0);
+    let bare_dir = dir.join("bare");
+    std::fs::create_dir_all(&bare_dir).expect("dir");
+    let (bare_seconds, _) = bare_insert(&config_for(&bare_dir, 1).database, &events, 1000, false);
+    let config = config_for(dir, 1);
+    let written_before = written_bytes();
+    let started = Instant::now();
+    let report = import::import(&config, std::slice::from_ref(&file), &mut |_| {}).expect("import");
+    let seconds = started.elapsed().as_secs_f64();
+    let written = written_bytes() - written_before;
+    let again = Instant::now();
+    let second =
+        import::import(&config, std::slice::from_ref(&file), &mut |_| {}).expect("re-import");
+    let again = again.elapsed().as_secs_f64();
+    let rate = |s: f64| n as f64 / s;
+    println!(
+        "eventstream import: {} lines ({size_mib:.0} MiB) in {seconds:.2} s = {:.0} events/s, \
+         {} stored, {:.0} MiB written; bare insert of the same events (1,000 per transaction): \
+         {bare_seconds:.2} s = {:.0} events/s; import / bare = {:.2}× the time",
+        report.read,
+        rate(seconds),
+        report.stored,
+        written as f64 / 1_048_576.0,
+        rate(bare_seconds),
+        seconds / bare_seconds,
+    );
+    println!(
+        "eventstream re-import: {} new, {} already stored in {again:.2} s = {:.0} events/s; \
+         re-import / first import = {:.2}",
+        second.stored,
+        second.duplicates,
+        rate(again),
+        again / seconds
+    );
+}
+
+/// Live events as the daemon's ingest hands them to the writer: `n`
+/// toggles of 300 lights, one a second.
+fn live_events(n: u64) -> (Vec<habitd::model::StateChange>, Vec<BareEvent>) {
+    let base: i64 = 1_780_000_000_000;
+    let mut changes = Vec::with_capacity(n as usize);
+    let mut bare = Vec::with_capacity(n as usize);
+    for i in 0..n {
+        let entity = (i % 300) as usize;
+        let (old, new) = if (i / 300) % 2 == 0 {
+            ("off", "on")
+        } else {
+            ("on", "off")
+        };
+        let at = jiff::Timestamp::from_millisecond(base + i as i64 * 1000).unwrap_or_default();
+        changes.push(habitd::model::StateChange {
+            entity_id: format!("light.bench_{entity}"),
+            at,
+            state: new.to_owned(),
+            old_state: Some(old.to_owned()),
+            origin: habitd::model::Origin::User,
+        });
+        bare.push(BareEvent {
+            ts: at.as_millisecond(),
+            entity,
+            state: new,
+            old_state: old,
+        });
+    }
+    (changes, bare)
+}
+
+/// Runs the live writer over `changes`, one every `every` on a paused
+/// clock (or all at once), with the config's batch size and flush
+/// interval. Returns the bytes written, closing the database included.
+fn writer_bytes(
+    config: &config::Config,
+    changes: Vec<habitd::model::StateChange>,
+    every: Option<Duration>,
+) -> u64 {
+    use habitd::ingest::writer::Writer;
+    let runtime = tokio::runtime::Builder::new_current_thread()
+        .enable_time()
+        .start_paused(every.is_some())
+        .build()
+        .expect("runtime");
+    let db = db::Db::open(&config.database).expect("open database");
+    let path = config.database.path.clone();
+    let written_before = written_bytes();
+    runtime.block_on(async {
+        let writer = Writer::new(
+            db.clone(),
+            config.analysis.timezone.clone(),
+            config.ingest.batch_size,
+            config.ingest.flush_interval,
+            config.ingest.unwritten_limit,
+        );
+        let (tx, rx) = Writer::channel(config.ingest.queue_size);
+        let task = tokio::spawn(writer.run(rx));
+        let started = tokio::time::Instant::now();
+        let mut next_sync = started + config.ingest.flush_interval / 2;
+        for (i, change) in changes.into_iter().enumerate() {
+            if let Some(every) = every {
+                tokio::time::sleep_until(started + every * (i as u32 + 1)).await;
+                // Half-way between flushes, the kernel has written the last
+                // one out (see `sync_database`).
+                if tokio::time::Instant::now() >= next_sync {
+                    sync_database(&path);
+                    next_sync += config.ingest.flush_interval;
+                }
+            }
+            tx.send(habitd::model::Record::Event(change))
+                .await
+                .expect("writer");
+        }
+        drop(tx);
+        task.await.expect("writer task");
+    });
+    drop(db);
+    written_bytes() - written_before
+}
+
+fn bench_bytes(dir: &Path) {
+    let n = env_size("HABITD_BENCH_BYTES", 100_000);
+    // In bulk: batches of 1,000 as fast as they come.
+    let (changes, bare) = live_events(n);
+    let bulk_dir = dir.join("bulk");
+    let floor_dir = dir.join("bulk-floor");
+    for d in [&bulk_dir, &floor_dir] {
+        std::fs::create_dir_all(d).expect("dir");
+    }
+    let (_, floor) = bare_insert(&config_for(&floor_dir, 1).database, &bare, 1000, false);
+    let habitd = writer_bytes(&config_for(&bulk_dir, 1), changes, None);
+    println!(
+        "bytes written per live event in bulk ({n} events, batches of 1,000): habitd {:.0} B, \
+         bare insert {:.0} B; ratio {:.2}",
+        habitd as f64 / n as f64,
+        floor as f64 / n as f64,
+        habitd as f64 / floor as f64
+    );
+    // At a home's rate: 2 events/s with the default flush interval (15 s),
+    // on a paused clock, so a day's commits take seconds.
+    let n = env_size("HABITD_BENCH_HOME", 14_400);
+    let (changes, bare) = live_events(n);
+    let home_dir = dir.join("home");
+    let floor_dir = dir.join("home-floor");
+    for d in [&home_dir, &floor_dir] {
+        std::fs::create_dir_all(d).expect("dir");
+    }
+    let env = [
+        (
+            "HABITD__DATABASE__PATH",
+            home_dir.join("habitd.db").display().to_string(),
+        ),
+        ("HABITD__ANALYSIS__TIMEZONE", "Europe/Berlin".to_string()),
+    ];
+    let home = config::load_from(None, env.map(|(k, v)| (k.to_string(), v)))
+        .expect("bench config")
+        .config;
+    let per_commit = (home.ingest.flush_interval.as_secs_f64() * 2.0).round() as usize;
+    let (_, floor) = bare_insert(
+        &config_for(&floor_dir, 1).database,
+        &bare,
+        per_commit.max(1),
+        true,
+    );
+    let habitd = writer_bytes(&home, changes, Some(Duration::from_millis(500)));
+    let page = 4096.0;
+    println!(
+        "bytes written per live event at 2 events/s ({n} events, flush every {:?}, {per_commit} \
+         events a commit): habitd {:.0} B, bare insert {:.0} B, one page per commit to the WAL \
+         and its checkpoint {:.0} B; habitd / one page per commit = {:.2}",
+        home.ingest.flush_interval,
+        habitd as f64 / n as f64,
+        floor as f64 / n as f64,
+        2.0 * page / per_commit as f64,
+        habitd as f64 / n as f64 / (2.0 * page / per_commit as f64),
+    );
+}
+
+fn part(name: &str) -> bool {
+    std::env::var("HABITD_BENCH_PARTS").map_or(true, |parts| parts.split(',').any(|p| p == name))
+}
+
+fn main() {
     let dir = tempfile::tempdir().expect("temp dir");
-    let import_dir = dir.path().join("import");
-    let mqtt_dir = dir.path().join("mqtt");
-    std::fs::create_dir_all(&import_dir).expect("dir");
-    std::fs::create_dir_all(&mqtt_dir).expect("dir");
-    bench_import(&import_dir);
-    bench_mqtt(&mqtt_dir).await;
+    type Part<'a> = (&'a str, &'a dyn Fn(&Path));
+    let parts: [Part<'_>; 3] = [
+        ("history", &bench_import),
+        ("eventstream", &bench_eventstream),
+        ("bytes", &bench_bytes),
+    ];
+    for (name, run) in parts {
+        if part(name) {
+            let sub = dir.path().join(name);
+            std::fs::create_dir_all(&sub).expect("dir");
+            run(&sub);
+        }
+    }
+    if part("mqtt") {
+        let mqtt_dir = dir.path().join("mqtt");
+        std::fs::create_dir_all(&mqtt_dir).expect("dir");
+        tokio::runtime::Runtime::new()
+            .expect("runtime")
+            .block_on(bench_mqtt(&mqtt_dir));
+    }
 }

@@ -1,9 +1,10 @@
 //! `habitd import` and `habitd backfill`: history into the database, with
 //! progress on a terminal and a summary at the end.
 //!
-//! Both read through one [`Importer`], which collects the changes in a
-//! staging file beside the database and stores them in time order at the
-//! end, so a long import appends to the events table as live ingest does.
+//! Both read through one [`Importer`], which stores input that comes in
+//! time order as it reads it and collects the rest in a staging file beside
+//! the database, stored in time order at the end, so a long import appends
+//! to the events table as live ingest does.
 
 use std::path::PathBuf;
 use std::time::Instant;
@@ -107,18 +108,13 @@ async fn with_progress(
                 return;
             }
             last_shown = Instant::now();
-            // Everything is read first, then stored in time order.
-            let stored = report.stored + report.duplicates;
-            let line = if stored == 0 {
-                let rate = report.read as f64 / started.elapsed().as_secs_f64().max(1e-3);
-                format!("reading: {} changes ({rate:.0}/s)", report.read)
-            } else {
-                format!(
-                    "storing in time order: {stored} of {} ({} new)",
-                    report.read - report.filtered,
-                    report.stored
-                )
-            };
+            // Input in time order is stored as it is read; what came out of
+            // order is stored at the end (`stored` then grows, `read` not).
+            let rate = report.read as f64 / started.elapsed().as_secs_f64().max(1e-3);
+            let line = format!(
+                "{} changes read ({rate:.0}/s), {} new, {} already stored",
+                report.read, report.stored, report.duplicates
+            );
             if terminal {
                 eprint!("\r{line}   ");
             } else {

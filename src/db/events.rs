@@ -28,6 +28,120 @@ pub struct BatchOutcome {
 /// batches, so a busy entity costs one lookup per process, not per event.
 pub type EntityIds = HashMap<String, i64>;
 
+/// One event to store, borrowed from wherever it was read (a
+/// [`StateChange`], or a line an import is reading).
+#[derive(Debug, Clone, Copy)]
+pub struct NewEvent<'a> {
+    pub entity_id: &'a str,
+    pub at: Timestamp,
+    pub state: &'a str,
+    pub old_state: Option<&'a str>,
+    pub origin: Origin,
+}
+
+impl NewEvent<'_> {
+    pub fn is_blip(&self) -> bool {
+        crate::model::is_blip(self.state)
+    }
+}
+
+impl<'a> From<&'a StateChange> for NewEvent<'a> {
+    fn from(change: &'a StateChange) -> Self {
+        NewEvent {
+            entity_id: &change.entity_id,
+            at: change.at,
+            state: &change.state,
+            old_state: change.old_state.as_deref(),
+            origin: change.origin,
+        }
+    }
+}
+
+/// Events and entities stored one at a time as an import reads them, in
+/// transactions of `per_commit` events: input that comes in time order
+/// needs no staging, and nothing is held per event.
+#[derive(Debug)]
+pub struct Appender {
+    ids: EntityIds,
+    /// Entities interned in the open transaction (void if it rolls back).
+    interned: Vec<String>,
+    in_transaction: bool,
+    /// Events in the open transaction.
+    events: usize,
+    per_commit: usize,
+    now: i64,
+}
+
+impl Appender {
+    pub fn new(ids: EntityIds, per_commit: usize) -> Appender {
+        Appender {
+            ids,
+            interned: Vec::new(),
+            in_transaction: false,
+            events: 0,
+            per_commit: per_commit.max(1),
+            now: 0,
+        }
+    }
+
+    /// The entity ids interned so far.
+    pub fn ids(&mut self) -> &mut EntityIds {
+        &mut self.ids
+    }
+
+    fn begin(&mut self, conn: &Connection) -> anyhow::Result<()> {
+        if !self.in_transaction {
+            conn.execute_batch("BEGIN IMMEDIATE")?;
+            self.in_transaction = true;
+            self.now = Timestamp::now().as_millisecond();
+        }
+        Ok(())
+    }
+
+    pub fn entity(&mut self, conn: &Connection, info: &EntityInfo) -> anyhow::Result<()> {
+        self.begin(conn)?;
+        upsert_entity(conn, &mut self.ids, &mut self.interned, info, self.now)
+    }
+
+    /// Stores `event`; whether it was new.
+    pub fn event(&mut self, conn: &Connection, event: &NewEvent<'_>) -> anyhow::Result<bool> {
+        self.begin(conn)?;
+        let new = insert_event(conn, &mut self.ids, &mut self.interned, event, self.now)?;
+        self.events += 1;
+        Ok(new)
+    }
+
+    /// Whether the open transaction holds `per_commit` events.
+    pub fn is_full(&self) -> bool {
+        self.events >= self.per_commit
+    }
+
+    pub fn commit(&mut self, conn: &Connection) -> anyhow::Result<()> {
+        if self.in_transaction {
+            conn.execute_batch("COMMIT")
+                .context("while committing a batch")?;
+            self.in_transaction = false;
+            self.events = 0;
+            self.interned.clear();
+        }
+        Ok(())
+    }
+
+    /// Undoes the open transaction, if any (after an error).
+    pub fn rollback(&mut self, conn: &Connection) {
+        if self.in_transaction {
+            if let Err(e) = conn.execute_batch("ROLLBACK") {
+                tracing::warn!(error = %e, "could not roll back an import's batch");
+            }
+            for name in self.interned.drain(..) {
+                self.ids.remove(&name);
+            }
+            self.in_transaction = false;
+            self.events = 0;
+        }
+    }
+}
+
 /// Writes `records` in one transaction. Each event is written once, to
 /// `events` only: the analysis derives what it needs from the window it
 /// reads. (`_tz` is no longer needed here; kept so the callers stay as
@@ -46,7 +160,7 @@ pub fn write_batch(
         for record in records {
             match record {
                 Record::Event(change) => {
-                    if insert_event(&tx, ids, &mut interned, change, now)? {
+                    if insert_event(&tx, ids, &mut interned, &change.into(), now)? {
                         outcome.stored += 1;
                     } else {
                         outcome.duplicates += 1;
@@ -85,7 +199,7 @@ pub fn write_batch(
 }
 
 fn entity_key(
-    tx: &Transaction<'_>,
+    tx: &Connection,
     ids: &mut EntityIds,
     interned: &mut Vec<String>,
     entity_id: &str,
@@ -108,7 +222,7 @@ fn entity_key(
 }
 
 fn upsert_entity(
-    tx: &Transaction<'_>,
+    tx: &Connection,
     ids: &mut EntityIds,
     interned: &mut Vec<String>,
     info: &EntityInfo,
@@ -134,13 +248,13 @@ fn upsert_entity(
 
 /// Returns whether the event was new.
 fn insert_event(
-    tx: &Transaction<'_>,
+    tx: &Connection,
     ids: &mut EntityIds,
     interned: &mut Vec<String>,
-    change: &StateChange,
+    change: &NewEvent<'_>,
     now: i64,
 ) -> anyhow::Result<bool> {
-    let entity = entity_key(tx, ids, interned, &change.entity_id, now)?;
+    let entity = entity_key(tx, ids, interned, change.entity_id, now)?;
     let ts = change.at.as_millisecond();
     let inserted = tx
         .prepare_cached(

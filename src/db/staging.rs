@@ -6,7 +6,8 @@
 //! most of its pages: a million changes wrote 4.1 GB, which an SD card
 //! feels. Appended here first (journal off: the file is disposable) and read
 //! back sorted, they reach the events table the way live events do, in time
-//! order. The file sits beside the database and is deleted when the import
+//! order. Input that is already in time order (an eventstream file) never
+//! comes here: the importer stores it as it reads it. The file sits beside the database and is deleted when the import
 //! ends, or at the start of the next one if a crash left it behind.
 
 use std::path::{Path, PathBuf};
@@ -25,9 +26,7 @@ pub struct Staging {
 impl Staging {
     /// Creates the staging file for the database at `database`.
     pub fn create(database: &Path) -> anyhow::Result<Staging> {
-        let mut name = database.as_os_str().to_owned();
-        name.push(".import");
-        let path = PathBuf::from(name);
+        let path = path_for(database);
         remove(&path)?;
         let conn =
             Connection::open(&path).with_context(|| format!("cannot create {}", path.display()))?;
@@ -44,6 +43,12 @@ impl Staging {
         )
         .with_context(|| format!("cannot set up {}", path.display()))?;
         Ok(Staging { conn, path })
+    }
+
+    /// Deletes the staging file of the database at `database` that a
+    /// crash left behind, if any.
+    pub fn remove_leftover(database: &Path) -> anyhow::Result<()> {
+        remove(&path_for(database))
     }
 
     /// Appends `changes`.
@@ -101,6 +106,12 @@ impl Drop for Staging {
             tracing::warn!(error = %e, "could not delete the import's staging file");
         }
     }
+}
+
+fn path_for(database: &Path) -> PathBuf {
+    let mut name = database.as_os_str().to_owned();
+    name.push(".import");
+    PathBuf::from(name)
 }
 
 fn remove(path: &Path) -> anyhow::Result<()> {

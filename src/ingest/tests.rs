@@ -584,3 +584,223 @@ fn home_assistants_clock_running_ahead_releases_nothing_early() {
         "the held copy was the eventstream's duplicate"
     );
 }
+
+/// The import's fast paths (storing input in time order as it is read,
+/// leaving out what is stored) against staging everything: the database
+/// must end up the same, row for row.
+mod import_paths {
+    use std::io::Write;
+    use std::path::{Path, PathBuf};
+
+    use super::*;
+    use crate::ingest::import::{ImportReport, Importer};
+
+    /// An eventstream line.
+    fn line(entity: &str, old: &str, new: &str, when: &str, user: bool) -> String {
+        let user = if user { "\"u1\"" } else { "null" };
+        format!(
+            r#"{{"event_type":"state_changed","event_data":{{"entity_id":"{entity}","old_state":{{"state":"{old}","last_changed":"{when}"}},"new_state":{{"state":"{new}","attributes":{{"friendly_name":"N \"{entity}\""}},"last_changed":"{when}","context":{{"id":"x","parent_id":null,"user_id":{user}}}}}}}}}"#
+        )
+    }
+
+    /// `n` toggles of five entities (one of a filtered domain), in time
+    /// order, with a line that is not an event and one that is garbage.
+    fn ordered(n: usize) -> Vec<String> {
+        let entities = [
+            "light.hall",
+            "switch.fan",
+            "binary_sensor.door",
+            "light.desk",
+            "sun.sun",
+        ];
+        let mut lines = Vec::new();
+        for i in 0..n {
+            let entity = entities[(i * 7 + i / 3) % entities.len()];
+            let (old, new) = if i % 2 == 0 {
+                ("off", "on")
+            } else {
+                ("on", "off")
+            };
+            let when = Timestamp::from_second(1_780_000_000 + (i as i64) * 37)
+                .unwrap()
+                .to_string();
+            lines.push(line(entity, old, new, &when, i % 3 == 0));
+            if i == n / 2 {
+                lines.push(r#"{"event_type":"call_service","event_data":{"x":1}}"#.into());
+                lines.push("not json".into());
+            }
+        }
+        lines
+    }
+
+    fn write(dir: &Path, name: &str, lines: &[String]) -> PathBuf {
+        let path = dir.join(name);
+        let mut file = std::fs::File::create(&path).unwrap();
+        for l in lines {
+            writeln!(file, "{l}").unwrap();
+        }
+        path
+    }
+
+    fn database(dir: &Path) -> Db {
+        Db::open(&DatabaseConfig {
+            path: dir.join("habitd.db"),
+            pool_size: 2,
+            busy_timeout: Duration::from_secs(5),
+            cache_size_kib: 1024,
+        })
+        .unwrap()
+    }
+
+    /// Imports `files` in one import, with or without the fast paths; a
+    /// small batch so that several transactions and staged batches happen.
+    fn import(db: &Db, files: &[PathBuf], fast: bool) -> ImportReport {
+        let config = crate::config::load_from(
+            None,
+            [("HABITD__ANALYSIS__TIMEZONE".into(), "Europe/Berlin".into())],
+        )
+        .unwrap()
+        .config;
+        let filter = Filter::new(&config.ingest);
+        let mut conn = db.get().unwrap();
+        let mut importer = Importer::new(&mut conn, &filter, &config.analysis.timezone, 7).unwrap();
+        if !fast {
+            importer.stage_everything();
+        }
+        for file in files {
+            importer.file(file, &mut |_| {}).unwrap();
+        }
+        importer.finish(&mut |_| {}).unwrap()
+    }
+
+    /// Every row of every table, but for the time rows were written.
+    fn dump(db: &Db) -> Vec<String> {
+        let conn = db.get().unwrap();
+        let tables: Vec<String> = conn
+            .prepare(
+                "SELECT name FROM sqlite_master WHERE type = 'table' \
+                 AND name NOT LIKE 'sqlite_%' ORDER BY name",
+            )
+            .unwrap()
+            .query_map([], |r| r.get(0))
+            .unwrap()
+            .map(Result::unwrap)
+            .collect();
+        let mut rows = Vec::new();
+        for table in tables {
+            let columns: Vec<String> = conn
+                .prepare(&format!("SELECT name FROM pragma_table_info('{table}')"))
+                .unwrap()
+                .query_map([], |r| r.get(0))
+                .unwrap()
+                .map(Result::unwrap)
+                .filter(|c: &String| c != "updated_at")
+                .collect();
+            let list = columns.join(", ");
+            let mut stmt = conn
+                .prepare(&format!("SELECT {list} FROM {table} ORDER BY {list}"))
+                .unwrap();
+            let mut found = stmt.query([]).unwrap();
+            while let Some(row) = found.next().unwrap() {
+                let values: Vec<rusqlite::types::Value> =
+                    (0..columns.len()).map(|i| row.get(i).unwrap()).collect();
+                rows.push(format!("{table}: {values:?}"));
+            }
+        }
+        rows
+    }
+
+    /// Runs `steps` (files imported one import after another) on two
+    /// databases, fast and staged, and compares rows and reports.
+    fn same_either_way(steps: &[Vec<PathBuf>]) -> (Vec<ImportReport>, Vec<String>) {
+        let (fast_dir, slow_dir) = (tempfile::tempdir().unwrap(), tempfile::tempdir().unwrap());
+        let (fast_db, slow_db) = (database(fast_dir.path()), database(slow_dir.path()));
+        let mut reports = Vec::new();
+        for files in steps {
+            let fast = import(&fast_db, files, true);
+            let slow = import(&slow_db, files, false);
+            assert_eq!(
+                ImportReport { staged: 0, ..fast },
+                ImportReport { staged: 0, ..slow },
+                "{files:?}"
+            );
+            reports.push(fast);
+        }
+        let rows = dump(&fast_db);
+        assert_eq!(rows, dump(&slow_db));
+        assert!(rows.iter().any(|r| r.starts_with("events:")), "{rows:?}");
+        (reports, rows)
+    }
+
+    #[test]
+    fn input_in_time_order_is_stored_as_read_and_the_same() {
+        let dir = tempfile::tempdir().unwrap();
+        let file = write(dir.path(), "ordered.jsonl", &ordered(60));
+        let (reports, _) = same_either_way(&[vec![file]]);
+        let r = reports[0];
+        assert_eq!((r.read, r.malformed, r.staged, r.duplicates), (60, 1, 0, 0));
+        assert_eq!(r.filtered, 12, "sun.sun");
+        assert_eq!(r.stored, 48);
+    }
+
+    #[test]
+    fn out_of_order_input_and_duplicates_within_a_file() {
+        let dir = tempfile::tempdir().unwrap();
+        let mut lines = ordered(80);
+        // The same change twice in a row, and the same key again later with
+        // another origin and old state: the first read is kept.
+        lines.insert(10, lines[10].clone());
+        let when = Timestamp::from_second(1_780_000_000 + 20 * 37)
+            .unwrap()
+            .to_string();
+        let twin = line("light.hall", "unknown", "on", &when, false);
+        lines.insert(30, twin.clone());
+        lines.push(twin);
+        // From the middle on, blocks in reverse: back in time, then in order
+        // again.
+        let tail = lines.split_off(50);
+        for block in tail.chunks(9).rev() {
+            lines.extend_from_slice(block);
+        }
+        let file = write(dir.path(), "shuffled.jsonl", &lines);
+        let (reports, rows) = same_either_way(&[vec![file]]);
+        let r = reports[0];
+        assert!(r.staged > 0 && r.staged < r.read, "{r:?}");
+        assert!(r.duplicates >= 2, "{r:?}");
+        assert_eq!(r.stored + r.duplicates + r.filtered, r.read);
+        assert!(
+            rows.iter().any(|r| r.contains("N \\\"light.hall\\\"")),
+            "{rows:?}"
+        );
+    }
+
+    #[test]
+    fn partially_stored_history_and_a_second_import_of_everything() {
+        let dir = tempfile::tempdir().unwrap();
+        let all = ordered(90);
+        let first = write(dir.path(), "first.jsonl", &all[20..50]);
+        let everything = write(dir.path(), "all.jsonl", &all);
+        let mut reversed = all.clone();
+        reversed.reverse();
+        let backwards = write(dir.path(), "backwards.jsonl", &reversed);
+        // A history answer (out of order: one entity after another), then
+        // an eventstream in order that overlaps what is stored, then all of
+        // it again, in order and backwards.
+        let history = Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/data/history_period.json");
+        let (reports, _) = same_either_way(&[
+            vec![first],
+            vec![history.clone()],
+            vec![everything.clone()],
+            vec![everything, backwards, history],
+        ]);
+        let partial = reports[2];
+        assert_eq!(partial.duplicates, reports[0].stored, "{partial:?}");
+        assert!(partial.stored > 0, "{partial:?}");
+        let again = reports[3];
+        assert_eq!(again.stored, 0, "{again:?}");
+        assert_eq!(again.duplicates + again.filtered, again.read, "{again:?}");
+        // In time order, nothing is staged; from the backwards file on,
+        // everything is.
+        assert!(again.staged > 0 && again.staged < again.read, "{again:?}");
+    }
+}
