@@ -245,8 +245,12 @@ fn write_cost(tz: &TimeZone) {
         rows.push(row);
     }
     print!("{:>12}", "ratio");
-    for i in 0..rows[0].len() {
-        print!(" | {:>w$.2}", rows[0][i] / rows[1][i], w = if i == 0 { 12 } else { 14 });
+    for (i, (habitd, bare)) in rows[0].iter().zip(&rows[1]).enumerate() {
+        print!(
+            " | {:>w$.2}",
+            habitd / bare,
+            w = if i == 0 { 12 } else { 14 }
+        );
     }
     println!();
 }

@@ -13,7 +13,7 @@ use rusqlite::{Connection, Transaction, params};
 
 use crate::model::Device;
 use crate::model::Record;
-use crate::model::{EntityInfo, StateChange, domain};
+use crate::model::{EntityInfo, Origin, StateChange, domain};
 
 /// What a batch did.
 #[derive(Debug, Default, Clone, Copy, PartialEq, Eq)]
