@@ -65,7 +65,7 @@ fn config_for(dir: &Path, port: u16) -> config::Config {
         ("HABITD__ANALYSIS__TIMEZONE", "Europe/Berlin".to_string()),
         ("HABITD__ANALYSIS__SCHEDULE", "off".to_string()),
         // The last batch is partial (entity records share the queue), and
-        // with the default 15 s interval its wait would dominate the time
+        // with the default one-minute interval its wait would dominate the time
         // until everything is stored, hiding the throughput.
         ("HABITD__INGEST__FLUSH_INTERVAL", "1s".to_string()),
         // The events are dated in May 2026, far from now: believe their
@@ -342,7 +342,7 @@ fn bare_insert(
 }
 
 /// Has the kernel write the database and its WAL out now. A home's commits
-/// are 15 s apart and the kernel writes dirty pages back within ~30 s, so
+/// are a minute apart and the kernel writes dirty pages back within ~30 s, so
 /// each commit's pages reach the card; in a bench that runs a day in
 /// seconds they would still be dirty in the page cache when the next commit
 /// touches them again, and `write_bytes` (counted when a clean page is
@@ -496,7 +496,7 @@ fn bench_bytes(dir: &Path) {
         floor as f64 / n as f64,
         habitd as f64 / floor as f64
     );
-    // At a home's rate: 2 events/s with the default flush interval (15 s),
+    // At a home's rate: 2 events/s with the default flush interval (a minute),
     // on a paused clock, so a day's commits take seconds.
     let n = env_size("HABITD_BENCH_HOME", 14_400);
     let (changes, bare) = live_events(n);
