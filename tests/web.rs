@@ -80,6 +80,9 @@ impl Driver {
     }
 
     async fn browser(&self) -> Client {
+        // Test builds link two rustls providers (fantoccini brings
+        // aws-lc-rs, habitd ring): name the one habitd uses.
+        habitd::config::install_tls_provider();
         let mut caps = serde_json::Map::new();
         caps.insert(
             "goog:chromeOptions".into(),
