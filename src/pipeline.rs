@@ -337,8 +337,15 @@ impl Pipeline {
         let client = rest::Client::new(config)?;
         let filter = Filter::new(&self.settings.ingest);
         let mut tries = HA_STARTING.iter();
+        let ready = async || {
+            anyhow::ensure!(
+                client.is_running().await?,
+                "Home Assistant is still starting"
+            );
+            Backfill::entities(&client, &filter).await
+        };
         let entities = loop {
-            match Backfill::entities(&client, &filter).await {
+            match ready().await {
                 Ok(entities) => break entities,
                 Err(e) => {
                     let Some(&wait) = tries.next() else {

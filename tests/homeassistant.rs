@@ -527,3 +527,63 @@ async fn a_first_start_fetches_the_history_then_analyses_it() {
     );
     assert_eq!(fetched(&ha, "/api/history/period/"), 3);
 }
+
+/// A first start while Home Assistant is still starting (its API answers
+/// before every integration has set up its entities): the history is
+/// fetched once it says it is running, not from the entities it has so far.
+#[tokio::test]
+async fn a_first_start_waits_for_home_assistant_to_finish_starting() {
+    use std::sync::atomic::{AtomicBool, Ordering};
+    let broker = common::Broker::start();
+    let running = Arc::new(AtomicBool::new(false));
+    let started = running.clone();
+    let (told, not_running) = std::sync::mpsc::channel();
+    let stored: Arc<Stored> = Arc::default();
+    let server = common::http::Server::start(move |request| {
+        if request.bearer.as_deref() != Some(TOKEN) {
+            return ("401 Unauthorized", b"401: Unauthorized".to_vec());
+        }
+        if request.path() == "/api/config" {
+            let state = if started.load(Ordering::SeqCst) {
+                "RUNNING"
+            } else {
+                told.send(()).ok();
+                "NOT_RUNNING"
+            };
+            let body = format!(r#"{{"version": "2026.11.0", "state": "{state}"}}"#);
+            return ("200 OK", body.into_bytes());
+        }
+        answer(&request.line, &request.body, &stored)
+    });
+    let mut watch = common::Watcher::connect(broker.port, "habitd/job/status").await;
+    let extra = [
+        ("HABITD__HOMEASSISTANT__URL", server.url.as_str()),
+        ("HABITD__HOMEASSISTANT__TOKEN", TOKEN),
+        ("HABITD__HOMEASSISTANT__BACKFILL_DAYS", "1"),
+    ];
+    let daemon = common::start_daemon_with(broker.port, tempfile::tempdir().unwrap(), &extra);
+
+    // The history phase has begun and asks whether Home Assistant is
+    // running (what it asked before the phase is drained: the discovery's
+    // version check); told no, it asks nothing else and waits.
+    watch
+        .wait_for("habitd/job/status", |m| m.json()["phase"] == "history")
+        .await;
+    while not_running.try_recv().is_ok() {}
+    tokio::task::spawn_blocking(move || not_running.recv_timeout(common::PATIENCE))
+        .await
+        .unwrap()
+        .expect("the history phase never asked whether Home Assistant runs");
+    let asked = server.requests();
+    assert!(
+        !asked.iter().any(|r| r.contains("/api/states")),
+        "{asked:#?}"
+    );
+    running.store(true, Ordering::SeqCst);
+
+    let statuses = watch.job_statuses_until_final().await;
+    let last = statuses.last().unwrap();
+    assert_eq!(last["trigger"], "first_start", "{last:#}");
+    assert_eq!(last["state"], "succeeded", "{last:#}\n{}", daemon.log());
+    assert_eq!(last["counts"]["history_stored"], 10, "{last:#}");
+}

@@ -78,7 +78,8 @@ pub async fn demo(
 /// Removes the demo's database with its WAL, shared-memory, import and
 /// job lock files.
 fn remove_database(database: &std::path::Path) {
-    for suffix in ["", "-wal", "-shm", ".import"] {
+    let import = format!(".import.{}", std::process::id());
+    for suffix in ["", "-wal", "-shm", &import] {
         let mut path = database.as_os_str().to_owned();
         path.push(suffix);
         std::fs::remove_file(path).ok();

@@ -70,7 +70,12 @@ pub struct Appender {
     events: usize,
     per_commit: usize,
     now: i64,
+    /// When the open transaction began.
+    began: Option<std::time::Instant>,
 }
+
+/// How long an import holds the database's write lock at most.
+const HOLD_AT_MOST: std::time::Duration = std::time::Duration::from_millis(250);
 
 impl Appender {
     pub fn new(ids: EntityIds, per_commit: usize) -> Appender {
@@ -81,6 +86,7 @@ impl Appender {
             events: 0,
             per_commit: per_commit.max(1),
             now: 0,
+            began: None,
         }
     }
 
@@ -93,6 +99,7 @@ impl Appender {
         if !self.in_transaction {
             conn.execute_batch("BEGIN IMMEDIATE")?;
             self.in_transaction = true;
+            self.began = Some(std::time::Instant::now());
             self.now = Timestamp::now().as_millisecond();
         }
         Ok(())
@@ -111,9 +118,14 @@ impl Appender {
         Ok(new)
     }
 
-    /// Whether the open transaction holds `per_commit` events.
+    /// Whether the open transaction holds `per_commit` events, or has been
+    /// open for [`HOLD_AT_MOST`]: a daemon writing the same database waits
+    /// for it, for at most its busy timeout.
     pub fn is_full(&self) -> bool {
         self.events >= self.per_commit
+            || self
+                .began
+                .is_some_and(|began| began.elapsed() >= HOLD_AT_MOST)
     }
 
     pub fn commit(&mut self, conn: &Connection) -> anyhow::Result<()> {
@@ -121,6 +133,7 @@ impl Appender {
             conn.execute_batch("COMMIT")
                 .context("while committing a batch")?;
             self.in_transaction = false;
+            self.began = None;
             self.events = 0;
             self.interned.clear();
         }
@@ -137,6 +150,7 @@ impl Appender {
                 self.ids.remove(&name);
             }
             self.in_transaction = false;
+            self.began = None;
             self.events = 0;
         }
     }

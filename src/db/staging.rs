@@ -7,8 +7,9 @@
 //! feels. Appended here first (journal off: the file is disposable) and read
 //! back sorted, they reach the events table the way live events do, in time
 //! order. Input that is already in time order (an eventstream file) never
-//! comes here: the importer stores it as it reads it. The file sits beside the database and is deleted when the import
-//! ends, or at the start of the next one if a crash left it behind.
+//! comes here: the importer stores it as it reads it. The file sits beside the database
+//! (`<database>.import.<pid>`) and is deleted when the import ends, or at the
+//! start of a later one if a crash left it behind.
 
 use std::path::{Path, PathBuf};
 
@@ -45,10 +46,42 @@ impl Staging {
         Ok(Staging { conn, path })
     }
 
-    /// Deletes the staging file of the database at `database` that a
-    /// crash left behind, if any.
+    /// Deletes the staging files of the database at `database` that
+    /// crashed imports left behind: those whose process is gone. Another
+    /// process's import (the daemon's first start, `habitd import` by hand)
+    /// keeps its own.
     pub fn remove_leftover(database: &Path) -> anyhow::Result<()> {
-        remove(&path_for(database))
+        let (Some(dir), Some(name)) = (
+            database.parent(),
+            database.file_name().and_then(|n| n.to_str()),
+        ) else {
+            return Ok(());
+        };
+        let dir = if dir.as_os_str().is_empty() {
+            Path::new(".")
+        } else {
+            dir
+        };
+        let prefix = format!("{name}.import");
+        let Ok(entries) = std::fs::read_dir(dir) else {
+            return Ok(());
+        };
+        for entry in entries.flatten() {
+            let file = entry.file_name();
+            let Some(rest) = file.to_str().and_then(|f| f.strip_prefix(&prefix)) else {
+                continue;
+            };
+            // `<database>.import` is an older release's name.
+            let gone = rest.is_empty()
+                || rest
+                    .strip_prefix('.')
+                    .and_then(|pid| pid.parse::<u32>().ok())
+                    .is_some_and(|pid| !Path::new(&format!("/proc/{pid}")).exists());
+            if gone {
+                remove(&entry.path())?;
+            }
+        }
+        Ok(())
     }
 
     /// Appends `changes`.
@@ -108,9 +141,11 @@ impl Drop for Staging {
     }
 }
 
+/// `<database>.import.<pid>`: one per process, so the daemon's first-start
+/// backfill and an import by hand never share one.
 fn path_for(database: &Path) -> PathBuf {
     let mut name = database.as_os_str().to_owned();
-    name.push(".import");
+    name.push(format!(".import.{}", std::process::id()));
     PathBuf::from(name)
 }
 

@@ -150,8 +150,23 @@ fn staging_gives_changes_back_in_time_order_and_cleans_up() {
     use crate::model::{Origin, StateChange};
     let dir = tempfile::tempdir().unwrap();
     let database = dir.path().join("habitd.db");
-    let leftover = dir.path().join("habitd.db.import");
-    std::fs::write(&leftover, "left behind by a crash").unwrap();
+    // Left behind by crashes (an older release's name, a process that is
+    // gone), and another process's import at work (pid 1 is alive).
+    let old = dir.path().join("habitd.db.import");
+    let crashed = dir.path().join(format!("habitd.db.import.{}", u32::MAX));
+    let running = dir.path().join("habitd.db.import.1");
+    for file in [&old, &crashed, &running] {
+        std::fs::write(file, "staged").unwrap();
+    }
+    staging::Staging::remove_leftover(&database).unwrap();
+    assert!(!old.exists() && !crashed.exists());
+    assert!(
+        running.exists(),
+        "another process's staging file is its own"
+    );
+    let leftover = dir
+        .path()
+        .join(format!("habitd.db.import.{}", std::process::id()));
 
     let change = |entity: &str, ms: i64, state: &str| StateChange {
         entity_id: entity.into(),

@@ -139,16 +139,34 @@ impl Client {
 
     /// Home Assistant's version (`/api/config`), e.g. `2025.4.4`.
     pub async fn version(&self) -> anyhow::Result<String> {
+        self.config()
+            .await?
+            .get("version")
+            .and_then(serde_json::Value::as_str)
+            .map(str::to_owned)
+            .context("GET /api/config: no version in the answer")
+    }
+
+    /// Whether Home Assistant has finished starting: `/api/config` says
+    /// `RUNNING` once every integration is set up (its API answers earlier,
+    /// with only some entities). An answer without the field counts as
+    /// running.
+    pub async fn is_running(&self) -> anyhow::Result<bool> {
+        Ok(self
+            .config()
+            .await?
+            .get("state")
+            .and_then(serde_json::Value::as_str)
+            .is_none_or(|state| state == "RUNNING"))
+    }
+
+    async fn config(&self) -> anyhow::Result<serde_json::Value> {
         let url = format!("{}/api/config", self.base);
-        let config: serde_json::Value = self
+        Ok(self
             .send(self.http.get(url), "GET /api/config")
             .await?
             .json()
-            .await?;
-        config["version"]
-            .as_str()
-            .map(str::to_owned)
-            .context("GET /api/config: no version in the answer")
+            .await?)
     }
 
     /// The area of each entity that has one, in one template request (the

@@ -24,11 +24,14 @@ impl Filter {
         }
     }
 
-    /// Exclusions win; with no inclusions, everything else is included; with
-    /// some, an entity must match a domain or a pattern.
+    /// Whether `entity_id` is recorded. Exclusions win; with no inclusions,
+    /// everything else is included; with some, an entity must match a domain
+    /// or a pattern. habitd's own entities never are, whatever the lists
+    /// say: live, imported or fetched from history.
     pub fn accepts(&self, entity_id: &str) -> bool {
         let d = domain(entity_id);
-        if self.exclude_domains.iter().any(|x| x == d)
+        if is_own(entity_id)
+            || self.exclude_domains.iter().any(|x| x == d)
             || self.exclude_entities.iter().any(|p| p.matches(entity_id))
         {
             return false;
@@ -39,6 +42,15 @@ impl Filter {
         self.include_domains.iter().any(|x| x == d)
             || self.include_entities.iter().any(|p| p.matches(entity_id))
     }
+}
+
+/// habitd's own entities (`button.habitd_analyze`, `sensor.habitd_last_run`,
+/// and the ids older releases derived from their names): what they do is
+/// habitd's doing, not the home's.
+pub(crate) fn is_own(entity_id: &str) -> bool {
+    entity_id
+        .split_once('.')
+        .is_some_and(|(_, object)| object.starts_with("habitd_"))
 }
 
 #[cfg(test)]
@@ -57,6 +69,9 @@ mod tests {
         assert!(f.accepts("light.kitchen"));
         assert!(!f.accepts("sun.sun"));
         assert!(!f.accepts("weather.home"));
+        // habitd's own, never.
+        assert!(!f.accepts("sensor.habitd_last_run"));
+        assert!(!f.accepts("button.habitd_analyze"));
     }
 
     #[test]

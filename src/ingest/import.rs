@@ -71,8 +71,6 @@ pub struct Importer<'a> {
     appender: Appender,
     /// Whether everything so far came in time order (and fast paths are on).
     in_order: bool,
-    /// Whether the fast paths may be taken at all.
-    fast: bool,
     /// The time of the last change stored as it was read.
     last: Option<Timestamp>,
     /// The filter's answer per entity.
@@ -112,7 +110,6 @@ impl<'a> Importer<'a> {
             database,
             appender: Appender::new(EntityIds::new(), batch_size),
             in_order: true,
-            fast: true,
             last: None,
             accepted: HashMap::new(),
             seen_entities: HashSet::new(),
@@ -129,7 +126,6 @@ impl<'a> Importer<'a> {
     /// the fast paths. The database ends up the same; tests and benchmarks
     /// compare the two. Call it before reading anything.
     pub fn stage_everything(&mut self) {
-        self.fast = false;
         self.in_order = false;
     }
 
@@ -212,6 +208,9 @@ impl<'a> Importer<'a> {
                         Err(_) => self.report.malformed += 1,
                     }
                 }
+                // The database's write lock is not held past a file (a
+                // daemon may be writing too).
+                self.appender.commit(self.conn)?;
                 self.stage(progress)?;
             }
             None => {}

@@ -39,6 +39,7 @@ use crate::model::{EntityInfo, Origin, StateChange};
 use crate::z2m::state::Tracker;
 
 pub use filter::Filter;
+use filter::is_own;
 
 /// What a source reported, decoded but not yet judged.
 #[derive(Debug, Clone, PartialEq)]
@@ -402,15 +403,6 @@ impl Mapped {
             .cloned()
             .unwrap_or_else(|| text.to_lowercase())
     }
-}
-
-/// habitd's own entities (`button.habitd_analyze`, `sensor.habitd_last_run`,
-/// and the ids older releases derived from their names): what they do is
-/// habitd's doing, not the home's.
-fn is_own(entity_id: &str) -> bool {
-    entity_id
-        .split_once('.')
-        .is_some_and(|(_, object)| object.starts_with("habitd_"))
 }
 
 /// `kitchen/motion` + `occupancy` → `kitchen_motion_occupancy`.
