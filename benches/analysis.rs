@@ -86,11 +86,11 @@ fn main() {
         for change in Changes::new(n, start, span_ms) {
             records.push(change);
             if records.len() == 10_000 {
-                db::events::write_batch(&mut conn, &mut ids, &records, &tz).expect("write");
+                db::events::write_batch(&mut conn, &mut ids, &records).expect("write");
                 records.clear();
             }
         }
-        db::events::write_batch(&mut conn, &mut ids, &records, &tz).expect("write");
+        db::events::write_batch(&mut conn, &mut ids, &records).expect("write");
         drop(records);
 
         drop(conn);
@@ -160,7 +160,7 @@ fn main() {
         println!("{line}");
     }
     println!();
-    write_cost(&tz);
+    write_cost();
 }
 
 /// The plain scan `db::window::read` is measured against: the same columns
@@ -202,7 +202,7 @@ fn written_bytes() -> u64 {
 /// (30, 60 and 120 events); through `db::events::write_batch`, and as a bare
 /// `INSERT` of the same rows into the same schema (the floor), each in its
 /// own database.
-fn write_cost(tz: &TimeZone) {
+fn write_cost() {
     let bulk = 100_000u64;
     let live = 20_000u64;
     let start = Timestamp::now().as_millisecond() - 30 * 86_400_000;
@@ -220,7 +220,6 @@ fn write_cost(tz: &TimeZone) {
         // Bulk: a month; live: the hours after it, at 2 events/s.
         let bulk_b = store(
             dir.path(),
-            tz,
             Changes::new(bulk, start, 30 * 86_400_000),
             1000,
             bare,
@@ -230,7 +229,6 @@ fn write_cost(tz: &TimeZone) {
             let from = live_start + i as i64 * live as i64 * 500;
             let live_b = store(
                 dir.path(),
-                tz,
                 Changes::new(live, from, live as i64 * 500),
                 *batch,
                 bare,
@@ -258,7 +256,7 @@ fn write_cost(tz: &TimeZone) {
 /// Stores `changes` in transactions of `batch` events, closes the database
 /// (its last checkpoint counts too) and returns the bytes written. `bare`:
 /// a plain `INSERT` per event instead of habitd's write path.
-fn store(dir: &Path, tz: &TimeZone, changes: Changes, batch: usize, bare: bool) -> u64 {
+fn store(dir: &Path, changes: Changes, batch: usize, bare: bool) -> u64 {
     let before = written_bytes();
     let db = Db::open(&DatabaseConfig {
         path: dir.join("habitd.db"),
@@ -269,11 +267,11 @@ fn store(dir: &Path, tz: &TimeZone, changes: Changes, batch: usize, bare: bool) 
     .expect("db");
     let mut conn = db.get().expect("conn");
     let mut ids = db::events::EntityIds::new();
-    db::events::write_batch(&mut conn, &mut ids, &entity_records(), tz).expect("write");
+    db::events::write_batch(&mut conn, &mut ids, &entity_records()).expect("write");
     let changes: Vec<Record> = changes.collect();
     for chunk in changes.chunks(batch) {
         if !bare {
-            db::events::write_batch(&mut conn, &mut ids, chunk, tz).expect("write");
+            db::events::write_batch(&mut conn, &mut ids, chunk).expect("write");
             continue;
         }
         let tx = conn.transaction().expect("tx");

@@ -448,7 +448,6 @@ fn writer_bytes(
     runtime.block_on(async {
         let writer = Writer::new(
             db.clone(),
-            config.analysis.timezone.clone(),
             config.ingest.batch_size,
             config.ingest.flush_interval,
             config.ingest.unwritten_limit,

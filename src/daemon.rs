@@ -57,7 +57,6 @@ pub async fn run(config: Config, shutdown: impl Future<Output = ()>) -> anyhow::
     let (records, writer_rx) = Writer::channel(config.ingest.queue_size);
     let writer = Writer::new(
         db.clone(),
-        config.analysis.timezone.clone(),
         config.ingest.batch_size,
         config.ingest.flush_interval,
         config.ingest.unwritten_limit,

@@ -375,7 +375,7 @@ impl Pipeline {
             days,
             end: Timestamp::now(),
         };
-        let (ingest, tz) = (self.settings.ingest.clone(), self.settings.timezone.clone());
+        let ingest = self.settings.ingest.clone();
         let (cancel, progress) = (self.cancel.clone(), self.progress.clone());
         let runtime = tokio::runtime::Handle::current();
         let report = self
@@ -383,7 +383,7 @@ impl Pipeline {
             .run(move |conn| {
                 let filter = Filter::new(&ingest);
                 let batch = ingest.batch_size.max(5000);
-                let mut importer = Importer::new(conn, &filter, &tz, batch)?;
+                let mut importer = Importer::new(conn, &filter, batch)?;
                 backfill.run(&mut importer, &runtime, &cancel, &mut |_| {}, &mut |done| {
                     if let Some(progress) = &progress {
                         // The runner may be gone (shutdown): nothing to tell.
@@ -457,10 +457,9 @@ impl Pipeline {
             .into_iter()
             .map(|e| Record::Entity(e.info))
             .collect();
-        let tz = self.settings.timezone.clone();
         self.db
             .run(move |conn| {
-                db::events::write_batch(conn, &mut db::events::EntityIds::new(), &records, &tz)?;
+                db::events::write_batch(conn, &mut db::events::EntityIds::new(), &records)?;
                 db::events::set_areas(conn, &areas)?;
                 db::events::replace_automations(conn, &automations)
             })

@@ -31,7 +31,7 @@ fn analyse(home: &Home) -> (Findings, Vec<Draft>) {
     let mut conn = db.get().unwrap();
     let mut ids = db::events::EntityIds::new();
     for batch in home.records.chunks(5000) {
-        db::events::write_batch(&mut conn, &mut ids, batch, &home.tz).unwrap();
+        db::events::write_batch(&mut conn, &mut ids, batch).unwrap();
     }
     let automation = habitd::demo::existing_automation();
     db::events::replace_automations(

@@ -23,12 +23,10 @@ fn capabilities() -> Vec<features::CapabilityInfo> {
     let (devices, errors) = habitd::z2m::devices::parse(&payload).unwrap();
     assert!(errors.is_empty(), "{errors:?}");
     assert_eq!(devices.len(), 65, "64 devices and the coordinator");
-    let tz = jiff::tz::TimeZone::UTC;
     db::events::write_batch(
         &mut conn,
         &mut db::events::EntityIds::new(),
         &[Record::Devices(devices)],
-        &tz,
     )
     .unwrap();
     db::window::capabilities(&conn).unwrap()

@@ -108,11 +108,10 @@ async fn demo_in(
     config.analysis.schedule = None;
     {
         let db = Db::open_async(&config.database).await?;
-        let tz = home.tz.clone();
         db.run(move |conn| {
             let mut ids = db::events::EntityIds::new();
             for batch in home.records.chunks(5000) {
-                db::events::write_batch(conn, &mut ids, batch, &tz)?;
+                db::events::write_batch(conn, &mut ids, batch)?;
             }
             db::events::replace_automations(
                 conn,

@@ -78,12 +78,7 @@ fn importing(
 ) -> anyhow::Result<ImportReport> {
     let db = Db::open(&config.database).context("while opening the database")?;
     let mut conn = db.get().context("while opening the database")?;
-    let mut importer = Importer::new(
-        &mut conn,
-        filter,
-        &config.analysis.timezone,
-        config.ingest.batch_size.max(5000),
-    )?;
+    let mut importer = Importer::new(&mut conn, filter, config.ingest.batch_size.max(5000))?;
     read(&mut importer, progress)?;
     importer.finish(progress)
 }

@@ -8,7 +8,6 @@ use std::collections::HashMap;
 
 use anyhow::Context;
 use jiff::Timestamp;
-use jiff::tz::TimeZone;
 use rusqlite::{Connection, Transaction, params};
 
 use crate::model::Device;
@@ -158,13 +157,11 @@ impl Appender {
 
 /// Writes `records` in one transaction. Each event is written once, to
 /// `events` only: the analysis derives what it needs from the window it
-/// reads. (`_tz` is no longer needed here; kept so the callers stay as
-/// they are until they are next touched.)
+/// reads.
 pub fn write_batch(
     conn: &mut Connection,
     ids: &mut EntityIds,
     records: &[Record],
-    _tz: &TimeZone,
 ) -> anyhow::Result<BatchOutcome> {
     let now = Timestamp::now().as_millisecond();
     let tx = conn.transaction()?;

@@ -30,7 +30,6 @@ use std::path::{Path, PathBuf};
 
 use anyhow::Context;
 use jiff::Timestamp;
-use jiff::tz::TimeZone;
 use rusqlite::Connection;
 
 use super::{Filter, Record};
@@ -64,7 +63,6 @@ pub struct ImportReport {
 pub struct Importer<'a> {
     conn: &'a mut Connection,
     filter: &'a Filter,
-    tz: &'a TimeZone,
     batch_size: usize,
     database: PathBuf,
     /// Stores changes as they are read while they come in time order.
@@ -92,7 +90,6 @@ impl<'a> Importer<'a> {
     pub fn new(
         conn: &'a mut Connection,
         filter: &'a Filter,
-        tz: &'a TimeZone,
         batch_size: usize,
     ) -> anyhow::Result<Self> {
         let database = conn
@@ -105,7 +102,6 @@ impl<'a> Importer<'a> {
         Ok(Importer {
             conn,
             filter,
-            tz,
             batch_size,
             database,
             appender: Appender::new(EntityIds::new(), batch_size),
@@ -138,22 +134,21 @@ impl<'a> Importer<'a> {
         self.stage(progress)?;
         let entities = std::mem::take(&mut self.entities);
         if !entities.is_empty() {
-            write_batch(self.conn, self.appender.ids(), &entities, self.tz)?;
+            write_batch(self.conn, self.appender.ids(), &entities)?;
         }
         let Some(staging) = self.staging.take() else {
             progress(&self.report);
             return Ok(self.report);
         };
         let mut batch = Vec::with_capacity(self.batch_size);
-        let (conn, ids, tz, report, batch_size) = (
+        let (conn, ids, report, batch_size) = (
             &mut *self.conn,
             self.appender.ids(),
-            self.tz,
             &mut self.report,
             self.batch_size,
         );
         let mut store = |batch: &mut Vec<Record>| -> anyhow::Result<()> {
-            let outcome = write_batch(conn, ids, batch, tz)?;
+            let outcome = write_batch(conn, ids, batch)?;
             batch.clear();
             report.stored += outcome.stored;
             report.duplicates += outcome.duplicates;

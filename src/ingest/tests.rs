@@ -188,7 +188,6 @@ async fn records_are_stored_once() {
         cache_size_kib: 1024,
     })
     .unwrap();
-    let tz = jiff::tz::TimeZone::get("Europe/Berlin").unwrap();
     let change = |state: &str, when: &str, origin| {
         Record::Event(StateChange {
             entity_id: "light.kitchen".into(),
@@ -212,11 +211,11 @@ async fn records_are_stored_once() {
     ];
     let mut ids = db::events::EntityIds::new();
     let mut conn = db.get().unwrap();
-    let first = db::events::write_batch(&mut conn, &mut ids, &batch, &tz).unwrap();
+    let first = db::events::write_batch(&mut conn, &mut ids, &batch).unwrap();
     assert_eq!((first.stored, first.duplicates), (4, 0));
     // A re-delivery, with a fresh id cache as after a restart.
     let again =
-        db::events::write_batch(&mut conn, &mut db::events::EntityIds::new(), &batch, &tz).unwrap();
+        db::events::write_batch(&mut conn, &mut db::events::EntityIds::new(), &batch).unwrap();
     assert_eq!((again.stored, again.duplicates), (0, 4));
 
     let name: String = conn
@@ -268,13 +267,7 @@ fn areas_fall_back_to_the_mapping_then_zigbee_names() {
             entity_id: "binary_sensor.hall_motion_occupancy".into(),
         },
     ];
-    db::events::write_batch(
-        &mut conn,
-        &mut db::events::EntityIds::new(),
-        &batch,
-        &jiff::tz::TimeZone::UTC,
-    )
-    .unwrap();
+    db::events::write_batch(&mut conn, &mut db::events::EntityIds::new(), &batch).unwrap();
     conn.execute(
         "UPDATE entities SET area = 'Kitchen' WHERE entity_id = 'light.kitchen_ceiling'",
         [],
@@ -663,7 +656,7 @@ mod import_paths {
         .config;
         let filter = Filter::new(&config.ingest);
         let mut conn = db.get().unwrap();
-        let mut importer = Importer::new(&mut conn, &filter, &config.analysis.timezone, 7).unwrap();
+        let mut importer = Importer::new(&mut conn, &filter, 7).unwrap();
         if !fast {
             importer.stage_everything();
         }

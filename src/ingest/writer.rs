@@ -17,7 +17,6 @@ use std::sync::Arc;
 use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
 use std::time::Duration;
 
-use jiff::tz::TimeZone;
 use tokio::sync::mpsc;
 use tokio::time::Instant;
 
@@ -66,7 +65,6 @@ impl Health {
 pub struct Writer {
     health: Arc<Health>,
     db: Db,
-    tz: TimeZone,
     batch_size: usize,
     flush_interval: Duration,
     unwritten_limit: usize,
@@ -81,7 +79,6 @@ const FINAL_ATTEMPTS: u32 = 3;
 impl Writer {
     pub fn new(
         db: Db,
-        tz: TimeZone,
         batch_size: usize,
         flush_interval: Duration,
         unwritten_limit: usize,
@@ -89,7 +86,6 @@ impl Writer {
         Writer {
             health: Arc::default(),
             db,
-            tz,
             batch_size,
             flush_interval,
             unwritten_limit: unwritten_limit.max(batch_size),
@@ -191,10 +187,9 @@ impl Writer {
             return;
         }
         let shared = Arc::new(std::mem::take(&mut state.pending));
-        let (records, mut ids, tz, batch_size) = (
+        let (records, mut ids, batch_size) = (
             shared.clone(),
             std::mem::take(&mut state.ids),
-            self.tz.clone(),
             self.batch_size,
         );
         let result = self
@@ -203,7 +198,7 @@ impl Writer {
                 let mut outcome = BatchOutcome::default();
                 let (mut written, mut batches) = (0, 0);
                 for chunk in records.chunks(batch_size) {
-                    match db::events::write_batch(conn, &mut ids, chunk, &tz) {
+                    match db::events::write_batch(conn, &mut ids, chunk) {
                         Ok(done) => {
                             outcome.stored += done.stored;
                             outcome.duplicates += done.duplicates;
@@ -274,15 +269,14 @@ impl Writer {
     /// counts, the ones refused, so one bad record cannot stop recording.
     async fn isolate(&self, state: &mut State, error: anyhow::Error) {
         let records = std::mem::take(&mut state.pending);
-        let (mut ids, tz) = (std::mem::take(&mut state.ids), self.tz.clone());
+        let mut ids = std::mem::take(&mut state.ids);
         let result = self
             .db
             .run(move |conn| {
                 let mut refused = 0u64;
                 let mut outcome = BatchOutcome::default();
                 for record in &records {
-                    match db::events::write_batch(conn, &mut ids, std::slice::from_ref(record), &tz)
-                    {
+                    match db::events::write_batch(conn, &mut ids, std::slice::from_ref(record)) {
                         Ok(done) => {
                             outcome.stored += done.stored;
                             outcome.duplicates += done.duplicates;
