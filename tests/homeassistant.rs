@@ -587,3 +587,39 @@ async fn a_first_start_waits_for_home_assistant_to_finish_starting() {
     assert_eq!(last["state"], "succeeded", "{last:#}\n{}", daemon.log());
     assert_eq!(last["counts"]["history_stored"], 10, "{last:#}");
 }
+
+/// A history answer longer than `homeassistant.max_answer_bytes` is
+/// refused unread: the first start's job says why and ends degraded, and
+/// the fetch stays due for the next start.
+#[tokio::test]
+async fn an_oversized_history_answer_is_refused() {
+    let broker = common::Broker::start();
+    let ha = FakeHomeAssistant::start();
+    let mut watch = common::Watcher::connect(broker.port, "habitd/job/status").await;
+    let extra = [
+        ("HABITD__HOMEASSISTANT__URL", ha.url.as_str()),
+        ("HABITD__HOMEASSISTANT__TOKEN", TOKEN),
+        ("HABITD__HOMEASSISTANT__BACKFILL_DAYS", "1"),
+        ("HABITD__HOMEASSISTANT__MAX_ANSWER_BYTES", "200"),
+    ];
+    let daemon = common::start_daemon_with(broker.port, tempfile::tempdir().unwrap(), &extra);
+    let statuses = watch.job_statuses_until_final().await;
+    let last = statuses.last().unwrap();
+    assert_eq!(last["trigger"], "first_start", "{last:#}");
+    assert_eq!(last["state"], "degraded", "{last:#}\n{}", daemon.log());
+    let error = last["error"].as_str().unwrap();
+    assert!(
+        error.contains("longer than 200 bytes") && error.contains("next start"),
+        "{error}"
+    );
+    assert!(last["counts"].get("history_stored").is_none(), "{last:#}");
+    let db = Connection::open(daemon.database()).unwrap();
+    let due: String = db
+        .query_row(
+            "SELECT value FROM facts WHERE key = 'first_start_history'",
+            [],
+            |r| r.get(0),
+        )
+        .unwrap();
+    assert_eq!(due, "pending");
+}

@@ -77,6 +77,7 @@ struct RawHomeAssistant {
     discovery: String,
     notify: bool,
     backfill_days: u32,
+    max_answer_bytes: usize,
 }
 
 #[derive(Debug, Deserialize, Serialize)]
@@ -256,6 +257,8 @@ pub struct HomeAssistantConfig {
     /// Days of history the daemon fetches on its first start, when the
     /// database holds no events yet (0: never).
     pub backfill_days: u32,
+    /// A history or logbook answer longer than this is refused.
+    pub max_answer_bytes: usize,
 }
 
 #[derive(Debug, Clone)]
@@ -546,6 +549,15 @@ fn homeassistant(raw: RawHomeAssistant) -> Result<Option<HomeAssistantConfig>, C
         deploy_disabled: raw.deploy_disabled,
         notify: raw.notify,
         backfill_days: backfill_days(raw.backfill_days)?,
+        max_answer_bytes: match raw.max_answer_bytes {
+            0 => {
+                return Err(ConfigError::invalid(
+                    "homeassistant.max_answer_bytes",
+                    "must be more than 0",
+                ));
+            }
+            n => n,
+        },
     }))
 }
 

@@ -26,6 +26,8 @@ pub struct Client {
     http: reqwest::Client,
     base: String,
     token: Secret,
+    /// History and logbook answers longer than this are refused.
+    max_answer_bytes: usize,
 }
 
 #[derive(Deserialize)]
@@ -59,6 +61,7 @@ impl Client {
             http,
             base: config.url.clone(),
             token: config.token.clone(),
+            max_answer_bytes: config.max_answer_bytes,
         })
     }
 
@@ -213,33 +216,57 @@ impl Client {
         }
     }
 
-    /// The history answer for `[start, end)` of some entities, as raw JSON
-    /// for [`super::history::read`]. Several requests when the entity list
-    /// is long; each answer is one element of the result.
+    /// The `filter_entity_id` values that together ask for `entity_ids`:
+    /// one request each, so a long list stays within URL limits.
+    pub fn history_filters(entity_ids: &[String]) -> Vec<String> {
+        chunks(entity_ids, MAX_FILTER_LEN)
+    }
+
+    /// The history answer for `[start, end)` of the entities in `filter`
+    /// (one of [`Client::history_filters`]), as raw JSON for
+    /// [`super::history::read`].
     pub async fn history(
         &self,
         start: Timestamp,
         end: Timestamp,
-        entity_ids: &[String],
-    ) -> anyhow::Result<Vec<Vec<u8>>> {
-        let mut answers = Vec::new();
-        for chunk in chunks(entity_ids, MAX_FILTER_LEN) {
-            let url = format!("{}/api/history/period/{start}", self.base);
-            let request = self.http.get(url).query(&[
-                ("end_time", end.to_string().as_str()),
-                ("filter_entity_id", chunk.as_str()),
-                ("significant_changes_only", "0"),
-                ("minimal_response", ""),
-                ("no_attributes", ""),
-            ]);
-            let body = self
-                .send(request, "GET /api/history/period")
-                .await?
-                .bytes()
-                .await?;
-            answers.push(body.to_vec());
+        filter: &str,
+    ) -> anyhow::Result<Vec<u8>> {
+        let url = format!("{}/api/history/period/{start}", self.base);
+        let request = self.http.get(url).query(&[
+            ("end_time", end.to_string().as_str()),
+            ("filter_entity_id", filter),
+            ("significant_changes_only", "0"),
+            ("minimal_response", ""),
+            ("no_attributes", ""),
+        ]);
+        let what = "GET /api/history/period";
+        self.body(self.send(request, what).await?, what).await
+    }
+
+    /// A whole answer, refused beyond `homeassistant.max_answer_bytes`.
+    async fn body(&self, mut response: reqwest::Response, what: &str) -> anyhow::Result<Vec<u8>> {
+        let limit = self.max_answer_bytes;
+        let too_long = || {
+            anyhow::anyhow!(
+                "Home Assistant's answer to {what} is longer than {limit} bytes \
+                 (homeassistant.max_answer_bytes)"
+            )
+        };
+        if response.content_length().is_some_and(|n| n > limit as u64) {
+            return Err(too_long());
         }
-        Ok(answers)
+        let mut body = Vec::new();
+        while let Some(chunk) = response
+            .chunk()
+            .await
+            .with_context(|| format!("while reading the answer to {what}"))?
+        {
+            if body.len() + chunk.len() > limit {
+                return Err(too_long());
+            }
+            body.extend_from_slice(&chunk);
+        }
+        Ok(body)
     }
 }
 
@@ -252,12 +279,8 @@ impl Client {
             .http
             .get(url)
             .query(&[("end_time", end.to_string().as_str())]);
-        let body = self
-            .send(request, "GET /api/logbook")
-            .await?
-            .bytes()
-            .await?;
-        Ok(body.to_vec())
+        let what = "GET /api/logbook";
+        self.body(self.send(request, what).await?, what).await
     }
 }
 

@@ -63,12 +63,9 @@ impl Backfill {
                 Ok(self.client.logbook(start, end).await)
             })?;
             importer.attribute(origins(logbook, start));
-            let answers = block_on(
-                runtime,
-                cancel,
-                self.client.history(start, end, &self.entities),
-            )?;
-            for answer in answers {
+            // One answer at a time, each imported before the next is asked.
+            for filter in Client::history_filters(&self.entities) {
+                let answer = block_on(runtime, cancel, self.client.history(start, end, &filter))?;
                 importer
                     .history(&answer[..], progress)
                     .with_context(|| format!("while importing the history from {start}"))?;

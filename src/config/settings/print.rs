@@ -158,6 +158,7 @@ fn raw(c: &Config, default: Raw, secrets: &mut Secrets) -> Raw {
                 discovery: c.discovery.as_str().to_owned(),
                 notify: ha.notify,
                 backfill_days: ha.backfill_days,
+                max_answer_bytes: ha.max_answer_bytes,
             },
         },
         areas: c.areas.iter().cloned().collect(),
