@@ -11,13 +11,7 @@ use habitd::model::{JobState, Phase, Trigger};
 const AVAILABILITY: &str = "habitd/availability";
 
 fn job_from_db(path: &std::path::Path, id: i64) -> habitd::model::JobStatus {
-    let db = Db::open(&DatabaseConfig {
-        path: path.to_path_buf(),
-        pool_size: 1,
-        busy_timeout: std::time::Duration::from_secs(5),
-        cache_size_kib: 1024,
-    })
-    .unwrap();
+    let db = Db::open(&DatabaseConfig::at(path.to_path_buf())).unwrap();
     let conn = db.get().unwrap();
     db::jobs::get(&conn, id)
         .unwrap()
@@ -210,13 +204,7 @@ async fn a_job_left_running_by_a_crash_is_failed_at_start() {
     let dir = tempfile::tempdir().unwrap();
     let path = dir.path().join("habitd.db");
     {
-        let db = Db::open(&DatabaseConfig {
-            path: path.clone(),
-            pool_size: 1,
-            busy_timeout: std::time::Duration::from_secs(5),
-            cache_size_kib: 1024,
-        })
-        .unwrap();
+        let db = Db::open(&DatabaseConfig::at(path.clone())).unwrap();
         let conn = db.get().unwrap();
         let mut job =
             db::jobs::insert_queued(&conn, Trigger::Schedule, jiff::Timestamp::now()).unwrap();

@@ -2,8 +2,6 @@
 //! `bridge/devices` (`tests/data/bridge_devices.json`): the capabilities go
 //! through the real decoder and the database, as the daemon stores them.
 
-use std::time::Duration;
-
 use habitd::analysis::{EntityMeta, Events, Window, features, synergies};
 use habitd::config::DatabaseConfig;
 use habitd::db::{self, Db};
@@ -11,13 +9,7 @@ use habitd::model::{Origin, Record, slugify};
 
 fn capabilities() -> Vec<features::CapabilityInfo> {
     let dir = tempfile::tempdir().unwrap();
-    let db = Db::open(&DatabaseConfig {
-        path: dir.path().join("habitd.db"),
-        pool_size: 1,
-        busy_timeout: Duration::from_secs(5),
-        cache_size_kib: 1024,
-    })
-    .unwrap();
+    let db = Db::open(&DatabaseConfig::at(dir.path().join("habitd.db"))).unwrap();
     let mut conn = db.get().unwrap();
     let payload = std::fs::read("tests/data/bridge_devices.json").unwrap();
     let (devices, errors) = habitd::z2m::devices::parse(&payload).unwrap();

@@ -337,6 +337,20 @@ pub struct DatabaseConfig {
     pub cache_size_kib: u32,
 }
 
+impl DatabaseConfig {
+    /// A database at `path` with small settings (one connection, 5 s busy
+    /// timeout, 1 MiB page cache): what tests, benchmarks and one-off tools
+    /// open.
+    pub fn at(path: impl Into<PathBuf>) -> DatabaseConfig {
+        DatabaseConfig {
+            path: path.into(),
+            pool_size: 1,
+            busy_timeout: Duration::from_secs(5),
+            cache_size_kib: 1024,
+        }
+    }
+}
+
 #[derive(Debug, Clone)]
 pub struct AnalysisConfig {
     pub timezone: TimeZone,

@@ -67,12 +67,9 @@ mod tests {
     #[test]
     fn facts_are_set_replaced_and_forgotten() {
         let dir = tempfile::tempdir().unwrap();
-        let db = crate::db::Db::open(&crate::config::DatabaseConfig {
-            path: dir.path().join("habitd.db"),
-            pool_size: 1,
-            busy_timeout: std::time::Duration::from_secs(5),
-            cache_size_kib: 1024,
-        })
+        let db = crate::db::Db::open(&crate::config::DatabaseConfig::at(
+            dir.path().join("habitd.db"),
+        ))
         .unwrap();
         let conn = db.get().unwrap();
         assert_eq!(get(&conn, Fact::HaVersion).unwrap(), None);

@@ -176,7 +176,6 @@ pub fn capabilities(conn: &Connection) -> anyhow::Result<Vec<CapabilityInfo>> {
 
 #[cfg(test)]
 mod tests {
-    use std::time::Duration;
 
     use super::*;
     use crate::config::DatabaseConfig;
@@ -189,13 +188,7 @@ mod tests {
     #[test]
     fn the_window_is_whole_local_days_with_dense_entities_and_interned_states() {
         let dir = tempfile::tempdir().unwrap();
-        let db = Db::open(&DatabaseConfig {
-            path: dir.path().join("habitd.db"),
-            pool_size: 1,
-            busy_timeout: Duration::from_secs(5),
-            cache_size_kib: 1024,
-        })
-        .unwrap();
+        let db = Db::open(&DatabaseConfig::at(dir.path().join("habitd.db"))).unwrap();
         let conn = db.get().unwrap();
         // An id far beyond the dense range (a database edited by hand) is
         // read as well as the ordinary ones.

@@ -1,7 +1,5 @@
 //! The ingest state machine, and what its records become in SQLite.
 
-use std::time::Duration;
-
 use jiff::Timestamp;
 use serde_json::json;
 
@@ -182,10 +180,8 @@ fn filtered_entities_are_counted_not_stored() {
 async fn records_are_stored_once() {
     let dir = tempfile::tempdir().unwrap();
     let db = Db::open(&DatabaseConfig {
-        path: dir.path().join("habitd.db"),
         pool_size: 2,
-        busy_timeout: Duration::from_secs(5),
-        cache_size_kib: 1024,
+        ..DatabaseConfig::at(dir.path().join("habitd.db"))
     })
     .unwrap();
     let change = |state: &str, when: &str, origin| {
@@ -236,13 +232,7 @@ async fn records_are_stored_once() {
 #[test]
 fn areas_fall_back_to_the_mapping_then_zigbee_names() {
     let dir = tempfile::tempdir().unwrap();
-    let db = Db::open(&DatabaseConfig {
-        path: dir.path().join("habitd.db"),
-        pool_size: 1,
-        busy_timeout: Duration::from_secs(5),
-        cache_size_kib: 1024,
-    })
-    .unwrap();
+    let db = Db::open(&DatabaseConfig::at(dir.path().join("habitd.db"))).unwrap();
     let mut conn = db.get().unwrap();
     let entity = |id: &str| {
         Record::Entity(EntityInfo {
@@ -637,10 +627,8 @@ mod import_paths {
 
     fn database(dir: &Path) -> Db {
         Db::open(&DatabaseConfig {
-            path: dir.join("habitd.db"),
             pool_size: 2,
-            busy_timeout: Duration::from_secs(5),
-            cache_size_kib: 1024,
+            ..DatabaseConfig::at(dir.join("habitd.db"))
         })
         .unwrap()
     }
