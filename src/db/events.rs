@@ -38,12 +38,6 @@ pub struct NewEvent<'a> {
     pub origin: Origin,
 }
 
-impl NewEvent<'_> {
-    pub fn is_blip(&self) -> bool {
-        crate::model::is_blip(self.state)
-    }
-}
-
 impl<'a> From<&'a StateChange> for NewEvent<'a> {
     fn from(change: &'a StateChange) -> Self {
         NewEvent {
@@ -64,12 +58,11 @@ pub struct Appender {
     ids: EntityIds,
     /// Entities interned in the open transaction (void if it rolls back).
     interned: Vec<String>,
-    in_transaction: bool,
     /// Events in the open transaction.
     events: usize,
     per_commit: usize,
     now: i64,
-    /// When the open transaction began.
+    /// When the open transaction began; `None` while none is open.
     began: Option<std::time::Instant>,
 }
 
@@ -81,7 +74,6 @@ impl Appender {
         Appender {
             ids,
             interned: Vec::new(),
-            in_transaction: false,
             events: 0,
             per_commit: per_commit.max(1),
             now: 0,
@@ -95,9 +87,8 @@ impl Appender {
     }
 
     fn begin(&mut self, conn: &Connection) -> anyhow::Result<()> {
-        if !self.in_transaction {
+        if self.began.is_none() {
             conn.execute_batch("BEGIN IMMEDIATE")?;
-            self.in_transaction = true;
             self.began = Some(std::time::Instant::now());
             self.now = Timestamp::now().as_millisecond();
         }
@@ -128,30 +119,31 @@ impl Appender {
     }
 
     pub fn commit(&mut self, conn: &Connection) -> anyhow::Result<()> {
-        if self.in_transaction {
+        if self.began.is_some() {
             conn.execute_batch("COMMIT")
                 .context("while committing a batch")?;
-            self.in_transaction = false;
-            self.began = None;
-            self.events = 0;
             self.interned.clear();
+            self.end();
         }
         Ok(())
     }
 
     /// Undoes the open transaction, if any (after an error).
     pub fn rollback(&mut self, conn: &Connection) {
-        if self.in_transaction {
+        if self.began.is_some() {
             if let Err(e) = conn.execute_batch("ROLLBACK") {
                 tracing::warn!(error = %e, "could not roll back an import's batch");
             }
             for name in self.interned.drain(..) {
                 self.ids.remove(&name);
             }
-            self.in_transaction = false;
-            self.began = None;
-            self.events = 0;
+            self.end();
         }
+    }
+
+    fn end(&mut self) {
+        self.began = None;
+        self.events = 0;
     }
 }
 

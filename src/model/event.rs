@@ -49,14 +49,8 @@ pub struct StateChange {
     pub origin: Origin,
 }
 
-impl StateChange {
-    /// `unavailable` and `unknown` are stored, but they are connectivity, not
-    /// anyone's action.
-    pub fn is_blip(&self) -> bool {
-        is_blip(&self.state)
-    }
-}
-
+/// `unavailable` and `unknown` are stored, but they are connectivity, not
+/// anyone's action.
 pub fn is_blip(state: &str) -> bool {
     matches!(state, "unavailable" | "unknown")
 }
