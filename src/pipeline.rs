@@ -375,14 +375,12 @@ impl Pipeline {
             days,
             end: Timestamp::now(),
         };
-        let ingest = self.settings.ingest.clone();
+        let batch = crate::ingest::import::batch_size(&self.settings.ingest);
         let (cancel, progress) = (self.cancel.clone(), self.progress.clone());
         let runtime = tokio::runtime::Handle::current();
         let report = self
             .db
             .run(move |conn| {
-                let filter = Filter::new(&ingest);
-                let batch = ingest.batch_size.max(5000);
                 let mut importer = Importer::new(conn, &filter, batch)?;
                 backfill.run(&mut importer, &runtime, &cancel, &mut |_| {}, &mut |done| {
                     if let Some(progress) = &progress {

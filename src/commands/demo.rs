@@ -78,12 +78,12 @@ pub async fn demo(
 /// Removes the demo's database with its WAL, shared-memory, import and
 /// job lock files.
 fn remove_database(database: &std::path::Path) {
-    let import = format!(".import.{}", std::process::id());
-    for suffix in ["", "-wal", "-shm", &import] {
+    for suffix in ["", "-wal", "-shm"] {
         let mut path = database.as_os_str().to_owned();
         path.push(suffix);
         std::fs::remove_file(path).ok();
     }
+    std::fs::remove_file(crate::db::staging::path_for(database)).ok();
     std::fs::remove_file(crate::job::lock::path_for(database)).ok();
 }
 

@@ -78,7 +78,11 @@ fn importing(
 ) -> anyhow::Result<ImportReport> {
     let db = Db::open(&config.database).context("while opening the database")?;
     let mut conn = db.get().context("while opening the database")?;
-    let mut importer = Importer::new(&mut conn, filter, config.ingest.batch_size.max(5000))?;
+    let mut importer = Importer::new(
+        &mut conn,
+        filter,
+        crate::ingest::import::batch_size(&config.ingest),
+    )?;
     read(&mut importer, progress)?;
     importer.finish(progress)
 }

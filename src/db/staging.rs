@@ -143,7 +143,7 @@ impl Drop for Staging {
 
 /// `<database>.import.<pid>`: one per process, so the daemon's first-start
 /// backfill and an import by hand never share one.
-fn path_for(database: &Path) -> PathBuf {
+pub(crate) fn path_for(database: &Path) -> PathBuf {
     let mut name = database.as_os_str().to_owned();
     name.push(format!(".import.{}", std::process::id()));
     PathBuf::from(name)

@@ -86,6 +86,13 @@ pub struct Importer<'a> {
     origins: crate::ha::logbook::Origins,
 }
 
+/// The batch size of an import or backfill: `ingest.batch_size`, at least
+/// 5,000 (a history is stored in far fewer, larger transactions than live
+/// events).
+pub fn batch_size(ingest: &crate::config::IngestConfig) -> usize {
+    ingest.batch_size.max(5000)
+}
+
 impl<'a> Importer<'a> {
     pub fn new(
         conn: &'a mut Connection,
@@ -236,7 +243,7 @@ impl<'a> Importer<'a> {
             let result = match item {
                 history::HistoryItem::Entity(info) => self.entity(info),
                 history::HistoryItem::Change(change) => {
-                    self.change(NewEvent::from(&change), Some(&change), progress)
+                    self.change(NewEvent::from(&change), progress)
                 }
             };
             if let Err(e) = result {
@@ -284,7 +291,6 @@ impl<'a> Importer<'a> {
                 old_state: event.old_state.as_deref(),
                 origin: event.origin,
             },
-            None,
             progress,
         )
     }
@@ -306,7 +312,6 @@ impl<'a> Importer<'a> {
     fn change(
         &mut self,
         mut event: NewEvent<'_>,
-        owned: Option<&StateChange>,
         progress: &mut dyn FnMut(&ImportReport),
     ) -> anyhow::Result<()> {
         self.report.read += 1;
@@ -339,18 +344,13 @@ impl<'a> Importer<'a> {
             self.in_order = false;
         }
         self.report.staged += 1;
-        let mut change = match owned {
-            Some(change) => change.clone(),
-            None => StateChange {
-                entity_id: event.entity_id.to_owned(),
-                at: event.at,
-                state: event.state.to_owned(),
-                old_state: event.old_state.map(str::to_owned),
-                origin: event.origin,
-            },
-        };
-        change.origin = event.origin;
-        self.pending.push(change);
+        self.pending.push(StateChange {
+            entity_id: event.entity_id.to_owned(),
+            at: event.at,
+            state: event.state.to_owned(),
+            old_state: event.old_state.map(str::to_owned),
+            origin: event.origin,
+        });
         if self.pending.len() >= self.batch_size {
             self.stage(progress)?;
         }
