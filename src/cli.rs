@@ -82,7 +82,7 @@ pub enum Command {
     /// homeassistant.url and a token), a day at a time, idempotently.
     Backfill {
         /// How many days back.
-        #[arg(long, default_value_t = 30, value_parser = clap::value_parser!(u32).range(1..=366))]
+        #[arg(long, default_value_t = 30, value_parser = clap::value_parser!(u32).range(1..=365))]
         days: u32,
     },
 }

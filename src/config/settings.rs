@@ -563,16 +563,15 @@ fn homeassistant(raw: RawHomeAssistant) -> Result<Option<HomeAssistantConfig>, C
         deploy_disabled: raw.deploy_disabled,
         notify: raw.notify,
         backfill_days: backfill_days(raw.backfill_days)?,
-        max_answer_bytes: match raw.max_answer_bytes {
-            0 => {
-                return Err(ConfigError::invalid(
-                    "homeassistant.max_answer_bytes",
-                    "must be more than 0",
-                ));
-            }
-            n => n,
-        },
+        max_answer_bytes: positive("homeassistant.max_answer_bytes", raw.max_answer_bytes)?,
     }))
+}
+
+fn positive(key: &str, n: usize) -> Result<usize, ConfigError> {
+    if n == 0 {
+        return Err(ConfigError::invalid(key, "must be more than 0"));
+    }
+    Ok(n)
 }
 
 fn backfill_days(days: u32) -> Result<u32, ConfigError> {
