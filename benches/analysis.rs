@@ -21,14 +21,8 @@ use habitd::model::{EntityInfo, Origin, StateChange};
 use jiff::Timestamp;
 use jiff::tz::TimeZone;
 
-fn peak_rss_mib() -> f64 {
-    std::fs::read_to_string("/proc/self/status")
-        .unwrap_or_default()
-        .lines()
-        .find_map(|l| l.strip_prefix("VmHWM:"))
-        .and_then(|v| v.trim().trim_end_matches("kB").trim().parse::<f64>().ok())
-        .map_or(f64::NAN, |kb| kb / 1024.0)
-}
+mod common;
+use common::{peak_rss_mib, written_bytes};
 
 fn entity(i: usize) -> (String, Option<&'static str>, Option<&'static str>) {
     match i % 6 {
@@ -184,16 +178,6 @@ fn plain_select(conn: &rusqlite::Connection, since_ms: i64) -> i64 {
 fn median(times: &mut [Duration]) -> Duration {
     times.sort();
     times[times.len() / 2]
-}
-
-/// Bytes this process has caused to be written to storage (Linux).
-fn written_bytes() -> u64 {
-    std::fs::read_to_string("/proc/self/io")
-        .unwrap_or_default()
-        .lines()
-        .find_map(|l| l.strip_prefix("write_bytes:"))
-        .and_then(|v| v.trim().parse().ok())
-        .unwrap_or(0)
 }
 
 /// What storing one event writes, WAL and checkpoints included: 100,000

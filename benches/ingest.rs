@@ -23,7 +23,7 @@ use std::time::{Duration, Instant};
 
 mod common;
 
-use common::start_mosquitto;
+use common::{peak_rss_mib, start_mosquitto, written_bytes};
 use habitd::commands::import;
 use habitd::{config, daemon, db};
 use rumqttc::{AsyncClient, MqttOptions, QoS};
@@ -33,25 +33,6 @@ fn env_size(name: &str, default: u64) -> u64 {
         .ok()
         .and_then(|v| v.parse().ok())
         .unwrap_or(default)
-}
-
-/// Peak resident memory of this process so far, in MiB (Linux).
-fn peak_rss_mib() -> f64 {
-    let status = std::fs::read_to_string("/proc/self/status").unwrap_or_default();
-    status
-        .lines()
-        .find_map(|l| l.strip_prefix("VmHWM:"))
-        .and_then(|v| v.trim().trim_end_matches("kB").trim().parse::<f64>().ok())
-        .map_or(f64::NAN, |kb| kb / 1024.0)
-}
-
-/// Bytes this process has caused to be written to storage (Linux).
-fn written_bytes() -> u64 {
-    let io = std::fs::read_to_string("/proc/self/io").unwrap_or_default();
-    io.lines()
-        .find_map(|l| l.strip_prefix("write_bytes:"))
-        .and_then(|v| v.trim().parse().ok())
-        .unwrap_or(0)
 }
 
 fn config_for(dir: &Path, port: u16) -> config::Config {

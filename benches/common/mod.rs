@@ -1,4 +1,7 @@
-//! What the benchmarks share: a Mosquitto of their own on a free port.
+//! What the benchmarks share: a Mosquitto of their own on a free port, and
+//! what this process has used (peak memory, bytes written).
+
+#![allow(dead_code)] // each bench uses its own subset
 
 use std::io::{BufRead, BufReader};
 use std::net::TcpListener;
@@ -38,4 +41,24 @@ pub fn start_mosquitto(dir: &Path) -> (Child, u16) {
     rx.recv_timeout(Duration::from_secs(10))
         .expect("mosquitto started");
     (child, port)
+}
+
+/// Peak resident memory of this process so far, in MiB (Linux).
+pub fn peak_rss_mib() -> f64 {
+    std::fs::read_to_string("/proc/self/status")
+        .unwrap_or_default()
+        .lines()
+        .find_map(|l| l.strip_prefix("VmHWM:"))
+        .and_then(|v| v.trim().trim_end_matches("kB").trim().parse::<f64>().ok())
+        .map_or(f64::NAN, |kb| kb / 1024.0)
+}
+
+/// Bytes this process has caused to be written to storage (Linux).
+pub fn written_bytes() -> u64 {
+    std::fs::read_to_string("/proc/self/io")
+        .unwrap_or_default()
+        .lines()
+        .find_map(|l| l.strip_prefix("write_bytes:"))
+        .and_then(|v| v.trim().parse().ok())
+        .unwrap_or(0)
 }
