@@ -57,19 +57,7 @@ impl Driver {
                 )
             });
         // It says so on stdout once it listens; keep draining afterwards.
-        let stdout = child.stdout.take().unwrap();
-        let (ready_tx, ready_rx) = std::sync::mpsc::channel();
-        std::thread::spawn(move || {
-            let mut ready = Some(ready_tx);
-            for line in BufReader::new(stdout).lines().map_while(Result::ok) {
-                if line.contains("started successfully")
-                    && let Some(tx) = ready.take()
-                {
-                    tx.send(()).ok();
-                }
-            }
-        });
-        if ready_rx.recv_timeout(PATIENCE).is_err() {
+        if !common::says(child.stdout.take().unwrap(), "started successfully") {
             child.kill().ok();
             panic!("chromedriver did not start on port {port}");
         }

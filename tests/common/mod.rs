@@ -99,19 +99,7 @@ fn spawn_mosquitto(dir: &Path, port: u16) -> Child {
         .expect("mosquitto must be installed (apt-get install mosquitto)");
     // Wait for "mosquitto version X running", then keep draining its log
     // so the broker never blocks on a full pipe.
-    let stderr = child.stderr.take().unwrap();
-    let (ready_tx, ready_rx) = std::sync::mpsc::channel();
-    std::thread::spawn(move || {
-        let mut ready = Some(ready_tx);
-        for line in BufReader::new(stderr).lines().map_while(Result::ok) {
-            if line.contains(" running")
-                && let Some(tx) = ready.take()
-            {
-                tx.send(()).ok();
-            }
-        }
-    });
-    if ready_rx.recv_timeout(PATIENCE).is_err() {
+    if !says(child.stderr.take().unwrap(), " running") {
         child.kill().ok();
         child.wait().ok();
         panic!("mosquitto did not start on port {port}");
@@ -298,6 +286,24 @@ impl Daemon {
             Err(_) => panic!("habitd did not exit:\n{}", self.log()),
         }
     }
+}
+
+/// Whether a child process's `pipe` says `needle` on a line within
+/// [`PATIENCE`]; the pipe is drained to its end either way, so the child
+/// never blocks on a full one.
+pub fn says(pipe: impl std::io::Read + Send + 'static, needle: &'static str) -> bool {
+    let (ready_tx, ready_rx) = std::sync::mpsc::channel();
+    std::thread::spawn(move || {
+        let mut ready = Some(ready_tx);
+        for line in BufReader::new(pipe).lines().map_while(Result::ok) {
+            if line.contains(needle)
+                && let Some(tx) = ready.take()
+            {
+                tx.send(()).ok();
+            }
+        }
+    });
+    ready_rx.recv_timeout(PATIENCE).is_ok()
 }
 
 /// Sends SIGTERM to `pid`, as systemd or the Supervisor does.
