@@ -54,6 +54,8 @@ fn main() {
     .config
     .analysis
     .thresholds;
+    let horizon = th.sequence_max_delay_ms;
+    let full = db::window::Digests::Recompute;
     let end = Timestamp::now();
     let span_ms: i64 = 30 * 86_400_000;
     let start = end.as_millisecond() - span_ms;
@@ -96,7 +98,8 @@ fn main() {
         let conn = db.get().expect("conn");
         let since = Timestamp::from_millisecond(start - 1).expect("since");
         let t0 = Instant::now();
-        let window = habitd::pipeline::read_window(&conn, since, end, &tz).expect("read");
+        let window =
+            habitd::pipeline::read_window(&conn, since, end, &tz, horizon, full).expect("read");
         let fetch = t0.elapsed();
         let t1 = Instant::now();
         let r = routines::detect(&window, &tz, &th);
@@ -110,7 +113,7 @@ fn main() {
         let ms = |d: Duration| format!("{:.0} ms", d.as_secs_f64() * 1000.0);
         println!(
             "{:>9} | {:>8} | {:>8} | {:>9} | {:>9} | {:>8} | {:>6.1} MiB   ({} routines, {} sequences, {} synergies)",
-            window.events.len(),
+            window.digest.changes(),
             ms(fetch),
             ms(routines_t),
             ms(sequences_t),
@@ -130,7 +133,7 @@ fn main() {
         let (mut read_t, mut select_t) = (Vec::new(), Vec::new());
         for _ in 0..5 {
             let t = Instant::now();
-            black_box(db::window::read(&conn, since, end, &tz).expect("read"));
+            black_box(db::window::events_from(&conn, midnight).expect("read"));
             read_t.push(t.elapsed());
             let t = Instant::now();
             black_box(plain_select(&conn, midnight));
@@ -139,7 +142,7 @@ fn main() {
         let (read_m, select_m) = (median(&mut read_t), median(&mut select_t));
         fetch_lines.push(format!(
             "{:>9} | {:>8} | {:>8} | {:>5.2}",
-            window.events.len(),
+            window.digest.changes(),
             format!("{:.1} ms", read_m.as_secs_f64() * 1000.0),
             format!("{:.1} ms", select_m.as_secs_f64() * 1000.0),
             read_m.as_secs_f64() / select_m.as_secs_f64()
@@ -154,7 +157,99 @@ fn main() {
         println!("{line}");
     }
     println!();
+    daily(&tz, &th);
+    println!();
     write_cost();
+}
+
+/// A daily run against the full one: 1,000,000 events over 30 days and one
+/// more day of 34,000, the digests of the first 30 stored by a run the day
+/// before; then the run of the 31st day (reads that day and the stored
+/// digests, stores its digest) against a run that reads every event of the
+/// same window, median of five alternating runs each. The daily run's digest
+/// is deleted again after each, so each daily run does the same work.
+fn daily(tz: &TimeZone, th: &habitd::analysis::Thresholds) {
+    let dir = tempfile::tempdir().expect("dir");
+    let db = Db::open(&DatabaseConfig {
+        path: dir.path().join("habitd.db"),
+        pool_size: 1,
+        busy_timeout: Duration::from_secs(5),
+        cache_size_kib: 8192,
+    })
+    .expect("db");
+    let mut conn = db.get().expect("conn");
+    let day_ms = 86_400_000;
+    let first = Timestamp::now()
+        .to_zoned_datetime(tz.clone())
+        .start_of_day()
+        .expect("midnight")
+        .timestamp()
+        .as_millisecond()
+        - 31 * day_ms;
+    let mut ids = db::events::EntityIds::new();
+    let mut records = entity_records();
+    let month = Changes::new(1_000_000, first, 30 * day_ms);
+    let last_day = Changes::new(1_000_000 / 30, first + 30 * day_ms, day_ms);
+    for change in month.chain(last_day) {
+        records.push(change);
+        if records.len() == 10_000 {
+            db::events::write_batch(&mut conn, &mut ids, &records).expect("write");
+            records.clear();
+        }
+    }
+    db::events::write_batch(&mut conn, &mut ids, &records).expect("write");
+    let horizon = th.sequence_max_delay_ms;
+    let at = |ms: i64| Timestamp::from_millisecond(ms).expect("time");
+    let cutoff = at(first - 30 * day_ms);
+    let keep = db::window::Digests::Keep { cutoff };
+    let run = |until: i64, digests| {
+        let since = at(until - 30 * day_ms + 1);
+        let window = habitd::pipeline::read_window(&conn, since, at(until), tz, horizon, digests)
+            .expect("read");
+        let s = sequences::detect(&window, tz, th);
+        let r = routines::detect(&window, tz, th);
+        let y = synergies::detect(&window, &s);
+        (window.digest.changes(), r, s, y)
+    };
+    // The day before: stores the digests of the 30 days.
+    let t = Instant::now();
+    run(first + 30 * day_ms + 3_600_000, keep);
+    let first_run = t.elapsed();
+    let stored = db::digests::count(&conn).expect("count");
+    let today = first + 31 * day_ms + 3_600_000;
+    let (mut daily_t, mut full_t) = (Vec::new(), Vec::new());
+    let mut same = true;
+    for _ in 0..5 {
+        let t = Instant::now();
+        let d = black_box(run(today, keep));
+        daily_t.push(t.elapsed());
+        conn.execute(
+            "DELETE FROM day_digests WHERE day = (SELECT max(day) FROM day_digests)",
+            [],
+        )
+        .expect("delete");
+        let t = Instant::now();
+        let f = black_box(run(today, db::window::Digests::Recompute));
+        full_t.push(t.elapsed());
+        same &= d.1 == f.1 && d.2 == f.2 && d.3 == f.3;
+    }
+    let (d, f) = (median(&mut daily_t), median(&mut full_t));
+    println!(
+        "daily run after one new day: {:.1} ms, full run: {:.1} ms, ratio {:.3} ({} digests stored by the first run in {:.0} ms; same findings: {same})",
+        d.as_secs_f64() * 1000.0,
+        f.as_secs_f64() * 1000.0,
+        d.as_secs_f64() / f.as_secs_f64(),
+        stored,
+        first_run.as_secs_f64() * 1000.0,
+    );
+    let bytes: i64 = conn
+        .query_row(
+            "SELECT coalesce(sum(length(digest)), 0) FROM day_digests",
+            [],
+            |r| r.get(0),
+        )
+        .expect("size");
+    println!("stored digests: {bytes} bytes for {stored} days");
 }
 
 /// The plain scan `db::window::read` is measured against: the same columns

@@ -470,13 +470,15 @@ impl Pipeline {
         let cutoff = now.checked_sub(jiff::SignedDuration::try_from(self.settings.retention)?)?;
         let since = now.checked_sub(jiff::SignedDuration::try_from(self.settings.window)?)?;
         let tz = self.settings.timezone.clone();
+        let horizon_ms = self.settings.thresholds.sequence_max_delay_ms;
         // The stored Zigbee2MQTT capabilities come along: the features phase
         // looks for the settable ones nobody uses.
         let (pruned, window, capabilities) = self
             .db
             .run(move |conn| {
                 let pruned = db::events::prune(conn, cutoff)?;
-                let window = read_window(conn, since, now, &tz)?;
+                let keep = db::window::Digests::Keep { cutoff };
+                let window = read_window(conn, since, now, &tz, horizon_ms, keep)?;
                 Ok((pruned, window, db::window::capabilities(conn)?))
             })
             .await?;
@@ -484,7 +486,8 @@ impl Pipeline {
             tracing::info!(pruned, "deleted events older than the retention");
         }
         let mut counts = vec![
-            ("events", window.events.len() as u64),
+            ("events", window.digest.changes()),
+            ("days_from_digests", u64::from(window.digested_days)),
             ("entities_seen", window.entities.len() as u64),
             ("events_pruned", pruned),
             ("capabilities", capabilities.len() as u64),
@@ -624,8 +627,10 @@ pub fn read_window(
     since: Timestamp,
     until: Timestamp,
     tz: &TimeZone,
+    horizon_ms: i64,
+    digests: db::window::Digests,
 ) -> anyhow::Result<Window> {
-    let mut window = db::window::read(conn, since, until, tz)?;
+    let mut window = db::window::read(conn, since, until, tz, horizon_ms, digests)?;
     window.automations = db::window::automation_configs(conn)?
         .into_iter()
         .map(|(entity_id, config)| ha::automation::summarize(entity_id, &config))

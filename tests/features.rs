@@ -2,10 +2,12 @@
 //! `bridge/devices` (`tests/data/bridge_devices.json`): the capabilities go
 //! through the real decoder and the database, as the daemon stores them.
 
+use habitd::analysis::digest::Digest;
 use habitd::analysis::{EntityMeta, Events, Window, features, synergies};
 use habitd::config::DatabaseConfig;
 use habitd::db::{self, Db};
 use habitd::model::{Origin, Record, slugify};
+use jiff::tz::TimeZone;
 
 fn capabilities() -> Vec<features::CapabilityInfo> {
     let dir = tempfile::tempdir().unwrap();
@@ -27,19 +29,29 @@ fn capabilities() -> Vec<features::CapabilityInfo> {
 /// A window where the given Zigbee2MQTT properties changed a few times.
 fn used(properties: &[(&str, &str)]) -> Window {
     let mut w = Window::default();
+    let mut events = Events::default();
     for (i, (device, property)) in properties.iter().enumerate() {
         w.entities.push(EntityMeta {
             entity_id: format!("zigbee2mqtt.{}", slugify(&format!("{device}_{property}"))),
             ..Default::default()
         });
         for k in 0..5 {
-            w.events.ts.push(1_000 * k);
-            w.events.entity.push(i as u32);
-            w.events.state.push(0);
-            w.events.origin.push(Origin::User);
+            events.ts.push(1_000 * i as i64 + k);
+            events.entity.push(i as u32);
+            events.state.push(0);
+            events.origin.push(Origin::User);
         }
     }
     w.states = vec!["x".into()];
+    let all = 0..events.len();
+    w.digest = Digest::of(
+        &w.entities,
+        &w.states,
+        &events,
+        all,
+        600_000,
+        &TimeZone::UTC,
+    );
     w
 }
 
@@ -121,7 +133,15 @@ fn synergies_pair_sensors_and_actors_of_one_room_that_nothing_links() {
         events.state.push(0);
         events.origin.push(Origin::User);
     }
-    w.events = events;
+    let all = 0..events.len();
+    w.digest = Digest::of(
+        &w.entities,
+        &w.states,
+        &events,
+        all,
+        600_000,
+        &TimeZone::UTC,
+    );
     w.automations.push(habitd::analysis::Automation {
         entity_id: "automation.stairs".into(),
         trigger_entities: ["binary_sensor.stairs_motion".to_owned()].into(),

@@ -62,8 +62,14 @@ fn usefulness(property: &str) -> f64 {
 
 pub fn detect(window: &Window, capabilities: &[CapabilityInfo]) -> Vec<UnusedFeature> {
     let mut usage: HashMap<&str, u32> = HashMap::new();
-    for &e in &window.events.entity {
-        *usage.entry(window.entity_id(e)).or_default() += 1;
+    for (e, n) in window
+        .digest
+        .usage
+        .iter()
+        .enumerate()
+        .filter(|(_, n)| **n > 0)
+    {
+        *usage.entry(window.entity_id(e as u32)).or_default() += n;
     }
     // The entity through which each device is used (its `state` property's),
     // and its total use.

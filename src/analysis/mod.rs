@@ -4,13 +4,15 @@
 //! from SQLite into the compact structures below, and each miner is a function
 //! of them and of [`Thresholds`], tested with data made in the test.
 //!
-//! - [`routines`]: time-of-day routines, candidates from the events'
+//! - [`digest`]: what the miners need from the events, added up day by day;
+//! - [`routines`]: time-of-day routines, candidates from the changes'
 //!   5-minute slots per local day, measured on their real times ([`times`]);
-//! - [`sequences`]: trigger → action pairs from the raw events, judged
+//! - [`sequences`]: trigger → action pairs from the delay counts, judged
 //!   against chance from the same two entities around each event;
 //! - [`synergies`]: devices that could be linked but are not;
 //! - [`features`]: settable capabilities that are never used.
 
+pub mod digest;
 pub mod features;
 pub mod routines;
 pub mod sequences;
@@ -60,8 +62,8 @@ pub struct EntityMeta {
     pub friendly_name: Option<String>,
 }
 
-/// The raw events of the analysis window as columns, sorted by time:
-/// 17 bytes an event, no per-event heap objects.
+/// Raw events as columns, sorted by time: 17 bytes an event, no per-event
+/// heap objects. What a [`Digest`](digest::Digest) is made of.
 #[derive(Debug, Default, Clone)]
 pub struct Events {
     /// Unix milliseconds, ascending.
@@ -96,7 +98,10 @@ pub struct Automation {
 pub struct Window {
     pub entities: Vec<EntityMeta>,
     pub states: Vec<String>,
-    pub events: Events,
+    /// What the miners need from the window's events.
+    pub digest: digest::Digest,
+    /// Days whose stored digest was read instead of their events.
+    pub digested_days: u32,
     /// First and last local day of the window (inclusive): whole local
     /// days, from the first to the last with a change made by a person or
     /// a device.

@@ -1,9 +1,9 @@
 //! Time-of-day routines: "light.kitchen turns on around 06:45 on weekdays".
 //!
-//! Candidates come from an aggregate of the window's events (occupied
+//! Candidates come from an aggregate of the window's times (occupied
 //! 5-minute slots per local day), built in one pass, so the search costs
 //! days × entities, not raw events; what a routine reports comes from the
-//! raw events of its candidates ([`times`]).
+//! real times of its candidates ([`times`]).
 //!
 //! For each (entity, state) and day class (weekdays, weekends), every slot of
 //! the clock is a candidate centre; a day "hits" a centre when the state was
@@ -38,7 +38,6 @@ use jiff::tz::TimeZone;
 use super::stats;
 use super::times;
 use super::{Thresholds, Window, is_action_domain};
-use crate::model::{Origin, is_blip};
 
 const SLOTS: usize = 288;
 const SLOT_MINUTES: f64 = 5.0;
@@ -144,7 +143,7 @@ pub fn explain(window: &Window, tz: &TimeZone, th: &Thresholds) -> (Vec<Routine>
     let mut pending = Vec::new();
     let (groups, counts) = activity(window, tz);
     let mut keys: Vec<_> = groups.keys().copied().collect();
-    keys.sort_unstable();
+    keys.sort_unstable_by_key(|k| (window.entity_id(k.0), window.state(k.1)));
     for key in keys {
         let entity_id = window.entity_id(key.0);
         if !is_action_domain(entity_id) {
@@ -371,7 +370,7 @@ fn refine(
 
 /// Each (entity, state)'s occupied 5-minute slots per local day, and its
 /// occurrences per slot on weekdays and on weekend days: the candidates'
-/// aggregate, built from the window's events in one pass (changes made by
+/// aggregate, built from the window's times in one pass (changes made by
 /// people or devices only: not automations, not unavailable/unknown).
 #[allow(clippy::type_complexity)]
 fn activity(
@@ -383,33 +382,23 @@ fn activity(
 ) {
     let mut groups: HashMap<(u32, u32), Days> = HashMap::default();
     let mut counts: HashMap<(u32, u32), [[u32; SLOTS]; 2]> = HashMap::default();
-    let blip: Vec<bool> = window.states.iter().map(|s| is_blip(s)).collect();
-    // Only an action's slots are looked at; other entities just get their
-    // verdict.
-    let action: Vec<bool> = window
-        .entities
-        .iter()
-        .map(|e| is_action_domain(&e.entity_id))
-        .collect();
-    let ev = &window.events;
     let mut clock = stats::LocalClock::new(tz);
-    for i in 0..ev.len() {
-        if ev.origin[i] == Origin::Automation
-            || blip.get(ev.state[i] as usize).copied().unwrap_or(false)
-        {
+    for (&key, times) in &window.digest.times {
+        let days = groups.entry(key).or_default();
+        // Only an action's slots are looked at; other entities just get
+        // their verdict.
+        if !is_action_domain(window.entity_id(key.0)) {
             continue;
         }
-        let key = (ev.entity[i], ev.state[i]);
-        if !action.get(key.0 as usize).copied().unwrap_or(false) {
-            groups.entry(key).or_default();
-            continue;
+        let counts = counts.entry(key).or_insert([[0; SLOTS]; 2]);
+        for &t in times {
+            let (day, ms) = clock.local(t);
+            let slot = ((ms / 300_000) as usize).min(SLOTS - 1);
+            let bits = days.entry(day).or_default();
+            bits[slot / 64] |= 1 << (slot % 64);
+            let weekend = usize::from(!DayClass::Weekdays.includes(day));
+            counts[weekend][slot] += 1;
         }
-        let (day, ms) = clock.local(ev.ts[i]);
-        let slot = ((ms / 300_000) as usize).min(SLOTS - 1);
-        let bits = groups.entry(key).or_default().entry(day).or_default();
-        bits[slot / 64] |= 1 << (slot % 64);
-        let weekend = usize::from(!DayClass::Weekdays.includes(day));
-        counts.entry(key).or_insert([[0; SLOTS]; 2])[weekend][slot] += 1;
     }
     (groups, counts)
 }

@@ -17,12 +17,10 @@
 //! the backward count and what the window's average rates give, and the
 //! pair's z-score over the `d` that fits best must reach `sequence_min_z`.
 //!
-//! One sweep in time order keeps, for triggers and actions apart, the
-//! distinct (entity, state) types seen within the horizon, most recent first
-//! (a linked list with move-to-front): each event visits only the types of
-//! the other side that are still within reach, once each. The candidate
-//! pairs that pass are then measured exactly (who followed whom, on which
-//! days, at which hours, with what delays) from their own events alone.
+//! The delay counts come from the window's [`Digest`], which sums them day
+//! by day; the candidate pairs that pass are then measured exactly (who
+//! followed whom, on which days, at which hours, with what delays) from
+//! their own times alone.
 //!
 //! What a pair must also show to be a habit: enough occurrences, the action
 //! after a large enough share of the trigger's occurrences (within the hours
@@ -32,14 +30,12 @@
 //! entities, one is kept: the strongest; a same-direction pair with the
 //! other states ("motion stops → light off") becomes its release.
 
-use rustc_hash::FxHashMap as HashMap;
-
 use jiff::tz::TimeZone;
 use serde::{Deserialize, Serialize};
 
+use super::digest::{self, Delays, Key};
 use super::stats::{self, LocalClock};
-use super::{Thresholds, Window, is_action_domain, is_measurement, is_trigger_entity};
-use crate::model::{Origin, is_blip};
+use super::{Thresholds, Window};
 
 /// A sequence and its evidence.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
@@ -103,12 +99,6 @@ pub struct Verdict {
     pub occurrences: u32,
 }
 
-/// Upper edges of the delay bins, in seconds; the horizon closes the last.
-const EDGES_S: [i64; 16] = [
-    1, 2, 3, 5, 8, 12, 20, 30, 45, 60, 90, 120, 180, 300, 420, 600,
-];
-const MAX_BINS: usize = EDGES_S.len() + 1;
-
 /// A machine repeats a delay to the millisecond; a person never does. This
 /// share of the delays within 2 ms of the median marks one.
 const MACHINE_SHARE: f64 = 0.8;
@@ -121,310 +111,93 @@ pub fn detect(window: &Window, tz: &TimeZone, th: &Thresholds) -> Vec<Sequence> 
 /// The sequences, and a verdict for every candidate pair that reached the
 /// exact measurement (what `habitd explain` shows).
 pub fn explain(window: &Window, tz: &TimeZone, th: &Thresholds) -> (Vec<Sequence>, Vec<Verdict>) {
-    if window.events.is_empty() {
+    let d = &window.digest;
+    if d.span.is_none() {
         return (Vec::new(), Vec::new());
     }
-    let types = Types::new(window);
-    let edges = edges(th.sequence_max_delay_ms);
-    let bins = sweep(window, &types, &edges, th.sequence_max_delay_ms);
-    let candidates = screen(window, &types, &bins, &edges, th);
+    let candidates = screen(window, th);
     let mut verdicts = Vec::new();
-    let measured = measure(window, tz, &types, &candidates, th, &mut verdicts);
+    let measured = measure(window, tz, &candidates, th, &mut verdicts);
     (collapse(measured), verdicts)
-}
-
-/// The bin edges in milliseconds up to the horizon.
-fn edges(horizon_ms: i64) -> Vec<i64> {
-    let mut out: Vec<i64> = EDGES_S
-        .iter()
-        .map(|s| s * 1000)
-        .filter(|e| *e < horizon_ms)
-        .collect();
-    out.push(horizon_ms);
-    out
-}
-
-/// Dense numbers for the trigger and action (entity, state) types, and each
-/// event's.
-struct Types {
-    /// Per event: its trigger type and action type (`NONE` when not one).
-    trigger_of: Vec<u32>,
-    action_of: Vec<u32>,
-    /// Per type: (entity, state).
-    triggers: Vec<(u32, u32)>,
-    actions: Vec<(u32, u32)>,
-}
-
-const NONE: u32 = u32::MAX;
-
-impl Types {
-    fn new(window: &Window) -> Types {
-        let ev = &window.events;
-        let trigger_ok: Vec<bool> = window
-            .entities
-            .iter()
-            .map(|m| is_trigger_entity(m) && !is_measurement(m))
-            .collect();
-        let action_ok: Vec<bool> = window
-            .entities
-            .iter()
-            .map(|m| is_action_domain(&m.entity_id) && !is_measurement(m))
-            .collect();
-        let blip: Vec<bool> = window.states.iter().map(|s| is_blip(s)).collect();
-        let mut t = Types {
-            trigger_of: vec![NONE; ev.len()],
-            action_of: vec![NONE; ev.len()],
-            triggers: Vec::new(),
-            actions: Vec::new(),
-        };
-        let mut ti: HashMap<(u32, u32), u32> = HashMap::default();
-        let mut ai: HashMap<(u32, u32), u32> = HashMap::default();
-        for i in 0..ev.len() {
-            let (e, s) = (ev.entity[i], ev.state[i]);
-            // What an automation did is no person's habit (and its trigger
-            // would look like a perfect cause).
-            if blip[s as usize] || ev.origin[i] == Origin::Automation {
-                continue;
-            }
-            if trigger_ok[e as usize] {
-                t.trigger_of[i] = dense(&mut ti, &mut t.triggers, (e, s));
-            }
-            if action_ok[e as usize] {
-                t.action_of[i] = dense(&mut ai, &mut t.actions, (e, s));
-            }
-        }
-        t
-    }
-}
-
-fn dense(index: &mut HashMap<(u32, u32), u32>, list: &mut Vec<(u32, u32)>, key: (u32, u32)) -> u32 {
-    *index.entry(key).or_insert_with(|| {
-        list.push(key);
-        (list.len() - 1) as u32
-    })
-}
-
-/// The distinct types seen recently, most recent first: a doubly linked
-/// list over dense type numbers with move-to-front.
-struct Recent {
-    head: u32,
-    prev: Vec<u32>,
-    next: Vec<u32>,
-    last_ts: Vec<i64>,
-    /// Occurrences so far, to tell one event of a type from the next.
-    seq: Vec<u32>,
-}
-
-impl Recent {
-    fn new(n: usize) -> Recent {
-        Recent {
-            head: NONE,
-            prev: vec![NONE; n],
-            next: vec![NONE; n],
-            last_ts: vec![i64::MIN; n],
-            seq: vec![0; n],
-        }
-    }
-
-    fn touch(&mut self, x: u32, ts: i64) {
-        let i = x as usize;
-        if self.last_ts[i] != i64::MIN {
-            let (p, n) = (self.prev[i], self.next[i]);
-            if p != NONE {
-                self.next[p as usize] = n;
-            } else {
-                self.head = n;
-            }
-            if n != NONE {
-                self.prev[n as usize] = p;
-            }
-        }
-        self.prev[i] = NONE;
-        self.next[i] = self.head;
-        if self.head != NONE {
-            self.prev[self.head as usize] = x;
-        }
-        self.head = x;
-        self.last_ts[i] = ts;
-        self.seq[i] += 1;
-    }
-
-    /// The types seen in `[now - horizon, now)`, most recent first.
-    fn within(&self, now: i64, horizon: i64) -> impl Iterator<Item = u32> + '_ {
-        let mut cur = self.head;
-        std::iter::from_fn(move || {
-            while cur != NONE {
-                let x = cur;
-                cur = self.next[x as usize];
-                let ts = self.last_ts[x as usize];
-                if now - ts > horizon {
-                    cur = NONE;
-                    return None;
-                }
-                if ts < now {
-                    return Some(x);
-                }
-            }
-            None
-        })
-    }
-}
-
-/// One pair's delay counts: forward (action after trigger) and backward
-/// (trigger after action), per bin. `u16`, saturating: 72 bytes a pair keep
-/// the table of a busy home in cache, and a pair that saturates both ways is
-/// as busy as chance and judged so; no habit happens 65,535 times a month.
-#[derive(Clone)]
-struct Bins {
-    forward: [u16; MAX_BINS],
-    backward: [u16; MAX_BINS],
-    /// The action occurrence last counted backward (each once).
-    last_action_seq: u32,
-}
-
-/// Every touched pair's bins, found through a dense (trigger × action) table.
-struct Table {
-    actions: usize,
-    slot: Vec<u32>,
-    bins: Vec<Bins>,
-    pairs: Vec<(u32, u32)>,
-}
-
-impl Table {
-    fn get(&mut self, trigger: u32, action: u32) -> &mut Bins {
-        let cell = trigger as usize * self.actions + action as usize;
-        if self.slot[cell] == NONE {
-            self.slot[cell] = self.bins.len() as u32;
-            self.pairs.push((trigger, action));
-            self.bins.push(Bins {
-                forward: [0; MAX_BINS],
-                backward: [0; MAX_BINS],
-                last_action_seq: 0,
-            });
-        }
-        &mut self.bins[self.slot[cell] as usize]
-    }
-}
-
-fn bin(edges: &[i64], delay_ms: i64) -> usize {
-    edges.partition_point(|e| *e < delay_ms)
-}
-
-/// The one sweep: forward and backward delay counts of every pair of a
-/// trigger type and an action type within the horizon of each other.
-fn sweep(window: &Window, types: &Types, edges: &[i64], horizon: i64) -> Table {
-    let ev = &window.events;
-    let mut table = Table {
-        actions: types.actions.len(),
-        slot: vec![NONE; types.triggers.len() * types.actions.len()],
-        bins: Vec::new(),
-        pairs: Vec::new(),
-    };
-    let mut triggers = Recent::new(types.triggers.len());
-    let mut actions = Recent::new(types.actions.len());
-    let mut nearby: Vec<u32> = Vec::new();
-    for i in 0..ev.len() {
-        let t = ev.ts[i];
-        let entity = ev.entity[i];
-        let b = types.action_of[i];
-        if b != NONE {
-            nearby.clear();
-            nearby.extend(triggers.within(t, horizon));
-            for &a in &nearby {
-                if types.triggers[a as usize].0 == entity {
-                    continue;
-                }
-                let delay = t - triggers.last_ts[a as usize];
-                let count = &mut table.get(a, b).forward[bin(edges, delay)];
-                *count = count.saturating_add(1);
-            }
-            actions.touch(b, t);
-        }
-        let a = types.trigger_of[i];
-        if a != NONE {
-            nearby.clear();
-            nearby.extend(actions.within(t, horizon));
-            for &b in &nearby {
-                if types.actions[b as usize].0 == entity {
-                    continue;
-                }
-                let (last_ts, seq) = (actions.last_ts[b as usize], actions.seq[b as usize]);
-                let bins = table.get(a, b);
-                // Only the first trigger after an action event counts, as
-                // only the last trigger before one counts forward.
-                if bins.last_action_seq != seq {
-                    bins.last_action_seq = seq;
-                    let count = &mut bins.backward[bin(edges, t - last_ts)];
-                    *count = count.saturating_add(1);
-                }
-            }
-            triggers.touch(a, t);
-        }
-    }
-    table
 }
 
 /// A pair worth measuring exactly, with the delay that fits it best.
 struct Candidate {
-    trigger: u32,
-    action: u32,
+    trigger: Key,
+    action: Key,
     horizon_ms: i64,
     expected: f64,
     z: f64,
 }
 
-/// The pairs whose forward count beats chance at some delay.
-fn screen(
-    window: &Window,
-    types: &Types,
-    table: &Table,
-    edges: &[i64],
-    th: &Thresholds,
-) -> Vec<Candidate> {
-    let ev = &window.events;
-    let span_ms = (ev.ts[ev.len() - 1] - ev.ts[0]).max(1) as f64;
-    let mut trigger_n = vec![0u32; types.triggers.len()];
-    let mut action_n = vec![0u32; types.actions.len()];
-    for i in 0..ev.len() {
-        if let Some(n) = trigger_n.get_mut(types.trigger_of[i] as usize) {
-            *n += 1;
-        }
-        if let Some(n) = action_n.get_mut(types.action_of[i] as usize) {
-            *n += 1;
-        }
-    }
+/// The pairs whose forward count beats chance at some delay, in the order
+/// of their names.
+fn screen(window: &Window, th: &Thresholds) -> Vec<Candidate> {
+    let d = &window.digest;
+    let Some((first, last)) = d.span else {
+        return Vec::new();
+    };
+    let span_ms = (last - first).max(1) as f64;
+    let edges = digest::edges(d.horizon_ms);
+    let count = |key: &Key| d.times.get(key).map_or(0, |t| t.len() as u32);
     let automated = window.automated_pairs();
     let mut out = Vec::new();
-    for (&(a, b), bins) in table.pairs.iter().zip(&table.bins) {
-        let (ea, eb) = (types.triggers[a as usize].0, types.actions[b as usize].0);
-        if automated.contains(&(window.entity_id(ea), window.entity_id(eb))) {
+    for (&(a, b), delays) in &d.pairs {
+        if automated.contains(&(window.entity_id(a.0), window.entity_id(b.0))) {
             continue;
         }
-        let rate = f64::from(trigger_n[a as usize]) / span_ms;
-        let n_b = f64::from(action_n[b as usize]);
-        let (mut forward, mut backward) = (0u32, 0u32);
-        let mut best: Option<Candidate> = None;
-        for (k, &edge) in edges.iter().enumerate() {
-            forward += u32::from(bins.forward[k]);
-            backward += u32::from(bins.backward[k]);
-            let global = n_b * (1.0 - (-rate * edge as f64).exp());
-            let (z, expected) = chance_z(forward, backward, global);
-            if forward >= th.sequence_min_occurrences
-                && z >= th.sequence_min_z
-                && best.as_ref().is_none_or(|c| z > c.z)
-            {
-                best = Some(Candidate {
-                    trigger: a,
-                    action: b,
-                    horizon_ms: edge,
-                    expected,
-                    z,
-                });
-            }
-        }
-        out.extend(best);
+        out.extend(best_delay(
+            a,
+            b,
+            delays,
+            &edges,
+            count(&a),
+            count(&b),
+            span_ms,
+            th,
+        ));
     }
+    let name = |k: Key| (window.entity_id(k.0), window.state(k.1));
+    out.sort_by(|x, y| (name(x.trigger), name(x.action)).cmp(&(name(y.trigger), name(y.action))));
     out
+}
+
+/// The delay at which a pair's forward count beats chance most, when one
+/// does.
+#[allow(clippy::too_many_arguments)]
+fn best_delay(
+    a: Key,
+    b: Key,
+    delays: &Delays,
+    edges: &[i64],
+    n_a: u32,
+    n_b: u32,
+    span_ms: f64,
+    th: &Thresholds,
+) -> Option<Candidate> {
+    let rate = f64::from(n_a) / span_ms;
+    let n_b = f64::from(n_b);
+    let (mut forward, mut backward) = (0u32, 0u32);
+    let mut best: Option<Candidate> = None;
+    for (k, &edge) in edges.iter().enumerate() {
+        forward += u32::from(delays.forward[k]);
+        backward += u32::from(delays.backward[k]);
+        let global = n_b * (1.0 - (-rate * edge as f64).exp());
+        let (z, expected) = chance_z(forward, backward, global);
+        if forward >= th.sequence_min_occurrences
+            && z >= th.sequence_min_z
+            && best.as_ref().is_none_or(|c| z > c.z)
+        {
+            best = Some(Candidate {
+                trigger: a,
+                action: b,
+                horizon_ms: edge,
+                expected,
+                z,
+            });
+        }
+    }
+    best
 }
 
 /// The z-score of `forward` against chance: the larger of the mirrored
@@ -446,33 +219,16 @@ fn chance_z(forward: u32, backward: u32, global: f64) -> (f64, f64) {
 fn measure(
     window: &Window,
     tz: &TimeZone,
-    types: &Types,
     candidates: &[Candidate],
     th: &Thresholds,
     verdicts: &mut Vec<Verdict>,
 ) -> Vec<Sequence> {
-    let ev = &window.events;
-    let mut wanted_t: HashMap<u32, Vec<i64>> = HashMap::default();
-    let mut wanted_a: HashMap<u32, Vec<i64>> = HashMap::default();
-    for c in candidates {
-        wanted_t.entry(c.trigger).or_default();
-        wanted_a.entry(c.action).or_default();
-    }
-    for i in 0..ev.len() {
-        if let Some(times) = wanted_t.get_mut(&types.trigger_of[i]) {
-            times.push(ev.ts[i]);
-        }
-        if let Some(times) = wanted_a.get_mut(&types.action_of[i]) {
-            times.push(ev.ts[i]);
-        }
-    }
+    let times = |key: &Key| window.digest.times.get(key).map_or(&[][..], Vec::as_slice);
     let mut clock = LocalClock::new(tz);
     let mut found = Vec::new();
     for c in candidates {
-        let (ea, sa) = types.triggers[c.trigger as usize];
-        let (eb, sb) = types.actions[c.action as usize];
-        let a_times = wanted_t.get(&c.trigger).map_or(&[][..], Vec::as_slice);
-        let b_times = wanted_a.get(&c.action).map_or(&[][..], Vec::as_slice);
+        let ((ea, sa), (eb, sb)) = (c.trigger, c.action);
+        let (a_times, b_times) = (times(&c.trigger), times(&c.action));
         let m = follow(a_times, b_times, c.horizon_ms, &mut clock);
         let mut verdict = Verdict {
             trigger_entity: window.entity_id(ea).to_owned(),
@@ -801,18 +557,5 @@ mod tests {
         assert!(machine_exact(&[120, 121, 120, 120, 119, 120]));
         assert!(!machine_exact(&[1200, 3400, 2100, 5000, 2500, 4100]));
         assert!(!machine_exact(&[120, 120]));
-    }
-
-    #[test]
-    fn the_recent_list_holds_each_type_once_most_recent_first() {
-        let mut r = Recent::new(4);
-        r.touch(0, 10);
-        r.touch(1, 20);
-        r.touch(0, 30);
-        r.touch(2, 40);
-        let seen: Vec<u32> = r.within(45, 20).collect();
-        assert_eq!(seen, [2, 0]);
-        let all: Vec<u32> = r.within(45, 100).collect();
-        assert_eq!(all, [2, 0, 1]);
     }
 }

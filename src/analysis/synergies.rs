@@ -53,10 +53,7 @@ fn is_sensor(kind: SynergyKind, meta: &EntityMeta) -> bool {
 const PER_TRIGGER: usize = 3;
 
 pub fn detect(window: &Window, sequences: &[Sequence]) -> Vec<Synergy> {
-    let mut usage = vec![0u32; window.entities.len()];
-    for &e in &window.events.entity {
-        usage[e as usize] += 1;
-    }
+    let usage = |e: usize| window.digest.usage(e as u32);
     let automated = window.automated_pairs();
     let found_as_sequence: HashSet<(&str, &str)> = sequences
         .iter()
@@ -87,19 +84,19 @@ pub fn detect(window: &Window, sequences: &[Sequence]) -> Vec<Synergy> {
                             .contains(&(sensor.entity_id.as_str(), m.entity_id.as_str()))
                 })
                 .collect();
-            candidates.sort_by_key(|(a, m)| (std::cmp::Reverse(usage[*a]), m.entity_id.clone()));
+            candidates.sort_by_key(|(a, m)| (std::cmp::Reverse(usage(*a)), m.entity_id.clone()));
             for (a, actor) in candidates.into_iter().take(PER_TRIGGER) {
                 // More use of the actor, and a sensor that reports, make a
                 // link more worth having; never certain without a pattern.
-                let used = f64::from(usage[a].min(100)) / 100.0;
-                let reports = if usage[t] > 0 { 1.0 } else { 0.5 };
+                let used = f64::from(usage(a).min(100)) / 100.0;
+                let reports = if usage(t) > 0 { 1.0 } else { 0.5 };
                 found.push(Synergy {
                     id: format!("synergy:{kind}:{}:{}", sensor.entity_id, actor.entity_id),
                     kind,
                     trigger_entity: sensor.entity_id.clone(),
                     action_entity: actor.entity_id.clone(),
                     area: area.clone(),
-                    action_usage: usage[a],
+                    action_usage: usage(a),
                     confidence: (0.2 + 0.5 * used) * reports,
                 });
             }

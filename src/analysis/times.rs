@@ -9,7 +9,7 @@
 //! "off" routines belong together — one habit, one automation, ending at a
 //! steady time or after a steady while, whichever the data says is steadier.
 
-use rustc_hash::{FxHashMap as HashMap, FxHashSet as HashSet};
+use rustc_hash::FxHashMap as HashMap;
 
 use jiff::tz::TimeZone;
 use serde::{Deserialize, Serialize};
@@ -17,36 +17,24 @@ use serde::{Deserialize, Serialize};
 use super::Window;
 use super::routines::Routine;
 use super::stats::{self, LocalClock, MINUTES_PER_DAY};
-use crate::model::{Origin, is_blip};
 
 /// An (entity, state)'s occurrences: local day and milliseconds since local
 /// midnight, in time order.
 pub type ByDay = Vec<(i32, i64)>;
 
-/// The raw local times of the wanted (entity, state) pairs, in one pass.
+/// The local times of the wanted (entity, state) pairs.
 pub fn collect(
     window: &Window,
     tz: &TimeZone,
     wanted: impl Iterator<Item = (u32, u32)>,
 ) -> HashMap<(u32, u32), ByDay> {
-    let wanted: HashSet<(u32, u32)> = wanted.collect();
-    let mut out: HashMap<(u32, u32), ByDay> = HashMap::default();
-    if wanted.is_empty() {
-        return out;
-    }
-    let ev = &window.events;
     let mut clock = LocalClock::new(tz);
-    for i in 0..ev.len() {
-        let key = (ev.entity[i], ev.state[i]);
-        if ev.origin[i] == Origin::Automation
-            || !wanted.contains(&key)
-            || is_blip(window.state(key.1))
-        {
-            continue;
-        }
-        out.entry(key).or_default().push(clock.local(ev.ts[i]));
-    }
-    out
+    wanted
+        .filter_map(|key| {
+            let times = window.digest.times.get(&key)?;
+            Some((key, times.iter().map(|t| clock.local(*t)).collect()))
+        })
+        .collect()
 }
 
 /// A day's occurrence nearest a routine's time.

@@ -21,20 +21,17 @@ pub(super) async fn command(config: Config, entity: String) -> anyhow::Result<()
     let tz = config.analysis.timezone.clone();
     let now = Timestamp::now();
     let since = now.checked_sub(jiff::SignedDuration::try_from(config.analysis.window)?)?;
+    let horizon_ms = config.analysis.thresholds.sequence_max_delay_ms;
+    let recompute = crate::db::window::Digests::Recompute;
     let window = db
-        .run(move |conn| crate::pipeline::read_window(conn, since, now, &tz))
+        .run(move |conn| crate::pipeline::read_window(conn, since, now, &tz, horizon_ms, recompute))
         .await?;
     let (tz, th) = (&config.analysis.timezone, &config.analysis.thresholds);
     let Some(index) = window.entities.iter().position(|e| e.entity_id == entity) else {
         out!("{entity} has no events in the analysis window; nothing to explain.");
         return Ok(());
     };
-    let changes = window
-        .events
-        .entity
-        .iter()
-        .filter(|e| **e as usize == index)
-        .count();
+    let changes = window.digest.usage(index as u32);
     out!("{entity}: {changes} changes in the window.\n");
 
     let (found, verdicts) = routines::explain(&window, tz, th);

@@ -64,6 +64,9 @@ pub struct Appender {
     now: i64,
     /// When the open transaction began; `None` while none is open.
     began: Option<std::time::Instant>,
+    /// The earliest event in the open transaction: the stored digests of
+    /// the days from its on are made again.
+    earliest: i64,
 }
 
 /// How long an import holds the database's write lock at most.
@@ -78,6 +81,7 @@ impl Appender {
             per_commit: per_commit.max(1),
             now: 0,
             began: None,
+            earliest: i64::MAX,
         }
     }
 
@@ -105,6 +109,7 @@ impl Appender {
         self.begin(conn)?;
         let new = insert_event(conn, &mut self.ids, &mut self.interned, event, self.now)?;
         self.events += 1;
+        self.earliest = self.earliest.min(event.at.as_millisecond());
         Ok(new)
     }
 
@@ -120,6 +125,9 @@ impl Appender {
 
     pub fn commit(&mut self, conn: &Connection) -> anyhow::Result<()> {
         if self.began.is_some() {
+            if self.earliest != i64::MAX {
+                super::digests::invalidate(conn, self.earliest)?;
+            }
             conn.execute_batch("COMMIT")
                 .context("while committing a batch")?;
             self.interned.clear();
@@ -144,6 +152,7 @@ impl Appender {
     fn end(&mut self) {
         self.began = None;
         self.events = 0;
+        self.earliest = i64::MAX;
     }
 }
 
@@ -186,6 +195,15 @@ pub fn write_batch(
                     .execute(params![device, property, entity_id])?;
                 }
             }
+        }
+        // The stored digests of the days these events fall in are made
+        // again (a live batch of today's events matches none).
+        let earliest = records.iter().filter_map(|r| match r {
+            Record::Event(change) => Some(change.at.as_millisecond()),
+            _ => None,
+        });
+        if let Some(earliest) = earliest.min() {
+            super::digests::invalidate(&tx, earliest)?;
         }
         Ok(())
     })();

@@ -44,6 +44,10 @@ const FILES: &[(&str, &str)] = &[
         "0008_one_copy_of_each_event.sql",
         include_str!("../../migrations/0008_one_copy_of_each_event.sql"),
     ),
+    (
+        "0009_day_digests.sql",
+        include_str!("../../migrations/0009_day_digests.sql"),
+    ),
 ];
 
 fn migrations() -> Migrations<'static> {

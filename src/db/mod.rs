@@ -9,6 +9,7 @@
 //! database. All work goes through [`Db::run`], which moves it to tokio's
 //! blocking pool: SQLite calls block, and the async threads must not.
 
+pub mod digests;
 pub mod events;
 pub mod facts;
 pub mod findings;

@@ -1,9 +1,12 @@
 //! Reading the analysis window into the analysis's in-memory structures.
 //!
 //! Events come out of the time-keyed table in order, straight into columns,
-//! from the local midnight that starts the window's first day; entity ids
-//! map to dense indexes through a `Vec`, and state names are interned from
-//! the borrowed row text (no allocation per row). The existing automations are read as the
+//! from the local midnight that starts the first day without a stored
+//! digest (less the sequence horizon, as context); entity ids map to dense
+//! indexes through a `Vec`, and state names are interned from the borrowed
+//! row text (no allocation per row). Each day read becomes a
+//! [`Digest`]; the days that are over get theirs stored, and the next run
+//! reads those instead of their events. The existing automations are read as the
 //! configs Home Assistant gave ([`automation_configs`]); `ha::automation`
 //! reads what they do.
 
@@ -13,10 +16,12 @@ use jiff::Timestamp;
 use jiff::tz::TimeZone;
 use rusqlite::Connection;
 
+use crate::analysis::digest::{self, Digest};
 use crate::analysis::features::CapabilityInfo;
 use crate::analysis::stats::LocalClock;
-use crate::analysis::{EntityMeta, Interner, Window};
-use crate::model::{Origin, is_blip};
+use crate::analysis::{EntityMeta, Events, Interner, Window};
+use crate::db::digests;
+use crate::model::Origin;
 
 /// Entity ids below this map through a `Vec`; SQLite hands them out densely
 /// from 1, so anything above is a database edited by hand (kept, through a
@@ -55,83 +60,206 @@ impl Dense {
     }
 }
 
-/// Reads everything from the local midnight of `since`'s day on, for a
-/// window whose days run from `since`'s local day to `until`'s (the daily
-/// job passes now; a test of a simulated month passes that month's end, so
-/// its result does not depend on the day it runs): whole days, so every day
-/// the miners count is all there.
+/// Whether a read uses and stores the per-day digests.
+#[derive(Debug, Clone, Copy)]
+pub enum Digests {
+    /// Reads every event of the window and stores nothing (`habitd explain`,
+    /// and what the stored digests are checked against).
+    Recompute,
+    /// Uses the stored digests of the days that are over and stores the
+    /// missing ones; `cutoff` is the retention's: a day that depends on
+    /// events older than it is read raw (they are being deleted).
+    Keep { cutoff: Timestamp },
+}
+
+/// Half the hour by which [`LocalClock`] can place an event on another day
+/// than the time zone's own midnight (a zone that changes its offset at a
+/// half hour): the ranges a digest depends on are widened by it.
+const MARGIN_MS: i64 = 3_600_000;
+
+/// Reads the analysis window whose days run from `since`'s local day to
+/// `until`'s (the daily job passes now; a test of a simulated month passes
+/// that month's end, so its result does not depend on the day it runs):
+/// whole days, so every day the miners count is all there, with the
+/// sequence horizon before the first as context. With [`Digests::Keep`],
+/// the days with a stored digest are not read: their digests are added up
+/// with those of the days read, and the days read that are over get theirs
+/// stored. Either way the window is the same.
 pub fn read(
     conn: &Connection,
     since: Timestamp,
     until: Timestamp,
     tz: &TimeZone,
+    horizon_ms: i64,
+    digests: Digests,
 ) -> anyhow::Result<Window> {
     let mut window = Window::default();
-    let mut dense = Dense::default();
-    {
-        let mut stmt =
-            conn.prepare("SELECT id, entity_id, device_class, unit, area, friendly_name FROM entities ORDER BY id")?;
-        let mut rows = stmt.query([])?;
-        while let Some(row) = rows.next()? {
-            dense.insert(row.get(0)?, window.entities.len() as u32);
-            window.entities.push(EntityMeta {
-                entity_id: row.get(1)?,
-                device_class: row.get(2)?,
-                unit: row.get(3)?,
-                area: row.get(4)?,
-                friendly_name: row.get(5)?,
-            });
-        }
-    }
-    let mut states = Interner::default();
-    {
-        let mut stmt = conn.prepare_cached(
-            "SELECT ts, entity, state, origin FROM events WHERE ts >= ?1 ORDER BY ts",
-        )?;
-        let midnight = since
-            .to_zoned_datetime(tz.clone())
-            .start_of_day()?
-            .timestamp();
-        let mut rows = stmt.query([midnight.as_millisecond()])?;
-        let ev = &mut window.events;
-        // Borrowed columns: the state is interned from SQLite's own text,
-        // never copied into a `String` per row.
-        while let Some(row) = rows.next()? {
-            let Some(e) = dense.get(row.get(1)?) else {
-                continue;
-            };
-            ev.ts.push(row.get(0)?);
-            ev.entity.push(e);
-            ev.state.push(states.get(row.get_ref(2)?.as_str()?));
-            ev.origin
-                .push(Origin::from_code(row.get(3)?).unwrap_or(Origin::Device));
-        }
-    }
+    let dense;
+    (window.entities, dense) = entities(conn)?;
     let mut clock = LocalClock::new(tz);
-    window.first_day = clock.local(since.as_millisecond()).0;
-    window.last_day = clock.local(until.as_millisecond()).0;
+    let first_day = clock.local(since.as_millisecond()).0;
+    let until_ms = until.as_millisecond();
+    let fingerprint = digests::fingerprint(tz, horizon_ms);
+    let mut states = Interner::default();
+    let mut digest = Digest {
+        horizon_ms,
+        ..Digest::default()
+    };
+    // The days over with a digest, one after the other from the first.
+    let mut open_from = first_day;
+    if let Digests::Keep { cutoff } = digests {
+        digests::prune(conn, cutoff.as_millisecond(), &fingerprint)?;
+        let names = digests::Names::new(&window.entities);
+        for row in digests::rows_from(conn, first_day)? {
+            if row.day != open_from
+                || row.fingerprint != fingerprint
+                || row.until_ms > until_ms
+                || row.from_ms < cutoff.as_millisecond()
+            {
+                break;
+            }
+            match digests::decode(&row.blob, &names, &mut states) {
+                Ok(Some(day)) => digest.add(day),
+                Ok(None) => break,
+                Err(e) => {
+                    tracing::warn!(
+                        day = row.day,
+                        "a stored digest is unreadable, the day is read again: {e:#}"
+                    );
+                    break;
+                }
+            }
+            open_from += 1;
+        }
+    }
+    let from = day_start(tz, open_from)? - horizon_ms - MARGIN_MS;
+    let events = scan(conn, from, &dense, &mut states)?;
     window.states = states.values;
+    // Every day from the first without a digest, those without events too
+    // (their digest is empty, and stored like any other once over).
+    let last_day = clock.local(until_ms).0;
+    let mut ranges = digest::days(&events, open_from, tz).into_iter().peekable();
+    let mut day = open_from;
+    while day <= last_day || ranges.peek().is_some() {
+        let range = match ranges.next_if(|(d, _)| *d <= day) {
+            Some((_, range)) => range,
+            None => 0..0,
+        };
+        let of_day = Digest::of(
+            &window.entities,
+            &window.states,
+            &events,
+            range,
+            horizon_ms,
+            tz,
+        );
+        if let Digests::Keep { cutoff } = digests {
+            let row = digests::Row {
+                day,
+                from_ms: day_start(tz, day)? - horizon_ms - MARGIN_MS,
+                until_ms: day_start(tz, day + 1)? + MARGIN_MS,
+                fingerprint: fingerprint.clone(),
+                blob: Vec::new(),
+            };
+            if row.until_ms <= until_ms && row.from_ms >= cutoff.as_millisecond() {
+                let made_from = events.ts.partition_point(|t| *t < row.until_ms)
+                    - events.ts.partition_point(|t| *t < row.from_ms);
+                let row = digests::Row {
+                    blob: digests::encode(&of_day, &window.entities, &window.states),
+                    ..row
+                };
+                if !digests::store(conn, &row, made_from as u64)? {
+                    tracing::debug!(
+                        day,
+                        "events were written into the day meanwhile; its digest is made again next time"
+                    );
+                }
+            }
+        }
+        digest.add(of_day);
+        day += 1;
+    }
+    window.digest = digest;
+    window.digested_days = (open_from - first_day) as u32;
+    window.first_day = first_day;
+    window.last_day = last_day;
     // The days counted run from the first to the last day with a change
     // made by a person or a device (a history import may end before now).
-    let ev = &window.events;
-    let counted = |i: &usize| {
-        ev.origin[*i] != Origin::Automation
-            && !is_blip(
-                window
-                    .states
-                    .get(ev.state[*i] as usize)
-                    .map_or("", String::as_str),
-            )
-    };
-    if let Some(first) = (0..ev.len()).find(counted) {
-        window.first_day = window.first_day.max(clock.local(ev.ts[first]).0);
-    }
-    if let Some(last) = (0..ev.len()).rev().find(counted) {
-        window.last_day = window
-            .last_day
-            .min(clock.local(ev.ts[last]).0.max(window.first_day));
+    if let Some((first, last)) = window.digest.counted_days {
+        window.first_day = window.first_day.max(first);
+        window.last_day = window.last_day.min(last.max(window.first_day));
     }
     Ok(window)
+}
+
+/// The entities, in the order of their ids, and the map from ids to their
+/// dense indexes.
+fn entities(conn: &Connection) -> anyhow::Result<(Vec<EntityMeta>, Dense)> {
+    let mut out = Vec::new();
+    let mut dense = Dense::default();
+    let mut stmt = conn.prepare(
+        "SELECT id, entity_id, device_class, unit, area, friendly_name FROM entities ORDER BY id",
+    )?;
+    let mut rows = stmt.query([])?;
+    while let Some(row) = rows.next()? {
+        dense.insert(row.get(0)?, out.len() as u32);
+        out.push(EntityMeta {
+            entity_id: row.get(1)?,
+            device_class: row.get(2)?,
+            unit: row.get(3)?,
+            area: row.get(4)?,
+            friendly_name: row.get(5)?,
+        });
+    }
+    Ok((out, dense))
+}
+
+/// The events from `from_ms` on, as columns.
+fn scan(
+    conn: &Connection,
+    from_ms: i64,
+    dense: &Dense,
+    states: &mut Interner,
+) -> anyhow::Result<Events> {
+    let mut stmt = conn.prepare_cached(
+        "SELECT ts, entity, state, origin FROM events WHERE ts >= ?1 ORDER BY ts",
+    )?;
+    let mut rows = stmt.query([from_ms])?;
+    let mut ev = Events::default();
+    // Borrowed columns: the state is interned from SQLite's own text, never
+    // copied into a `String` per row.
+    while let Some(row) = rows.next()? {
+        let Some(e) = dense.get(row.get(1)?) else {
+            continue;
+        };
+        ev.ts.push(row.get(0)?);
+        ev.entity.push(e);
+        ev.state.push(states.get(row.get_ref(2)?.as_str()?));
+        ev.origin
+            .push(Origin::from_code(row.get(3)?).unwrap_or(Origin::Device));
+    }
+    Ok(ev)
+}
+
+/// The raw events from `from_ms` on with the entities and states they
+/// refer to: what a window is made of, read as [`read`] reads it (the
+/// benchmark compares it with a plain `SELECT`).
+pub fn events_from(
+    conn: &Connection,
+    from_ms: i64,
+) -> anyhow::Result<(Vec<EntityMeta>, Vec<String>, Events)> {
+    let (entities, dense) = entities(conn)?;
+    let mut states = Interner::default();
+    let events = scan(conn, from_ms, &dense, &mut states)?;
+    Ok((entities, states.values, events))
+}
+
+/// Unix milliseconds of the local midnight that starts `day` (days since
+/// 1970-01-01).
+fn day_start(tz: &TimeZone, day: i32) -> anyhow::Result<i64> {
+    let date = jiff::civil::date(1970, 1, 1).checked_add(jiff::Span::new().days(day))?;
+    let midnight = jiff::civil::DateTime::from(date).to_zoned_datetime(tz.clone())?;
+    Ok(midnight.start_of_day()?.timestamp().as_millisecond())
 }
 
 /// The existing automations' configs, as Home Assistant gave them: `(entity
@@ -201,7 +329,7 @@ mod tests {
         .unwrap();
         let tz = TimeZone::get("Europe/Berlin").unwrap();
         let events = [
-            // The day before the window's first (Berlin) day: not read.
+            // The day before the window's first (Berlin) day: only context.
             ("2026-03-09T22:59:00Z", 1i64, "on", 1),
             // 00:30 in Berlin on the first day, before `since`: read.
             ("2026-03-09T23:30:00Z", 1, "off", 2),
@@ -221,29 +349,38 @@ mod tests {
         }
         let since: Timestamp = "2026-03-10T06:00:00Z".parse().unwrap();
         let until: Timestamp = "2026-03-14T12:00:00Z".parse().unwrap();
-        let w = read(&conn, since, until, &tz).unwrap();
-        let got: Vec<(i64, &str, &str)> = (0..w.events.len())
-            .map(|i| {
-                (
-                    w.events.ts[i],
-                    w.entity_id(w.events.entity[i]),
-                    w.state(w.events.state[i]),
-                )
-            })
+        let w = read(&conn, since, until, &tz, 600_000, Digests::Recompute).unwrap();
+        let id = |name: &str| w.entities.iter().position(|e| e.entity_id == name).unwrap() as u32;
+        let state = |name: &str| w.states.iter().position(|s| s == name).unwrap() as u32;
+        let mut times: Vec<(&str, &str, Vec<i64>)> = w
+            .digest
+            .times
+            .iter()
+            .map(|(k, t)| (w.entity_id(k.0), w.state(k.1), t.clone()))
             .collect();
+        times.sort();
+        // What people and devices did from the first day's midnight on:
+        // not the automations' changes, not the blip.
         assert_eq!(
-            got,
+            times,
             [
-                (ms("2026-03-09T23:30:00Z"), "light.hall", "off"),
-                (ms("2026-03-10T07:00:00Z"), "light.porch", "on"),
-                (ms("2026-03-10T07:01:00Z"), "switch.kettle", "on"),
-                (ms("2026-03-11T18:00:00Z"), "light.hall", "on"),
-                (ms("2026-03-12T18:00:00Z"), "light.hall", "off"),
-                (ms("2026-03-13T18:00:00Z"), "switch.kettle", "unavailable"),
+                ("light.hall", "on", vec![ms("2026-03-11T18:00:00Z")]),
+                ("light.porch", "on", vec![ms("2026-03-10T07:00:00Z")]),
+                ("switch.kettle", "on", vec![ms("2026-03-10T07:01:00Z")]),
             ]
+        );
+        // Every change counts as use.
+        assert_eq!(
+            [id("light.hall"), id("switch.kettle"), id("light.porch")].map(|e| w.digest.usage(e)),
+            [3, 2, 1]
+        );
+        assert_eq!(
+            w.digest.span,
+            Some((ms("2026-03-09T23:30:00Z"), ms("2026-03-13T18:00:00Z")))
         );
         // Each state once.
         assert_eq!(w.states.len(), 3, "{:?}", w.states);
+        let _ = state("unavailable");
         // 2026-03-10 is day 20522; the last counted change is on the 11th
         // (the automation's and the blip's days do not count).
         assert_eq!((w.first_day, w.last_day), (20_522, 20_523));

@@ -9,6 +9,7 @@ use super::*;
 /// Builds a window from `(entity, state, unix ms, origin)`.
 pub(super) fn window(events: &[(&str, &str, i64, Origin)], days: i32) -> Window {
     let mut w = Window::default();
+    let mut ev = Events::default();
     let mut entities = Interner::default();
     let mut states = Interner::default();
     let mut sorted = events.to_vec();
@@ -16,10 +17,10 @@ pub(super) fn window(events: &[(&str, &str, i64, Origin)], days: i32) -> Window 
     for (entity, state, ts, origin) in sorted {
         let e = entities.get(entity);
         let s = states.get(state);
-        w.events.ts.push(ts);
-        w.events.entity.push(e);
-        w.events.state.push(s);
-        w.events.origin.push(origin);
+        ev.ts.push(ts);
+        ev.entity.push(e);
+        ev.state.push(s);
+        ev.origin.push(origin);
     }
     w.entities = entities
         .values
@@ -31,6 +32,14 @@ pub(super) fn window(events: &[(&str, &str, i64, Origin)], days: i32) -> Window 
         })
         .collect();
     w.states = states.values;
+    w.digest = digest::Digest::of(
+        &w.entities,
+        &w.states,
+        &ev,
+        0..ev.len(),
+        thresholds().sequence_max_delay_ms,
+        &jiff::tz::TimeZone::UTC,
+    );
     w.first_day = 20_454; // 2026-01-01, a Thursday
     w.last_day = w.first_day + days - 1;
     w

@@ -1,0 +1,541 @@
+//! What the miners need from a window's events, in a form that adds up day
+//! by day.
+//!
+//! A [`Digest`] holds, for the changes a person or a device made (not an
+//! automation, not `unavailable`/`unknown`), each (entity, state)'s times —
+//! for the entities a miner looks at: triggers, and what a person switches —
+//! and the delay counts of every (trigger, action) pair within the sequence
+//! horizon of each other; for every change, how often each entity changed.
+//! Nothing else of the raw events is needed: the routine miner's slots and
+//! real times and the sequence miner's exact measurement come from the times,
+//! its screen from the delay counts.
+//!
+//! A day's digest depends only on that day's events and on those within the
+//! horizon before its first one, so the digests of days that are over do not
+//! change: the daily job stores each once (`db::digests`) and adds them up
+//! ([`Digest::add`]) with the digest of the days it reads raw. Adding is
+//! exact: the times of later days follow those of earlier ones, and the
+//! delay counts, which saturate at `u16::MAX`, add saturating (a sum of
+//! per-day counts saturates exactly when the count over all days does).
+//!
+//! The delay counts come from one sweep in time order that keeps, for
+//! triggers and actions apart, the distinct (entity, state) types seen within
+//! the horizon, most recent first (a linked list with move-to-front): each
+//! event visits only the types of the other side that are still within
+//! reach, once each.
+
+use std::ops::Range;
+
+use jiff::tz::TimeZone;
+use rustc_hash::FxHashMap as HashMap;
+
+use super::stats::LocalClock;
+use super::{EntityMeta, Events, is_action_domain, is_measurement, is_trigger_entity};
+use crate::model::{Origin, is_blip};
+
+/// An (entity, state), by the window's dense indexes.
+pub type Key = (u32, u32);
+
+/// Upper edges of the delay bins, in seconds; the horizon closes the last.
+const EDGES_S: [i64; 16] = [
+    1, 2, 3, 5, 8, 12, 20, 30, 45, 60, 90, 120, 180, 300, 420, 600,
+];
+/// Delay bins of a pair, at most.
+pub const MAX_BINS: usize = EDGES_S.len() + 1;
+
+/// The bin edges in milliseconds up to `horizon_ms`.
+pub fn edges(horizon_ms: i64) -> Vec<i64> {
+    let mut out: Vec<i64> = EDGES_S
+        .iter()
+        .map(|s| s * 1000)
+        .filter(|e| *e < horizon_ms)
+        .collect();
+    out.push(horizon_ms);
+    out
+}
+
+fn bin(edges: &[i64], delay_ms: i64) -> usize {
+    edges.partition_point(|e| *e < delay_ms)
+}
+
+/// What the miners look for in an entity's changes: whether its changes
+/// can start something (a trigger of a sequence), whether a person sets it
+/// (an action of a sequence), whether it can have a time-of-day routine.
+/// Stored with each day's digest, so one made when an entity was something
+/// else is not used.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub struct Role(u8);
+
+impl Role {
+    const TRIGGER: u8 = 1;
+    const ACTION: u8 = 2;
+    const ROUTINE: u8 = 4;
+
+    pub fn of(meta: &EntityMeta) -> Role {
+        let measurement = is_measurement(meta);
+        let mut bits = 0;
+        if is_trigger_entity(meta) && !measurement {
+            bits |= Self::TRIGGER;
+        }
+        if is_action_domain(&meta.entity_id) {
+            bits |= Self::ROUTINE;
+            if !measurement {
+                bits |= Self::ACTION;
+            }
+        }
+        Role(bits)
+    }
+
+    pub fn trigger(self) -> bool {
+        self.0 & Self::TRIGGER != 0
+    }
+    pub fn action(self) -> bool {
+        self.0 & Self::ACTION != 0
+    }
+    /// Whether the digest keeps the entity's times.
+    pub fn keeps_times(self) -> bool {
+        self.0 != 0
+    }
+    pub fn bits(self) -> u8 {
+        self.0
+    }
+    pub fn from_bits(bits: u8) -> Role {
+        Role(bits)
+    }
+}
+
+/// One pair's delay counts: forward (the action after the trigger) and
+/// backward (the trigger after the action), per bin. `u16`, saturating: a
+/// busy home's table stays in cache, and a pair that saturates both ways is
+/// as busy as chance and judged so; no habit happens 65,535 times a month.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub struct Delays {
+    pub forward: [u16; MAX_BINS],
+    pub backward: [u16; MAX_BINS],
+}
+
+impl Delays {
+    fn add(&mut self, other: &Delays) {
+        for (a, b) in self.forward.iter_mut().zip(&other.forward) {
+            *a = a.saturating_add(*b);
+        }
+        for (a, b) in self.backward.iter_mut().zip(&other.backward) {
+            *a = a.saturating_add(*b);
+        }
+    }
+}
+
+/// What the miners need from a window's events (see the module's text).
+#[derive(Debug, Clone, Default, PartialEq)]
+pub struct Digest {
+    /// The sequence horizon the delay counts were taken with.
+    pub horizon_ms: i64,
+    /// Every counted (entity, state); its times (UTC ms, ascending) when its
+    /// entity [keeps them](Role::keeps_times), else none.
+    pub times: HashMap<Key, Vec<i64>>,
+    /// Changes per entity, every origin, by dense index (shorter when the
+    /// last entities did not change).
+    pub usage: Vec<u32>,
+    /// The first and the last change, every origin.
+    pub span: Option<(i64, i64)>,
+    /// The first and the last local day with a counted change.
+    pub counted_days: Option<(i32, i32)>,
+    /// Every (trigger, action) pair seen within the horizon of each other.
+    pub pairs: HashMap<(Key, Key), Delays>,
+}
+
+impl Digest {
+    /// The digest of `events[counted]`, with the events before it in `events`
+    /// as context for the delay counts (those within the horizon before the
+    /// first counted one must be there; the caller reads them).
+    pub fn of(
+        entities: &[EntityMeta],
+        states: &[String],
+        events: &Events,
+        counted: Range<usize>,
+        horizon_ms: i64,
+        tz: &TimeZone,
+    ) -> Digest {
+        let mut d = Digest {
+            horizon_ms,
+            ..Digest::default()
+        };
+        let ev = events;
+        let Some(&first) = ev.ts.get(counted.start) else {
+            return d;
+        };
+        if counted.is_empty() {
+            return d;
+        }
+        let context = ev.ts[..counted.start].partition_point(|t| *t < first - horizon_ms);
+        let run = context..counted.end;
+        let roles: Vec<Role> = entities.iter().map(Role::of).collect();
+        let blip: Vec<bool> = states.iter().map(|s| is_blip(s)).collect();
+        let mut types = Types {
+            trigger_of: vec![NONE; run.len()],
+            action_of: vec![NONE; run.len()],
+            triggers: Vec::new(),
+            actions: Vec::new(),
+        };
+        let (mut ti, mut ai) = (HashMap::default(), HashMap::default());
+        let mut clock = LocalClock::new(tz);
+        for (k, i) in run.clone().enumerate() {
+            let (e, s, t) = (ev.entity[i], ev.state[i], ev.ts[i]);
+            let counts = i >= counted.start;
+            if counts {
+                let e = e as usize;
+                if d.usage.len() <= e {
+                    d.usage.resize(e + 1, 0);
+                }
+                d.usage[e] += 1;
+                d.span = Some(d.span.map_or((t, t), |(a, _)| (a, t)));
+            }
+            // What an automation did is no person's habit (and its trigger
+            // would look like a perfect cause).
+            if blip.get(s as usize).copied().unwrap_or(true) || ev.origin[i] == Origin::Automation {
+                continue;
+            }
+            let role = roles.get(e as usize).copied().unwrap_or_default();
+            if counts {
+                let day = clock.local(t).0;
+                d.counted_days = Some(d.counted_days.map_or((day, day), |(a, _)| (a, day)));
+                let times = d.times.entry((e, s)).or_default();
+                if role.keeps_times() {
+                    times.push(t);
+                }
+            }
+            if role.trigger() {
+                types.trigger_of[k] = dense(&mut ti, &mut types.triggers, (e, s));
+            }
+            if role.action() {
+                types.action_of[k] = dense(&mut ai, &mut types.actions, (e, s));
+            }
+        }
+        let table = sweep(
+            &ev.ts[run.clone()],
+            &ev.entity[run],
+            &types,
+            counted.start - context,
+            horizon_ms,
+        );
+        d.pairs = table
+            .pairs
+            .iter()
+            .zip(&table.cells)
+            .filter(|(_, (delays, _))| *delays != Delays::default())
+            .map(|(&(a, b), (delays, _))| {
+                (
+                    (types.triggers[a as usize], types.actions[b as usize]),
+                    *delays,
+                )
+            })
+            .collect();
+        d
+    }
+
+    /// Adds the digest of the days that follow this one's.
+    pub fn add(&mut self, later: Digest) {
+        for (key, times) in later.times {
+            self.times.entry(key).or_default().extend(times);
+        }
+        if self.usage.len() < later.usage.len() {
+            self.usage.resize(later.usage.len(), 0);
+        }
+        for (a, b) in self.usage.iter_mut().zip(later.usage) {
+            *a += b;
+        }
+        self.span = match (self.span, later.span) {
+            (Some((a, _)), Some((_, b))) => Some((a, b)),
+            (a, b) => a.or(b),
+        };
+        self.counted_days = match (self.counted_days, later.counted_days) {
+            (Some((a, _)), Some((_, b))) => Some((a, b)),
+            (a, b) => a.or(b),
+        };
+        for (pair, delays) in later.pairs {
+            self.pairs.entry(pair).or_default().add(&delays);
+        }
+    }
+
+    /// How often `entity` changed.
+    pub fn usage(&self, entity: u32) -> u32 {
+        self.usage.get(entity as usize).copied().unwrap_or(0)
+    }
+
+    /// Changes in all.
+    pub fn changes(&self) -> u64 {
+        self.usage.iter().map(|u| u64::from(*u)).sum()
+    }
+}
+
+const NONE: u32 = u32::MAX;
+
+/// The distinct types seen recently, most recent first: a doubly linked
+/// list over dense type numbers with move-to-front.
+struct Recent {
+    head: u32,
+    prev: Vec<u32>,
+    next: Vec<u32>,
+    last_ts: Vec<i64>,
+    /// Occurrences so far, to tell one event of a type from the next.
+    seq: Vec<u32>,
+}
+
+impl Recent {
+    fn new(n: usize) -> Recent {
+        Recent {
+            head: NONE,
+            prev: vec![NONE; n],
+            next: vec![NONE; n],
+            last_ts: vec![i64::MIN; n],
+            seq: vec![0; n],
+        }
+    }
+
+    fn touch(&mut self, x: u32, ts: i64) {
+        let i = x as usize;
+        if self.last_ts[i] != i64::MIN {
+            let (p, n) = (self.prev[i], self.next[i]);
+            if p != NONE {
+                self.next[p as usize] = n;
+            } else {
+                self.head = n;
+            }
+            if n != NONE {
+                self.prev[n as usize] = p;
+            }
+        }
+        self.prev[i] = NONE;
+        self.next[i] = self.head;
+        if self.head != NONE {
+            self.prev[self.head as usize] = x;
+        }
+        self.head = x;
+        self.last_ts[i] = ts;
+        self.seq[i] += 1;
+    }
+
+    /// The types seen in `[now - horizon, now)`, most recent first.
+    fn within(&self, now: i64, horizon: i64) -> impl Iterator<Item = u32> + '_ {
+        let mut cur = self.head;
+        std::iter::from_fn(move || {
+            while cur != NONE {
+                let x = cur;
+                cur = self.next[x as usize];
+                let ts = self.last_ts[x as usize];
+                if now - ts > horizon {
+                    cur = NONE;
+                    return None;
+                }
+                if ts < now {
+                    return Some(x);
+                }
+            }
+            None
+        })
+    }
+}
+
+/// Dense numbers for the trigger and action types of a run of events, and
+/// each event's (`NONE` when it is not one).
+struct Types {
+    trigger_of: Vec<u32>,
+    action_of: Vec<u32>,
+    triggers: Vec<Key>,
+    actions: Vec<Key>,
+}
+
+fn dense(index: &mut HashMap<Key, u32>, list: &mut Vec<Key>, key: Key) -> u32 {
+    *index.entry(key).or_insert_with(|| {
+        list.push(key);
+        (list.len() - 1) as u32
+    })
+}
+
+/// Every touched pair's counts, found through a dense (trigger × action)
+/// table.
+struct Table {
+    actions: usize,
+    slot: Vec<u32>,
+    cells: Vec<(Delays, u32)>,
+    pairs: Vec<(u32, u32)>,
+}
+
+impl Table {
+    /// The pair's counts, and the action occurrence it last counted
+    /// backward (each once).
+    fn get(&mut self, trigger: u32, action: u32) -> &mut (Delays, u32) {
+        let cell = trigger as usize * self.actions + action as usize;
+        if self.slot[cell] == NONE {
+            self.slot[cell] = self.cells.len() as u32;
+            self.pairs.push((trigger, action));
+            self.cells.push((Delays::default(), 0));
+        }
+        &mut self.cells[self.slot[cell] as usize]
+    }
+}
+
+/// The one sweep over `ts` (with each event's types): forward and backward
+/// delay counts of every pair of a trigger type and an action type within
+/// the horizon of each other, counted for the events from `counted` on (the
+/// ones before only set what those see).
+fn sweep(ts: &[i64], entity: &[u32], types: &Types, counted: usize, horizon: i64) -> Table {
+    let edges = edges(horizon);
+    let mut table = Table {
+        actions: types.actions.len(),
+        slot: vec![NONE; types.triggers.len() * types.actions.len()],
+        cells: Vec::new(),
+        pairs: Vec::new(),
+    };
+    let mut triggers = Recent::new(types.triggers.len());
+    let mut actions = Recent::new(types.actions.len());
+    let mut nearby: Vec<u32> = Vec::new();
+    for i in 0..ts.len() {
+        let (t, e, counts) = (ts[i], entity[i], i >= counted);
+        let b = types.action_of[i];
+        if b != NONE {
+            nearby.clear();
+            nearby.extend(triggers.within(t, horizon));
+            for &a in &nearby {
+                if types.triggers[a as usize].0 == e {
+                    continue;
+                }
+                let delay = t - triggers.last_ts[a as usize];
+                let (delays, _) = table.get(a, b);
+                if counts {
+                    let count = &mut delays.forward[bin(&edges, delay)];
+                    *count = count.saturating_add(1);
+                }
+            }
+            actions.touch(b, t);
+        }
+        let a = types.trigger_of[i];
+        if a != NONE {
+            nearby.clear();
+            nearby.extend(actions.within(t, horizon));
+            for &b in &nearby {
+                if types.actions[b as usize].0 == e {
+                    continue;
+                }
+                let (last_ts, seq) = (actions.last_ts[b as usize], actions.seq[b as usize]);
+                let (delays, last_seq) = table.get(a, b);
+                // Only the first trigger after an action event counts, as
+                // only the last trigger before one counts forward.
+                if *last_seq != seq {
+                    *last_seq = seq;
+                    if counts {
+                        let count = &mut delays.backward[bin(&edges, t - last_ts)];
+                        *count = count.saturating_add(1);
+                    }
+                }
+            }
+            triggers.touch(a, t);
+        }
+    }
+    table
+}
+
+/// The local days of `events` from `first_day` on, each with its range of
+/// `events`: what [`Digest::of`] is given a day at a time (the events
+/// before a day's range are its context).
+pub fn days(events: &Events, first_day: i32, tz: &TimeZone) -> Vec<(i32, Range<usize>)> {
+    let mut clock = LocalClock::new(tz);
+    let mut out: Vec<(i32, Range<usize>)> = Vec::new();
+    for i in 0..events.len() {
+        let day = clock.local(events.ts[i]).0;
+        match out.last_mut() {
+            None if day < first_day => {}
+            // A zone that turns its clocks back at midnight repeats an
+            // hour of the day before: it stays with the day it follows.
+            Some((d, range)) if day <= *d => range.end = i + 1,
+            _ => out.push((day, i..i + 1)),
+        }
+    }
+    out
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// Ten busy days across the spring clock change in Berlin, with
+    /// automations and blips: the digests of each day, added up, are the
+    /// digest of all the days at once (the sweep's context included).
+    #[test]
+    fn the_days_add_up_to_the_whole() {
+        let tz = TimeZone::get("Europe/Berlin").unwrap();
+        let entities: Vec<EntityMeta> = [
+            ("binary_sensor.hall_motion", Some("motion")),
+            ("binary_sensor.door", Some("door")),
+            ("light.hall", None),
+            ("switch.plug", None),
+            ("sensor.temperature", Some("temperature")),
+        ]
+        .into_iter()
+        .map(|(id, class)| EntityMeta {
+            entity_id: id.into(),
+            device_class: class.map(Into::into),
+            ..EntityMeta::default()
+        })
+        .collect();
+        let states: Vec<String> = ["on", "off", "unavailable", "21.5"]
+            .into_iter()
+            .map(String::from)
+            .collect();
+        let mut ev = Events::default();
+        let mut x = 0x2545_F491_4F6C_DD1Du64;
+        let mut t = 1_774_566_000_000i64; // 2026-03-26T23:00Z, a Berlin midnight
+        for _ in 0..40_000 {
+            x ^= x << 13;
+            x ^= x >> 7;
+            x ^= x << 17;
+            // Often a few seconds apart, sometimes minutes: pairs within
+            // and beyond the horizon, across midnights.
+            t += if x.is_multiple_of(5) {
+                (x % 900_000) as i64
+            } else {
+                (x % 9_000) as i64
+            };
+            ev.ts.push(t);
+            ev.entity.push((x >> 20) as u32 % 5);
+            ev.state.push(if (x >> 30).is_multiple_of(23) {
+                2
+            } else {
+                ((x >> 33) % 2) as u32
+            });
+            ev.origin.push(match (x >> 40) % 9 {
+                0 => Origin::Automation,
+                1 | 2 => Origin::User,
+                _ => Origin::Device,
+            });
+        }
+        let horizon = 600_000;
+        let first_day = LocalClock::new(&tz).local(ev.ts[0]).0 + 1;
+        let ranges = days(&ev, first_day, &tz);
+        assert!(ranges.len() >= 8, "{}", ranges.len());
+        let from = ranges[0].1.start;
+        let whole = Digest::of(&entities, &states, &ev, from..ev.len(), horizon, &tz);
+        let mut added = Digest {
+            horizon_ms: horizon,
+            ..Digest::default()
+        };
+        for (_, range) in ranges {
+            added.add(Digest::of(&entities, &states, &ev, range, horizon, &tz));
+        }
+        assert!(whole.pairs.len() > 5 && whole.times.len() > 5);
+        assert_eq!(added, whole);
+    }
+
+    #[test]
+    fn the_recent_list_holds_each_type_once_most_recent_first() {
+        let mut r = Recent::new(4);
+        r.touch(0, 10);
+        r.touch(1, 20);
+        r.touch(0, 30);
+        r.touch(2, 40);
+        let seen: Vec<u32> = r.within(45, 20).collect();
+        assert_eq!(seen, [2, 0]);
+        let all: Vec<u32> = r.within(45, 100).collect();
+        assert_eq!(all, [2, 0, 1]);
+    }
+}
