@@ -328,8 +328,8 @@ fn mine(window: &analysis::Window, tz: &jiff::tz::TimeZone, th: &analysis::Thres
 
 /// Day by day, as the daemon lives it: each day's events are written, then
 /// the daily run reads the new days and the digests stored by the runs
-/// before; its window and findings must be exactly what reading every event
-/// gives. Some households get a history imported into past days half-way
+/// before (a window of ten days, so days with events leave it); its window
+/// and findings must be exactly what reading every event gives. Some households get a history imported into past days half-way
 /// (which must make those days' digests again), and one run changes the
 /// sequence horizon (which must not use the digests made with the old one).
 #[test]
@@ -395,7 +395,8 @@ fn a_daily_run_from_stored_digests_is_a_full_run() {
             }
             th.sequence_max_delay_ms = if day == 20 { 300_000 } else { 600_000 };
             let until = Timestamp::from_millisecond(run_at).unwrap();
-            let since = Timestamp::from_millisecond(run_at - 30 * day_ms).unwrap();
+            // A window of ten days, so days with events leave it.
+            let since = Timestamp::from_millisecond(run_at - 10 * day_ms).unwrap();
             let cutoff = Timestamp::from_millisecond(run_at - 60 * day_ms).unwrap();
             let read = |digests| {
                 habitd::pipeline::read_window(
@@ -410,7 +411,7 @@ fn a_daily_run_from_stored_digests_is_a_full_run() {
             };
             let daily = read(db::window::Digests::Keep { cutoff });
             let full = read(db::window::Digests::Recompute);
-            let stored = db::digests::count(&conn).unwrap();
+            let (stored, _) = db::digests::size(&conn).unwrap();
             // Entities and states may be numbered in another order: compare
             // by name.
             assert_eq!(by_name(&daily), by_name(&full), "seed {seed}, day {day}");
@@ -427,12 +428,13 @@ fn a_daily_run_from_stored_digests_is_a_full_run() {
             // the import's on).
             if day > 1 && day != 20 && day != 21 && day != 12 {
                 assert!(
-                    daily.digested_days >= 28,
-                    "seed {seed}, day {day}: {}",
-                    daily.digested_days
+                    daily.digested_days >= 9 && daily.summed_pairs,
+                    "seed {seed}, day {day}: {} days, summed: {}",
+                    daily.digested_days,
+                    daily.summed_pairs
                 );
             }
-            assert!(stored >= 29, "seed {seed}, day {day}: {stored} digests");
+            assert!(stored >= 9, "seed {seed}, day {day}: {stored} digests");
             checked += 1;
             run_at += day_ms;
         }

@@ -268,6 +268,74 @@ impl Digest {
     }
 }
 
+/// One pair's delay counts over many days, forward bins then backward,
+/// unsaturated, so that a day's can be taken away again.
+pub type Counts = [u32; 2 * MAX_BINS];
+
+/// The pairs' delay counts added up over days: what the daily run keeps
+/// from one run to the next, taking the day that left the window away and
+/// adding the new ones ([`Totals::delays`] gives a window's [`Delays`]).
+#[derive(Debug, Clone, Default, PartialEq)]
+pub struct Totals(pub HashMap<(Key, Key), Counts>);
+
+impl Totals {
+    /// Adds a day's pairs.
+    pub fn add_day(&mut self, pairs: &HashMap<(Key, Key), Delays>) {
+        for (pair, delays) in pairs {
+            let counts = self.0.entry(*pair).or_insert([0; 2 * MAX_BINS]);
+            let day = delays.forward.iter().chain(&delays.backward);
+            for (c, d) in counts.iter_mut().zip(day) {
+                *c = c.saturating_add(u32::from(*d));
+            }
+        }
+    }
+
+    pub fn add(&mut self, other: &Totals) {
+        for (pair, more) in &other.0 {
+            let counts = self.0.entry(*pair).or_insert([0; 2 * MAX_BINS]);
+            for (c, m) in counts.iter_mut().zip(more) {
+                *c = c.saturating_add(*m);
+            }
+        }
+    }
+
+    /// Takes `other`'s counts away; `false` (and `self` unusable) when they
+    /// are not part of these (a count saturated, or another day's).
+    pub fn subtract(&mut self, other: &Totals) -> bool {
+        for (pair, less) in &other.0 {
+            let Some(counts) = self.0.get_mut(pair) else {
+                return false;
+            };
+            for (c, l) in counts.iter_mut().zip(less) {
+                match c.checked_sub(*l) {
+                    Some(v) if *c != u32::MAX => *c = v,
+                    _ => return false,
+                }
+            }
+            if counts.iter().all(|c| *c == 0) {
+                self.0.remove(pair);
+            }
+        }
+        true
+    }
+
+    /// The counts as a window's delays (saturated at `u16::MAX`, as a sweep
+    /// over all the days would have them).
+    pub fn delays(&self) -> HashMap<(Key, Key), Delays> {
+        self.0
+            .iter()
+            .map(|(pair, counts)| {
+                let mut d = Delays::default();
+                let bins = d.forward.iter_mut().chain(d.backward.iter_mut());
+                for (b, c) in bins.zip(counts) {
+                    *b = u16::try_from(*c).unwrap_or(u16::MAX);
+                }
+                (*pair, d)
+            })
+            .collect()
+    }
+}
+
 const NONE: u32 = u32::MAX;
 
 /// The distinct types seen recently, most recent first: a doubly linked

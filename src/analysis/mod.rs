@@ -102,6 +102,9 @@ pub struct Window {
     pub digest: digest::Digest,
     /// Days whose stored digest was read instead of their events.
     pub digested_days: u32,
+    /// Whether their pairs came from the totals the run before stored
+    /// (else from each day's).
+    pub summed_pairs: bool,
     /// First and last local day of the window (inclusive): whole local
     /// days, from the first to the last with a change made by a person or
     /// a device.

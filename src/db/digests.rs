@@ -1,31 +1,39 @@
 //! The analysis's per-day digests ([`crate::analysis::digest`]), stored
-//! once a day is over.
+//! once a day is over, and the pairs' delay counts added up over the stored
+//! days ([`Totals`]).
 //!
-//! A digest is stored as a compact blob: its own table of the entity and
-//! state names it mentions (the window's dense indexes change from run to
-//! run), each entity's [`Role`] when it was made, and the times as
-//! differences in LEB128 varints — about two bytes a change, written once.
-//! A digest is used only when every entity it mentions still exists with
-//! the same role, and its fingerprint (time zone, sequence horizon, format)
-//! is the current one; otherwise the day is read raw again, so the result is
-//! always what reading every event would give.
+//! A day's row holds two blobs: what the miners need of the day besides the
+//! pairs (each trigger's and action's times as differences in LEB128
+//! varints — about two bytes a change — each entity's use, the span), and
+//! the day's pair counts. The daily run reads every day's first blob, but of
+//! the pairs only the totals the run before stored, the day that left the
+//! window (taken away) and the days added since: the pairs are most of a
+//! busy home's digest. Each blob has its own table of the entity and state
+//! names it mentions (the window's dense indexes change from run to run)
+//! with each entity's [`Role`] when it was made. A blob is used only when
+//! every entity it mentions still exists with the same role, and its
+//! fingerprint (time zone, sequence horizon, format) is the current one;
+//! otherwise the day is read raw again, so the result is always what
+//! reading every event would give.
 //!
-//! Storing events deletes the digests of the days they fall in
-//! ([`invalidate`], called by every write of events), and a digest is only
-//! stored when the events it was made from are still all there is in its
-//! range (checked in the transaction that stores it), so a history imported
-//! into past days while a job runs cannot leave a stale one.
+//! Storing events deletes the rows of the days they fall in, and the totals
+//! ([`invalidate`], called by every write of events). A row is stored only
+//! when the events it was made from are still all there is in its range
+//! (checked in the transaction that stores it); since events are only ever
+//! added to a range (the retention deletes whole old days, whose rows are
+//! not used), a row's number of events says which events made it, and the
+//! totals list the rows they were added up from, by that number.
 
 use anyhow::Context;
 use jiff::tz::TimeZone;
-use rusqlite::{Connection, params};
+use rusqlite::{Connection, OptionalExtension, params};
 use rustc_hash::FxHashMap as HashMap;
 
-use crate::analysis::digest::{Delays, Digest, Key, MAX_BINS, Role};
+use crate::analysis::digest::{Counts, Digest, Key, MAX_BINS, Role, Totals};
 use crate::analysis::{EntityMeta, Interner};
 
-/// The blob's format; part of the fingerprint.
-const FORMAT: u8 = 1;
+/// The blobs' format; part of the fingerprint.
+const FORMAT: u8 = 2;
 
 /// What a digest depends on besides the events.
 pub fn fingerprint(tz: &TimeZone, horizon_ms: i64) -> String {
@@ -35,19 +43,22 @@ pub fn fingerprint(tz: &TimeZone, horizon_ms: i64) -> String {
     format!("format={FORMAT} tz={zone} horizon_ms={horizon_ms}")
 }
 
-/// A stored digest's row, before its blob is read.
+/// A stored day, before its blobs are read.
 pub struct Row {
     pub day: i32,
     pub from_ms: i64,
     pub until_ms: i64,
     pub fingerprint: String,
-    pub blob: Vec<u8>,
+    /// The events in `[from_ms, until_ms)` it was made from.
+    pub events: u64,
+    /// Everything but the pairs ([`encode`]).
+    pub digest: Vec<u8>,
 }
 
-/// The stored digests from `first_day` on, by day.
+/// The stored days from `first_day` on, by day, without their pairs.
 pub fn rows_from(conn: &Connection, first_day: i32) -> anyhow::Result<Vec<Row>> {
     let mut stmt = conn.prepare_cached(
-        "SELECT day, from_ms, until_ms, fingerprint, digest FROM day_digests \
+        "SELECT day, from_ms, until_ms, fingerprint, events, digest FROM day_digests \
          WHERE day >= ?1 ORDER BY day",
     )?;
     let rows = stmt.query_map([first_day], |r| {
@@ -56,43 +67,143 @@ pub fn rows_from(conn: &Connection, first_day: i32) -> anyhow::Result<Vec<Row>> 
             from_ms: r.get(1)?,
             until_ms: r.get(2)?,
             fingerprint: r.get(3)?,
-            blob: r.get(4)?,
+            events: r.get::<_, i64>(4)?.unsigned_abs(),
+            digest: r.get(5)?,
         })
     })?;
     Ok(rows.collect::<Result<_, _>>()?)
 }
 
-/// Stores a day's digest made from `events` events in `[from_ms, until_ms)`,
-/// unless the database holds another number of them by now (an import wrote
-/// into the day meanwhile: the next job makes it again). Whether it was
-/// stored.
-pub fn store(conn: &Connection, row: &Row, events: u64) -> anyhow::Result<bool> {
-    conn.execute_batch("BEGIN IMMEDIATE")?;
-    let result = (|| {
+/// A stored day's pairs ([`encode_pairs`]).
+pub fn pairs_of(conn: &Connection, day: i32) -> anyhow::Result<Option<Vec<u8>>> {
+    Ok(conn
+        .prepare_cached("SELECT pairs FROM day_digests WHERE day = ?1")?
+        .query_row([day], |r| r.get(0))
+        .optional()?)
+}
+
+/// Stores a day, unless its range holds another number of events by now
+/// than it was made from (an import wrote into the day meanwhile: the next
+/// job makes it again). Whether it was stored.
+pub fn store(conn: &Connection, row: &Row, pairs: &[u8]) -> anyhow::Result<bool> {
+    transaction(conn, || {
         let now: i64 = conn
             .prepare_cached("SELECT count(*) FROM events WHERE ts >= ?1 AND ts < ?2")?
             .query_row([row.from_ms, row.until_ms], |r| r.get(0))?;
-        if u64::try_from(now).ok() != Some(events) {
+        if now.unsigned_abs() != row.events {
             return Ok(false);
         }
         conn.prepare_cached(
-            "INSERT OR REPLACE INTO day_digests (day, from_ms, until_ms, fingerprint, events, digest) \
-             VALUES (?1, ?2, ?3, ?4, ?5, ?6)",
+            "INSERT OR REPLACE INTO day_digests \
+             (day, from_ms, until_ms, fingerprint, events, digest, pairs) \
+             VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7)",
         )?
         .execute(params![
             row.day,
             row.from_ms,
             row.until_ms,
             row.fingerprint,
-            i64::try_from(events)?,
-            row.blob
+            i64::try_from(row.events)?,
+            row.digest,
+            pairs
         ])?;
         Ok(true)
-    })();
-    match result {
-        Ok(stored) => {
+    })
+}
+
+/// The pairs added up over stored days, and which rows they came from.
+pub struct TotalsRow {
+    pub first_day: i32,
+    pub last_day: i32,
+    pub until_ms: i64,
+    pub fingerprint: String,
+    /// Each day's number of events, from `first_day` to `last_day`.
+    pub days: Vec<u64>,
+    pub pairs: Vec<u8>,
+}
+
+pub fn totals(conn: &Connection) -> anyhow::Result<Option<TotalsRow>> {
+    let row = conn
+        .prepare_cached(
+            "SELECT first_day, last_day, until_ms, fingerprint, days, pairs FROM digest_totals",
+        )?
+        .query_row([], |r| {
+            Ok((
+                r.get(0)?,
+                r.get(1)?,
+                r.get(2)?,
+                r.get(3)?,
+                r.get::<_, String>(4)?,
+                r.get(5)?,
+            ))
+        })
+        .optional()?;
+    let Some((first_day, last_day, until_ms, fingerprint, days, pairs)) = row else {
+        return Ok(None);
+    };
+    let Ok(days) = days
+        .split(' ')
+        .filter(|d| !d.is_empty())
+        .map(str::parse)
+        .collect::<Result<Vec<u64>, _>>()
+    else {
+        return Ok(None);
+    };
+    Ok(Some(TotalsRow {
+        first_day,
+        last_day,
+        until_ms,
+        fingerprint,
+        days,
+        pairs,
+    }))
+}
+
+/// Replaces the totals, and deletes the days before them (no run needs
+/// those any more), unless a day they were added up from has changed since
+/// it was read (an import meanwhile). Whether they were stored.
+pub fn store_totals(conn: &Connection, t: &TotalsRow) -> anyhow::Result<bool> {
+    transaction(conn, || {
+        let stored: Vec<u64> = {
+            let mut stmt = conn.prepare_cached(
+                "SELECT events FROM day_digests WHERE day BETWEEN ?1 AND ?2 ORDER BY day",
+            )?;
+            let rows = stmt.query_map([t.first_day, t.last_day], |r| r.get::<_, i64>(0))?;
+            rows.map(|r| r.map(i64::unsigned_abs))
+                .collect::<Result<_, _>>()?
+        };
+        if stored != t.days {
+            return Ok(false);
+        }
+        let days: Vec<String> = t.days.iter().map(u64::to_string).collect();
+        conn.prepare_cached(
+            "INSERT OR REPLACE INTO digest_totals \
+             (id, first_day, last_day, until_ms, fingerprint, days, pairs) \
+             VALUES (1, ?1, ?2, ?3, ?4, ?5, ?6)",
+        )?
+        .execute(params![
+            t.first_day,
+            t.last_day,
+            t.until_ms,
+            t.fingerprint,
+            days.join(" "),
+            t.pairs
+        ])?;
+        conn.prepare_cached("DELETE FROM day_digests WHERE day < ?1")?
+            .execute([t.first_day])?;
+        Ok(true)
+    })
+}
+
+fn transaction(
+    conn: &Connection,
+    work: impl FnOnce() -> anyhow::Result<bool>,
+) -> anyhow::Result<bool> {
+    conn.execute_batch("BEGIN IMMEDIATE")?;
+    match work() {
+        Ok(done) => {
             conn.execute_batch("COMMIT")?;
-            Ok(stored)
+            Ok(done)
         }
         Err(e) => {
             let _ = conn.execute_batch("ROLLBACK");
@@ -101,120 +212,176 @@ pub fn store(conn: &Connection, row: &Row, events: u64) -> anyhow::Result<bool> 
     }
 }
 
-/// Deletes the digests that depend on an event at `ts_ms` or later: called
-/// with the earliest event of every write, in its transaction. A live write
-/// of today's events matches none and writes nothing.
-pub fn invalidate(conn: &Connection, ts_ms: i64) -> rusqlite::Result<usize> {
+/// Deletes the days that depend on an event at `ts_ms` or later, and the
+/// totals: called with the earliest event of every write, in its
+/// transaction. A live write of today's events matches nothing and writes
+/// nothing.
+pub fn invalidate(conn: &Connection, ts_ms: i64) -> rusqlite::Result<()> {
     conn.prepare_cached("DELETE FROM day_digests WHERE until_ms > ?1")?
-        .execute([ts_ms])
+        .execute([ts_ms])?;
+    conn.prepare_cached("DELETE FROM digest_totals WHERE until_ms > ?1")?
+        .execute([ts_ms])?;
+    Ok(())
 }
 
-/// Deletes the digests that depend on events older than `cutoff_ms` (the
-/// retention deletes those events) or were made another way.
-pub fn prune(conn: &Connection, cutoff_ms: i64, fingerprint: &str) -> anyhow::Result<usize> {
-    Ok(conn
-        .prepare_cached("DELETE FROM day_digests WHERE from_ms < ?1 OR fingerprint != ?2")?
-        .execute(params![cutoff_ms, fingerprint])?)
+/// Deletes what depends on events older than `cutoff_ms` (the retention
+/// deletes those events) or was made another way.
+pub fn prune(conn: &Connection, cutoff_ms: i64, fingerprint: &str) -> anyhow::Result<()> {
+    conn.prepare_cached("DELETE FROM day_digests WHERE from_ms < ?1 OR fingerprint != ?2")?
+        .execute(params![cutoff_ms, fingerprint])?;
+    conn.prepare_cached("DELETE FROM digest_totals WHERE fingerprint != ?1")?
+        .execute([fingerprint])?;
+    Ok(())
 }
 
-/// How many digests are stored (for tests and `habitd stats`).
-pub fn count(conn: &Connection) -> anyhow::Result<u64> {
-    let n: i64 = conn.query_row("SELECT count(*) FROM day_digests", [], |r| r.get(0))?;
-    Ok(n.unsigned_abs())
+/// How many days are stored, and their blobs' bytes.
+pub fn size(conn: &Connection) -> anyhow::Result<(u64, u64)> {
+    let (n, bytes): (i64, i64) = conn.query_row(
+        "SELECT count(*), coalesce(sum(length(digest) + length(pairs)), 0) FROM day_digests",
+        [],
+        |r| Ok((r.get(0)?, r.get(1)?)),
+    )?;
+    let totals: i64 = conn.query_row(
+        "SELECT coalesce(sum(length(pairs)), 0) FROM digest_totals",
+        [],
+        |r| r.get(0),
+    )?;
+    Ok((n.unsigned_abs(), (bytes + totals).unsigned_abs()))
 }
 
-/// A digest as a blob, with the names of what it mentions.
-pub fn encode(d: &Digest, entities: &[EntityMeta], states: &[String]) -> Vec<u8> {
-    // The entities and states it mentions, numbered in the order met.
-    let mut local_e: HashMap<u32, u32> = HashMap::default();
-    let mut local_s: HashMap<u32, u32> = HashMap::default();
-    let mut order_e: Vec<u32> = Vec::new();
-    let mut order_s: Vec<u32> = Vec::new();
-    let mut entity = |e: u32| {
-        *local_e.entry(e).or_insert_with(|| {
-            order_e.push(e);
-            (order_e.len() - 1) as u32
-        })
-    };
-    let mut state = |s: u32| {
-        *local_s.entry(s).or_insert_with(|| {
-            order_s.push(s);
-            (order_s.len() - 1) as u32
-        })
-    };
-    let mut keys: Vec<(&Key, &Vec<i64>)> = d.times.iter().collect();
-    keys.sort_unstable_by_key(|(k, _)| **k);
-    let mut pairs: Vec<(&(Key, Key), &Delays)> = d.pairs.iter().collect();
-    pairs.sort_unstable_by_key(|(k, _)| **k);
-    let mut body = Out::default();
-    body.uint(keys.len() as u64);
-    for (&(e, s), times) in keys {
-        body.uint(u64::from(entity(e)));
-        body.uint(u64::from(state(s)));
-        body.uint(times.len() as u64);
-        if let Some(&first) = times.first() {
-            body.int(first);
-            let mut last = first;
-            for &t in &times[1..] {
-                body.uint((t - last) as u64);
-                last = t;
-            }
+/// Numbers the entities and states a blob mentions in the order met, and
+/// writes the blob: its header (format, horizon, the names with each
+/// entity's role and use) and then the body.
+struct Writer<'a> {
+    entities: &'a [EntityMeta],
+    states: &'a [String],
+    local_e: HashMap<u32, u32>,
+    local_s: HashMap<u32, u32>,
+    order_e: Vec<u32>,
+    order_s: Vec<u32>,
+    body: Out,
+}
+
+impl<'a> Writer<'a> {
+    fn new(entities: &'a [EntityMeta], states: &'a [String]) -> Writer<'a> {
+        Writer {
+            entities,
+            states,
+            local_e: HashMap::default(),
+            local_s: HashMap::default(),
+            order_e: Vec::new(),
+            order_s: Vec::new(),
+            body: Out::default(),
         }
     }
-    body.uint(pairs.len() as u64);
-    for (&((ea, sa), (eb, sb)), delays) in pairs {
-        for (e, s) in [(ea, sa), (eb, sb)] {
-            body.uint(u64::from(entity(e)));
-            body.uint(u64::from(state(s)));
+
+    fn entity(&mut self, e: u32) -> u32 {
+        let order = &mut self.order_e;
+        *self.local_e.entry(e).or_insert_with(|| {
+            order.push(e);
+            (order.len() - 1) as u32
+        })
+    }
+
+    fn key(&mut self, (e, s): Key) {
+        let e = self.entity(e);
+        let order = &mut self.order_s;
+        let s = *self.local_s.entry(s).or_insert_with(|| {
+            order.push(s);
+            (order.len() - 1) as u32
+        });
+        self.body.uint(u64::from(e));
+        self.body.uint(u64::from(s));
+    }
+
+    fn finish(self, horizon_ms: i64, usage: impl Fn(u32) -> u32, extra: &Out) -> Vec<u8> {
+        let mut out = Out::default();
+        out.bytes.push(FORMAT);
+        out.int(horizon_ms);
+        out.uint(self.order_e.len() as u64);
+        for &e in &self.order_e {
+            let meta = self.entities.get(e as usize);
+            out.text(meta.map_or("", |m| m.entity_id.as_str()));
+            out.bytes
+                .push(meta.map(Role::of).unwrap_or_default().bits());
+            out.uint(u64::from(usage(e)));
         }
-        for bins in [&delays.forward, &delays.backward] {
-            let mask = bins
-                .iter()
-                .enumerate()
-                .filter(|(_, n)| **n > 0)
-                .fold(0u64, |m, (i, _)| m | 1 << i);
-            body.uint(mask);
-            for n in bins.iter().filter(|n| **n > 0) {
-                body.uint(u64::from(*n));
+        out.uint(self.order_s.len() as u64);
+        for &s in &self.order_s {
+            out.text(self.states.get(s as usize).map_or("", String::as_str));
+        }
+        out.bytes.extend_from_slice(&extra.bytes);
+        out.bytes.extend_from_slice(&self.body.bytes);
+        out.bytes
+    }
+}
+
+/// A day's digest but its pairs, as a blob.
+pub fn encode(d: &Digest, entities: &[EntityMeta], states: &[String]) -> Vec<u8> {
+    let mut w = Writer::new(entities, states);
+    let mut keys: Vec<(&Key, &Vec<i64>)> = d.times.iter().collect();
+    keys.sort_unstable_by_key(|(k, _)| **k);
+    w.body.uint(keys.len() as u64);
+    for (&key, times) in keys {
+        w.key(key);
+        w.body.uint(times.len() as u64);
+        if let Some(&first) = times.first() {
+            w.body.int(first);
+            let mut last = first;
+            for &t in &times[1..] {
+                w.body.uint((t - last) as u64);
+                last = t;
             }
         }
     }
     for (e, n) in d.usage.iter().enumerate() {
         if *n > 0 {
-            entity(e as u32);
+            w.entity(e as u32);
         }
     }
-    let mut out = Out::default();
-    out.bytes.push(FORMAT);
-    out.int(d.horizon_ms);
-    out.uint(order_e.len() as u64);
-    for &e in &order_e {
-        let meta = entities.get(e as usize);
-        out.text(meta.map_or("", |m| m.entity_id.as_str()));
-        out.bytes
-            .push(meta.map(Role::of).unwrap_or_default().bits());
-        out.uint(u64::from(d.usage(e)));
-    }
-    out.uint(order_s.len() as u64);
-    for &s in &order_s {
-        out.text(states.get(s as usize).map_or("", String::as_str));
-    }
+    let mut extra = Out::default();
     for range in [d.span, d.counted_days.map(|(a, b)| (a.into(), b.into()))] {
         match range {
-            None => out.bytes.push(0),
+            None => extra.bytes.push(0),
             Some((a, b)) => {
-                out.bytes.push(1);
-                out.int(a);
-                out.uint((b - a) as u64);
+                extra.bytes.push(1);
+                extra.int(a);
+                extra.uint((b - a) as u64);
             }
         }
     }
-    out.bytes.extend_from_slice(&body.bytes);
-    out.bytes
+    w.finish(d.horizon_ms, |e| d.usage(e), &extra)
+}
+
+/// Pair counts as a blob.
+pub fn encode_pairs(
+    t: &Totals,
+    horizon_ms: i64,
+    entities: &[EntityMeta],
+    states: &[String],
+) -> Vec<u8> {
+    let mut w = Writer::new(entities, states);
+    let mut pairs: Vec<(&(Key, Key), &Counts)> = t.0.iter().collect();
+    pairs.sort_unstable_by_key(|(k, _)| **k);
+    w.body.uint(pairs.len() as u64);
+    for (&(a, b), counts) in pairs {
+        w.key(a);
+        w.key(b);
+        let mask = counts
+            .iter()
+            .enumerate()
+            .filter(|(_, n)| **n > 0)
+            .fold(0u64, |m, (i, _)| m | 1 << i);
+        w.body.uint(mask);
+        for n in counts.iter().filter(|n| **n > 0) {
+            w.body.uint(u64::from(*n));
+        }
+    }
+    w.finish(horizon_ms, |_| 0, &Out::default())
 }
 
 /// The window's entities by name, with their current roles: what a stored
-/// digest is read into.
+/// blob is read into.
 pub struct Names<'a> {
     pub index: HashMap<&'a str, u32>,
     pub roles: Vec<Role>,
@@ -233,45 +400,95 @@ impl<'a> Names<'a> {
     }
 }
 
-/// A stored blob as a digest in the window's indexes; `None` when it
-/// mentions an entity that is gone or is something else now.
+/// A blob's header read: its names in the window's indexes, and each
+/// entity's use.
+struct Header<'a> {
+    input: In<'a>,
+    horizon_ms: i64,
+    entity: Vec<u32>,
+    usage: Vec<(u32, u32)>,
+    state: Vec<u32>,
+}
+
+impl<'a> Header<'a> {
+    /// `None` when the blob mentions an entity that is gone or is
+    /// something else now.
+    fn read(
+        blob: &'a [u8],
+        names: &Names<'_>,
+        states: &mut Interner,
+    ) -> anyhow::Result<Option<Header<'a>>> {
+        let mut r = In { bytes: blob, at: 0 };
+        let format = r.byte()?;
+        anyhow::ensure!(format == FORMAT, "format {format}, expected {FORMAT}");
+        let horizon_ms = r.int()?;
+        let n = r.len()?;
+        let mut entity = Vec::with_capacity(n);
+        let mut usage = Vec::new();
+        for _ in 0..n {
+            let name = r.text()?;
+            let role = Role::from_bits(r.byte()?);
+            let used = u32::try_from(r.uint()?)?;
+            let Some(&e) = names.index.get(name) else {
+                return Ok(None);
+            };
+            if names.roles.get(e as usize) != Some(&role) {
+                return Ok(None);
+            }
+            if used > 0 {
+                usage.push((e, used));
+            }
+            entity.push(e);
+        }
+        let n = r.len()?;
+        let mut state = Vec::with_capacity(n);
+        for _ in 0..n {
+            state.push(states.get(r.text()?));
+        }
+        Ok(Some(Header {
+            input: r,
+            horizon_ms,
+            entity,
+            usage,
+            state,
+        }))
+    }
+
+    fn key(&mut self) -> anyhow::Result<Key> {
+        let e = *self
+            .entity
+            .get(self.input.len()?)
+            .context("entity out of range")?;
+        let s = *self
+            .state
+            .get(self.input.len()?)
+            .context("state out of range")?;
+        Ok((e, s))
+    }
+}
+
+/// A stored day's blob as a digest (without its pairs) in the window's
+/// indexes; `None` when it mentions an entity that is gone or is something
+/// else now.
 pub fn decode(
     blob: &[u8],
     names: &Names<'_>,
     states: &mut Interner,
 ) -> anyhow::Result<Option<Digest>> {
-    let mut r = In { bytes: blob, at: 0 };
-    let format = r.byte()?;
-    anyhow::ensure!(format == FORMAT, "format {format}, expected {FORMAT}");
+    let Some(mut h) = Header::read(blob, names, states)? else {
+        return Ok(None);
+    };
     let mut d = Digest {
-        horizon_ms: r.int()?,
+        horizon_ms: h.horizon_ms,
         ..Digest::default()
     };
-    let n = r.len()?;
-    let mut entity = Vec::with_capacity(n);
-    for _ in 0..n {
-        let name = r.text()?;
-        let role = Role::from_bits(r.byte()?);
-        let usage = u32::try_from(r.uint()?)?;
-        let Some(&e) = names.index.get(name) else {
-            return Ok(None);
-        };
-        if names.roles.get(e as usize) != Some(&role) {
-            return Ok(None);
+    for &(e, used) in &h.usage {
+        if d.usage.len() <= e as usize {
+            d.usage.resize(e as usize + 1, 0);
         }
-        if usage > 0 {
-            if d.usage.len() <= e as usize {
-                d.usage.resize(e as usize + 1, 0);
-            }
-            d.usage[e as usize] = usage;
-        }
-        entity.push(e);
+        d.usage[e as usize] = used;
     }
-    let n = r.len()?;
-    let mut state = Vec::with_capacity(n);
-    for _ in 0..n {
-        state.push(states.get(r.text()?));
-    }
+    let r = &mut h.input;
     let range = |r: &mut In<'_>| -> anyhow::Result<Option<(i64, i64)>> {
         Ok(match r.byte()? {
             0 => None,
@@ -282,19 +499,15 @@ pub fn decode(
             }
         })
     };
-    d.span = range(&mut r)?;
-    d.counted_days = range(&mut r)?
+    d.span = range(r)?;
+    d.counted_days = range(r)?
         .map(|(a, b)| Ok::<_, anyhow::Error>((i32::try_from(a)?, i32::try_from(b)?)))
         .transpose()?;
-    let key = |r: &mut In<'_>| -> anyhow::Result<Key> {
-        let e = *entity.get(r.len()?).context("entity out of range")?;
-        let s = *state.get(r.len()?).context("state out of range")?;
-        Ok((e, s))
-    };
-    for _ in 0..r.len()? {
-        let k = key(&mut r)?;
+    for _ in 0..h.input.len()? {
+        let k = h.key()?;
+        let r = &mut h.input;
         let n = r.len()?;
-        let mut times = Vec::with_capacity(n.min(blob.len()));
+        let mut times = Vec::with_capacity(n);
         if n > 0 {
             let mut t = r.int()?;
             times.push(t);
@@ -307,22 +520,37 @@ pub fn decode(
         }
         d.times.insert(k, times);
     }
-    for _ in 0..r.len()? {
-        let pair = (key(&mut r)?, key(&mut r)?);
-        let mut delays = Delays::default();
-        for bins in [&mut delays.forward, &mut delays.backward] {
-            let mask = r.uint()?;
-            anyhow::ensure!(mask >> MAX_BINS == 0, "delay bins out of range");
-            for (i, bin) in bins.iter_mut().enumerate() {
-                if mask & (1 << i) != 0 {
-                    *bin = u16::try_from(r.uint()?)?;
-                }
+    h.input.end()?;
+    Ok(Some(d))
+}
+
+/// Stored pair counts in the window's indexes; `None` as for [`decode`].
+pub fn decode_pairs(
+    blob: &[u8],
+    names: &Names<'_>,
+    states: &mut Interner,
+) -> anyhow::Result<Option<Totals>> {
+    let Some(mut h) = Header::read(blob, names, states)? else {
+        return Ok(None);
+    };
+    let mut t = Totals::default();
+    let n = h.input.len()?;
+    t.0.reserve(n);
+    for _ in 0..n {
+        let pair = (h.key()?, h.key()?);
+        let r = &mut h.input;
+        let mut counts = [0u32; 2 * MAX_BINS];
+        let mask = r.uint()?;
+        anyhow::ensure!(mask >> (2 * MAX_BINS) == 0, "delay bins out of range");
+        for (i, c) in counts.iter_mut().enumerate() {
+            if mask & (1 << i) != 0 {
+                *c = u32::try_from(r.uint()?)?;
             }
         }
-        d.pairs.insert(pair, delays);
+        t.0.insert(pair, counts);
     }
-    anyhow::ensure!(r.at == blob.len(), "{} bytes left over", blob.len() - r.at);
-    Ok(Some(d))
+    h.input.end()?;
+    Ok(Some(t))
 }
 
 #[derive(Default)]
@@ -382,6 +610,14 @@ impl<'a> In<'a> {
         let v = usize::try_from(self.uint()?)?;
         anyhow::ensure!(v <= self.bytes.len(), "a count beyond the digest's size");
         Ok(v)
+    }
+    fn end(&self) -> anyhow::Result<()> {
+        anyhow::ensure!(
+            self.at == self.bytes.len(),
+            "{} bytes left over",
+            self.bytes.len() - self.at
+        );
+        Ok(())
     }
     fn text(&mut self) -> anyhow::Result<&'a str> {
         let n = self.len()?;
@@ -457,7 +693,24 @@ mod tests {
         want.sort();
         got.sort();
         assert_eq!(got, want);
-        assert_eq!(back.pairs.len(), d.pairs.len());
+        let mut pairs = Totals::default();
+        pairs.add_day(&d.pairs);
+        let blob_pairs = encode_pairs(&pairs, 600_000, &entities, &states);
+        let back_pairs = decode_pairs(&blob_pairs, &names, &mut interner)
+            .unwrap()
+            .unwrap();
+        let named = |t: &Totals, ents: &[EntityMeta], sts: &[String]| {
+            let mut v: Vec<_> =
+                t.0.iter()
+                    .map(|((a, b), c)| ((name(a, ents, sts), name(b, ents, sts)), *c))
+                    .collect();
+            v.sort();
+            v
+        };
+        assert_eq!(
+            named(&back_pairs, &other, &interner.values),
+            named(&pairs, &entities, &states)
+        );
         assert_eq!(
             (back.span, back.counted_days, back.changes()),
             (d.span, d.counted_days, d.changes())
@@ -469,6 +722,12 @@ mod tests {
             let mut bent = blob.clone();
             bent[cut] ^= 0x5a;
             let _ = decode(&bent, &names, &mut Interner::default());
+        }
+        for cut in 0..blob_pairs.len() {
+            assert!(decode_pairs(&blob_pairs[..cut], &names, &mut Interner::default()).is_err());
+            let mut bent = blob_pairs.clone();
+            bent[cut] ^= 0x5a;
+            let _ = decode_pairs(&bent, &names, &mut Interner::default());
         }
         // An entity that is something else now: not used.
         let mut changed = entities.clone();

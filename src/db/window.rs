@@ -16,7 +16,7 @@ use jiff::Timestamp;
 use jiff::tz::TimeZone;
 use rusqlite::Connection;
 
-use crate::analysis::digest::{self, Digest};
+use crate::analysis::digest::{self, Digest, Totals};
 use crate::analysis::features::CapabilityInfo;
 use crate::analysis::stats::LocalClock;
 use crate::analysis::{EntityMeta, Events, Interner, Window};
@@ -105,41 +105,36 @@ pub fn read(
         horizon_ms,
         ..Digest::default()
     };
-    // The days over with a digest, one after the other from the first.
-    let mut open_from = first_day;
+    // The days over that are stored, one after the other from the first,
+    // and their pairs added up.
+    let mut stored = Stored::default();
     if let Digests::Keep { cutoff } = digests {
-        digests::prune(conn, cutoff.as_millisecond(), &fingerprint)?;
+        let cutoff = cutoff.as_millisecond();
+        digests::prune(conn, cutoff, &fingerprint)?;
         let names = digests::Names::new(&window.entities);
-        for row in digests::rows_from(conn, first_day)? {
-            if row.day != open_from
-                || row.fingerprint != fingerprint
-                || row.until_ms > until_ms
-                || row.from_ms < cutoff.as_millisecond()
-            {
-                break;
-            }
-            match digests::decode(&row.blob, &names, &mut states) {
-                Ok(Some(day)) => digest.add(day),
-                Ok(None) => break,
-                Err(e) => {
-                    tracing::warn!(
-                        day = row.day,
-                        "a stored digest is unreadable, the day is read again: {e:#}"
-                    );
-                    break;
-                }
-            }
-            open_from += 1;
+        let span = Span {
+            first_day,
+            until_ms,
+            cutoff,
+            fingerprint: &fingerprint,
+        };
+        stored = load(conn, &span, &names, &mut states)?;
+        for day in stored.days.drain(..) {
+            digest.add(day);
         }
+        digest.pairs = stored.pairs.delays();
     }
+    let open_from = first_day + stored.count;
     let from = day_start(tz, open_from)? - horizon_ms - MARGIN_MS;
     let events = scan(conn, from, &dense, &mut states)?;
     window.states = states.values;
-    // Every day from the first without a digest, those without events too
-    // (their digest is empty, and stored like any other once over).
+    // Every day from the first not stored, those without events too (their
+    // digest is empty, and stored like any other once over).
     let last_day = clock.local(until_ms).0;
     let mut ranges = digest::days(&events, open_from, tz).into_iter().peekable();
     let mut day = open_from;
+    // Whether every day so far is stored, so the totals can grow.
+    let mut contiguous = true;
     while day <= last_day || ranges.peek().is_some() {
         let range = match ranges.next_if(|(d, _)| *d <= day) {
             Some((_, range)) => range,
@@ -154,33 +149,61 @@ pub fn read(
             tz,
         );
         if let Digests::Keep { cutoff } = digests {
-            let row = digests::Row {
-                day,
-                from_ms: day_start(tz, day)? - horizon_ms - MARGIN_MS,
-                until_ms: day_start(tz, day + 1)? + MARGIN_MS,
-                fingerprint: fingerprint.clone(),
-                blob: Vec::new(),
-            };
-            if row.until_ms <= until_ms && row.from_ms >= cutoff.as_millisecond() {
-                let made_from = events.ts.partition_point(|t| *t < row.until_ms)
-                    - events.ts.partition_point(|t| *t < row.from_ms);
+            let from_ms = day_start(tz, day)? - horizon_ms - MARGIN_MS;
+            let day_until = day_start(tz, day + 1)? + MARGIN_MS;
+            let over = day_until <= until_ms && from_ms >= cutoff.as_millisecond();
+            if over && contiguous {
                 let row = digests::Row {
-                    blob: digests::encode(&of_day, &window.entities, &window.states),
-                    ..row
+                    day,
+                    from_ms,
+                    until_ms: day_until,
+                    fingerprint: fingerprint.clone(),
+                    events: (events.ts.partition_point(|t| *t < day_until)
+                        - events.ts.partition_point(|t| *t < from_ms))
+                        as u64,
+                    digest: digests::encode(&of_day, &window.entities, &window.states),
                 };
-                if !digests::store(conn, &row, made_from as u64)? {
+                let mut pairs = Totals::default();
+                pairs.add_day(&of_day.pairs);
+                let blob =
+                    digests::encode_pairs(&pairs, horizon_ms, &window.entities, &window.states);
+                if digests::store(conn, &row, &blob)? {
+                    stored.pairs.add(&pairs);
+                    stored.events.push(row.events);
+                    stored.until_ms = day_until;
+                } else {
                     tracing::debug!(
                         day,
-                        "events were written into the day meanwhile; its digest is made again next time"
+                        "events were written into the day meanwhile; it is made again next time"
                     );
+                    contiguous = false;
                 }
             }
         }
         digest.add(of_day);
         day += 1;
     }
+    if let Digests::Keep { .. } = digests
+        && !stored.events.is_empty()
+    {
+        let totals = digests::TotalsRow {
+            first_day,
+            last_day: first_day + stored.events.len() as i32 - 1,
+            until_ms: stored.until_ms,
+            fingerprint: fingerprint.clone(),
+            pairs: digests::encode_pairs(
+                &stored.pairs,
+                horizon_ms,
+                &window.entities,
+                &window.states,
+            ),
+            days: stored.events,
+        };
+        digests::store_totals(conn, &totals)?;
+    }
     window.digest = digest;
-    window.digested_days = (open_from - first_day) as u32;
+    window.digested_days = stored.count as u32;
+    window.summed_pairs = stored.summed;
     window.first_day = first_day;
     window.last_day = last_day;
     // The days counted run from the first to the last day with a change
@@ -190,6 +213,139 @@ pub fn read(
         window.last_day = window.last_day.min(last.max(window.first_day));
     }
     Ok(window)
+}
+
+/// Which stored days a window may use.
+struct Span<'a> {
+    first_day: i32,
+    until_ms: i64,
+    cutoff: i64,
+    fingerprint: &'a str,
+}
+
+/// The stored days a window uses.
+#[derive(Default)]
+struct Stored {
+    /// Days from the window's first, one after the other.
+    count: i32,
+    /// Their digests, without the pairs.
+    days: Vec<Digest>,
+    /// Their pairs added up, the days stored by this read too.
+    pairs: Totals,
+    /// Each day's number of events, the days stored by this read too.
+    events: Vec<u64>,
+    /// Where the last day's range ends.
+    until_ms: i64,
+    /// Whether the pairs came from the totals of the run before.
+    summed: bool,
+}
+
+/// The stored days from `span.first_day` on, one after the other, with
+/// their pairs: from the totals the run before stored, less the days that
+/// left the window, plus those stored since; or, when those cannot be used,
+/// from each day's.
+fn load(
+    conn: &Connection,
+    span: &Span<'_>,
+    names: &digests::Names<'_>,
+    states: &mut Interner,
+) -> anyhow::Result<Stored> {
+    let totals = digests::totals(conn)?.filter(|t| {
+        t.fingerprint == span.fingerprint
+            && t.first_day <= span.first_day
+            && t.last_day >= span.first_day - 1
+    });
+    let rows = digests::rows_from(
+        conn,
+        totals.as_ref().map_or(span.first_day, |t| t.first_day),
+    )?;
+    let mut out = Stored::default();
+    // The days before the window: only for the totals to take away.
+    let mut before = Vec::new();
+    for row in rows {
+        if row.day < span.first_day {
+            before.push(row.events);
+            continue;
+        }
+        if row.day != span.first_day + out.count
+            || row.fingerprint != span.fingerprint
+            || row.until_ms > span.until_ms
+            || row.from_ms < span.cutoff
+        {
+            break;
+        }
+        match digests::decode(&row.digest, names, states) {
+            Ok(Some(day)) => out.days.push(day),
+            Ok(None) => break,
+            Err(e) => {
+                tracing::warn!(
+                    day = row.day,
+                    "a stored digest is unreadable, the day is read again: {e:#}"
+                );
+                break;
+            }
+        }
+        out.events.push(row.events);
+        out.until_ms = row.until_ms;
+        out.count += 1;
+    }
+    if out.count == 0 {
+        return Ok(Stored::default());
+    }
+    let last = span.first_day + out.count - 1;
+    let pairs = |day: i32, states: &mut Interner| -> anyhow::Result<Option<Totals>> {
+        let Some(blob) = digests::pairs_of(conn, day)? else {
+            return Ok(None);
+        };
+        Ok(
+            digests::decode_pairs(&blob, names, states).unwrap_or_else(|e| {
+                tracing::warn!(
+                    day,
+                    "stored pairs are unreadable, the day is read again: {e:#}"
+                );
+                None
+            }),
+        )
+    };
+    // The quick way: the totals of the days the run before stored, if they
+    // are still those days.
+    if let Some(t) = totals.filter(|t| t.last_day <= last) {
+        let days: Vec<u64> = before.iter().chain(&out.events).copied().collect();
+        let covered = (t.last_day - t.first_day + 1).max(0) as usize;
+        if days.get(..covered) == Some(&t.days[..])
+            && let Ok(Some(mut sum)) = digests::decode_pairs(&t.pairs, names, states)
+        {
+            let mut ok = true;
+            for day in t.first_day..span.first_day {
+                ok = ok && pairs(day, states)?.is_some_and(|p| sum.subtract(&p));
+            }
+            for day in t.last_day + 1..=last {
+                match pairs(day, states)? {
+                    Some(p) if ok => sum.add(&p),
+                    _ => ok = false,
+                }
+            }
+            if ok {
+                out.pairs = sum;
+                out.summed = true;
+                return Ok(out);
+            }
+        }
+    }
+    // Otherwise every day's, as far as they can be read.
+    for day in span.first_day..=last {
+        match pairs(day, states)? {
+            Some(p) => out.pairs.add(&p),
+            None => {
+                let kept = (day - span.first_day) as usize;
+                out.count = day - span.first_day;
+                out.days.truncate(kept);
+                out.events.truncate(kept);
+                break;
+            }
+        }
+    }
+    Ok(out)
 }
 
 /// The entities, in the order of their ids, and the map from ids to their
