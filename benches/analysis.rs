@@ -5,9 +5,11 @@
 //! phase the daily job runs on them: reading the window from SQLite, routines,
 //! sequences and synergies, and reports peak memory. Then, in the same
 //! process: the window read against a plain `SELECT` of the same columns and
-//! rows (median of five alternating runs each, as a ratio), and the bytes
-//! each stored event causes to be written (`/proc/self/io`), in bulk and at a
-//! busy home's live rate.
+//! rows (median of five alternating runs each, as a ratio); a daily run
+//! that reads the stored day digests and one new day against a full run of
+//! the same window; and the bytes each stored event causes to be written
+//! (`/proc/self/io`), in bulk and at a busy home's live rate. Parts chosen
+//! with `HABITD_BENCH_PARTS=phases,daily,bytes` (all by default).
 
 use std::hint::black_box;
 use std::path::Path;
@@ -64,7 +66,12 @@ fn main() {
         "events", "fetch", "routines", "sequences", "synergies", "total", "peak RSS"
     );
     let mut fetch_lines = Vec::new();
-    for n in [10_000u64, 100_000, 1_000_000] {
+    let sizes: &[u64] = if part("phases") {
+        &[10_000, 100_000, 1_000_000]
+    } else {
+        &[]
+    };
+    for &n in sizes {
         let dir = tempfile::tempdir().expect("dir");
         let open = || {
             Db::open(&DatabaseConfig {
@@ -157,9 +164,17 @@ fn main() {
         println!("{line}");
     }
     println!();
-    daily(&tz, &th);
-    println!();
-    write_cost();
+    if part("daily") {
+        daily(&tz, &th);
+        println!();
+    }
+    if part("bytes") {
+        write_cost();
+    }
+}
+
+fn part(name: &str) -> bool {
+    std::env::var("HABITD_BENCH_PARTS").map_or(true, |parts| parts.split(',').any(|p| p == name))
 }
 
 /// A daily run against the full one: 1,000,000 events over 30 days and one

@@ -292,29 +292,39 @@ impl Totals {
 
     pub fn add(&mut self, other: &Totals) {
         for (pair, more) in &other.0 {
-            let counts = self.0.entry(*pair).or_insert([0; 2 * MAX_BINS]);
-            for (c, m) in counts.iter_mut().zip(more) {
-                *c = c.saturating_add(*m);
-            }
+            self.add_one(*pair, more);
+        }
+    }
+
+    pub fn add_one(&mut self, pair: (Key, Key), more: &Counts) {
+        let counts = self.0.entry(pair).or_insert([0; 2 * MAX_BINS]);
+        for (c, m) in counts.iter_mut().zip(more) {
+            *c = c.saturating_add(*m);
         }
     }
 
     /// Takes `other`'s counts away; `false` (and `self` unusable) when they
     /// are not part of these (a count saturated, or another day's).
     pub fn subtract(&mut self, other: &Totals) -> bool {
-        for (pair, less) in &other.0 {
-            let Some(counts) = self.0.get_mut(pair) else {
-                return false;
-            };
-            for (c, l) in counts.iter_mut().zip(less) {
-                match c.checked_sub(*l) {
-                    Some(v) if *c != u32::MAX => *c = v,
-                    _ => return false,
-                }
+        other
+            .0
+            .iter()
+            .all(|(pair, less)| self.subtract_one(*pair, less))
+    }
+
+    /// Takes one pair's counts away; `false` as for [`Totals::subtract`].
+    pub fn subtract_one(&mut self, pair: (Key, Key), less: &Counts) -> bool {
+        let Some(counts) = self.0.get_mut(&pair) else {
+            return false;
+        };
+        for (c, l) in counts.iter_mut().zip(less) {
+            match c.checked_sub(*l) {
+                Some(v) if *c != u32::MAX => *c = v,
+                _ => return false,
             }
-            if counts.iter().all(|c| *c == 0) {
-                self.0.remove(pair);
-            }
+        }
+        if counts.iter().all(|c| *c == 0) {
+            self.0.remove(&pair);
         }
         true
     }

@@ -29,7 +29,7 @@ use jiff::tz::TimeZone;
 use rusqlite::{Connection, OptionalExtension, params};
 use rustc_hash::FxHashMap as HashMap;
 
-use crate::analysis::digest::{Counts, Digest, Key, MAX_BINS, Role, Totals};
+use crate::analysis::digest::{Counts, Delays, Digest, Key, MAX_BINS, Role, Totals};
 use crate::analysis::{EntityMeta, Interner};
 
 /// The blobs' format; part of the fingerprint.
@@ -255,11 +255,27 @@ pub fn size(conn: &Connection) -> anyhow::Result<(u64, u64)> {
 struct Writer<'a> {
     entities: &'a [EntityMeta],
     states: &'a [String],
-    local_e: HashMap<u32, u32>,
-    local_s: HashMap<u32, u32>,
+    /// Window index → the blob's (`NONE` when not met yet).
+    local_e: Vec<u32>,
+    local_s: Vec<u32>,
     order_e: Vec<u32>,
     order_s: Vec<u32>,
     body: Out,
+}
+
+const NONE: u32 = u32::MAX;
+
+/// The blob's number for window index `i`, given on first meeting.
+fn local(map: &mut Vec<u32>, order: &mut Vec<u32>, i: u32) -> u32 {
+    let at = i as usize;
+    if map.len() <= at {
+        map.resize(at + 1, NONE);
+    }
+    if map[at] == NONE {
+        map[at] = order.len() as u32;
+        order.push(i);
+    }
+    map[at]
 }
 
 impl<'a> Writer<'a> {
@@ -267,8 +283,8 @@ impl<'a> Writer<'a> {
         Writer {
             entities,
             states,
-            local_e: HashMap::default(),
-            local_s: HashMap::default(),
+            local_e: vec![NONE; entities.len()],
+            local_s: vec![NONE; states.len()],
             order_e: Vec::new(),
             order_s: Vec::new(),
             body: Out::default(),
@@ -276,20 +292,12 @@ impl<'a> Writer<'a> {
     }
 
     fn entity(&mut self, e: u32) -> u32 {
-        let order = &mut self.order_e;
-        *self.local_e.entry(e).or_insert_with(|| {
-            order.push(e);
-            (order.len() - 1) as u32
-        })
+        local(&mut self.local_e, &mut self.order_e, e)
     }
 
     fn key(&mut self, (e, s): Key) {
         let e = self.entity(e);
-        let order = &mut self.order_s;
-        let s = *self.local_s.entry(s).or_insert_with(|| {
-            order.push(s);
-            (order.len() - 1) as u32
-        });
+        let s = local(&mut self.local_s, &mut self.order_s, s);
         self.body.uint(u64::from(e));
         self.body.uint(u64::from(s));
     }
@@ -353,20 +361,21 @@ pub fn encode(d: &Digest, entities: &[EntityMeta], states: &[String]) -> Vec<u8>
     w.finish(d.horizon_ms, |e| d.usage(e), &extra)
 }
 
-/// Pair counts as a blob.
-pub fn encode_pairs(
-    t: &Totals,
+/// Pair counts as a blob: a window's totals, or a day's delays.
+pub fn encode_pairs<'p, C: AsCounts + 'p>(
+    pairs: impl IntoIterator<Item = (&'p (Key, Key), &'p C)>,
     horizon_ms: i64,
     entities: &[EntityMeta],
     states: &[String],
 ) -> Vec<u8> {
     let mut w = Writer::new(entities, states);
-    let mut pairs: Vec<(&(Key, Key), &Counts)> = t.0.iter().collect();
+    let mut pairs: Vec<(&(Key, Key), &C)> = pairs.into_iter().collect();
     pairs.sort_unstable_by_key(|(k, _)| **k);
     w.body.uint(pairs.len() as u64);
     for (&(a, b), counts) in pairs {
         w.key(a);
         w.key(b);
+        let counts = counts.counts();
         let mask = counts
             .iter()
             .enumerate()
@@ -378,6 +387,31 @@ pub fn encode_pairs(
         }
     }
     w.finish(horizon_ms, |_| 0, &Out::default())
+}
+
+/// What [`encode_pairs`] writes of a pair: its forward bins, then its
+/// backward bins.
+pub trait AsCounts {
+    fn counts(&self) -> Counts;
+}
+
+impl AsCounts for Counts {
+    fn counts(&self) -> Counts {
+        *self
+    }
+}
+
+impl AsCounts for Delays {
+    fn counts(&self) -> Counts {
+        let mut out = [0; 2 * MAX_BINS];
+        for (o, d) in out
+            .iter_mut()
+            .zip(self.forward.iter().chain(&self.backward))
+        {
+            *o = u32::from(*d);
+        }
+        out
+    }
 }
 
 /// The window's entities by name, with their current roles: what a stored
@@ -530,13 +564,27 @@ pub fn decode_pairs(
     names: &Names<'_>,
     states: &mut Interner,
 ) -> anyhow::Result<Option<Totals>> {
-    let Some(mut h) = Header::read(blob, names, states)? else {
-        return Ok(None);
-    };
     let mut t = Totals::default();
-    let n = h.input.len()?;
-    t.0.reserve(n);
-    for _ in 0..n {
+    let read = read_pairs(blob, names, states, |pair, counts| {
+        t.0.insert(pair, counts);
+        true
+    })?;
+    Ok(read.then_some(t))
+}
+
+/// Hands each stored pair to `each` as it is read, without collecting them;
+/// `false` when the blob mentions an entity that is gone or is something
+/// else now, or `each` said `false`.
+pub fn read_pairs(
+    blob: &[u8],
+    names: &Names<'_>,
+    states: &mut Interner,
+    mut each: impl FnMut((Key, Key), Counts) -> bool,
+) -> anyhow::Result<bool> {
+    let Some(mut h) = Header::read(blob, names, states)? else {
+        return Ok(false);
+    };
+    for _ in 0..h.input.len()? {
         let pair = (h.key()?, h.key()?);
         let r = &mut h.input;
         let mut counts = [0u32; 2 * MAX_BINS];
@@ -547,10 +595,12 @@ pub fn decode_pairs(
                 *c = u32::try_from(r.uint()?)?;
             }
         }
-        t.0.insert(pair, counts);
+        if !each(pair, counts) {
+            return Ok(false);
+        }
     }
     h.input.end()?;
-    Ok(Some(t))
+    Ok(true)
 }
 
 #[derive(Default)]
@@ -591,15 +641,16 @@ impl<'a> In<'a> {
         Ok(b)
     }
     fn uint(&mut self) -> anyhow::Result<u64> {
+        let rest = self.bytes.get(self.at..).unwrap_or_default();
         let mut v = 0u64;
-        for shift in (0..64).step_by(7) {
-            let b = self.byte()?;
-            v |= u64::from(b & 0x7f) << shift;
+        for (i, &b) in rest.iter().take(10).enumerate() {
+            v |= u64::from(b & 0x7f) << (7 * i);
             if b & 0x80 == 0 {
+                self.at += i + 1;
                 return Ok(v);
             }
         }
-        anyhow::bail!("a number longer than 64 bits")
+        anyhow::bail!("the digest ends early or holds a number longer than 64 bits")
     }
     fn int(&mut self) -> anyhow::Result<i64> {
         let v = self.uint()?;
@@ -695,7 +746,11 @@ mod tests {
         assert_eq!(got, want);
         let mut pairs = Totals::default();
         pairs.add_day(&d.pairs);
-        let blob_pairs = encode_pairs(&pairs, 600_000, &entities, &states);
+        let blob_pairs = encode_pairs(&pairs.0, 600_000, &entities, &states);
+        assert_eq!(
+            blob_pairs,
+            encode_pairs(&d.pairs, 600_000, &entities, &states)
+        );
         let back_pairs = decode_pairs(&blob_pairs, &names, &mut interner)
             .unwrap()
             .unwrap();

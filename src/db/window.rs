@@ -16,7 +16,7 @@ use jiff::Timestamp;
 use jiff::tz::TimeZone;
 use rusqlite::Connection;
 
-use crate::analysis::digest::{self, Digest, Totals};
+use crate::analysis::digest::{self, Counts, Digest, Totals};
 use crate::analysis::features::CapabilityInfo;
 use crate::analysis::stats::LocalClock;
 use crate::analysis::{EntityMeta, Events, Interner, Window};
@@ -163,12 +163,14 @@ pub fn read(
                         as u64,
                     digest: digests::encode(&of_day, &window.entities, &window.states),
                 };
-                let mut pairs = Totals::default();
-                pairs.add_day(&of_day.pairs);
-                let blob =
-                    digests::encode_pairs(&pairs, horizon_ms, &window.entities, &window.states);
+                let blob = digests::encode_pairs(
+                    &of_day.pairs,
+                    horizon_ms,
+                    &window.entities,
+                    &window.states,
+                );
                 if digests::store(conn, &row, &blob)? {
-                    stored.pairs.add(&pairs);
+                    stored.pairs.add_day(&of_day.pairs);
                     stored.events.push(row.events);
                     stored.until_ms = day_until;
                 } else {
@@ -192,7 +194,7 @@ pub fn read(
             until_ms: stored.until_ms,
             fingerprint: fingerprint.clone(),
             pairs: digests::encode_pairs(
-                &stored.pairs,
+                &stored.pairs.0,
                 horizon_ms,
                 &window.entities,
                 &window.states,
@@ -315,15 +317,27 @@ fn load(
         if days.get(..covered) == Some(&t.days[..])
             && let Ok(Some(mut sum)) = digests::decode_pairs(&t.pairs, names, states)
         {
+            // Each day's pairs taken away or added as they are read.
+            let mut apply = |day: i32, add: bool, states: &mut Interner| -> anyhow::Result<bool> {
+                let Some(blob) = digests::pairs_of(conn, day)? else {
+                    return Ok(false);
+                };
+                let each = |pair, counts: Counts| {
+                    if add {
+                        sum.add_one(pair, &counts);
+                        true
+                    } else {
+                        sum.subtract_one(pair, &counts)
+                    }
+                };
+                Ok(digests::read_pairs(&blob, names, states, each).unwrap_or(false))
+            };
             let mut ok = true;
             for day in t.first_day..span.first_day {
-                ok = ok && pairs(day, states)?.is_some_and(|p| sum.subtract(&p));
+                ok = ok && apply(day, false, states)?;
             }
             for day in t.last_day + 1..=last {
-                match pairs(day, states)? {
-                    Some(p) if ok => sum.add(&p),
-                    _ => ok = false,
-                }
+                ok = ok && apply(day, true, states)?;
             }
             if ok {
                 out.pairs = sum;
