@@ -84,20 +84,32 @@ pub fn decode(payload: &[u8]) -> Result<Option<(StateChange, EntityInfo)>, Strin
 /// a capture record wrapping one (`{"topic": …, "payload": {…}}`; a record
 /// of another topic or without an object payload is `Ok(None)`).
 pub fn decode_line(line: &[u8]) -> Result<Option<Event<'_>>, String> {
-    match read(line, true) {
-        Ok(found) => Ok(found),
-        Err(e) => Err(e.to_string()),
-    }
+    read(line, true).map_err(|e| e.to_string())
+}
+
+/// [`decode_line`] of a line already known to be UTF-8 (an import checks a
+/// whole chunk of lines at once): the same answer, without checking every
+/// string of it again.
+pub fn decode_line_str(line: &str) -> Result<Option<Event<'_>>, String> {
+    read_from(serde_json::Deserializer::from_str(line), true).map_err(|e| e.to_string())
 }
 
 /// The one-pass read; `wrapped`: a capture record may wrap the payload.
 fn read(payload: &[u8], wrapped: bool) -> Result<Option<Event<'_>>, serde_json::Error> {
-    let mut de = serde_json::Deserializer::from_slice(payload);
+    read_from(serde_json::Deserializer::from_slice(payload), wrapped)
+}
+
+fn read_from<'a, R: serde_json::de::Read<'a>>(
+    mut de: serde_json::Deserializer<R>,
+    wrapped: bool,
+) -> Result<Option<Event<'a>>, serde_json::Error> {
     let line = Line::deserialize(&mut de)?;
     de.end()?;
     if wrapped && line.topic.is_some() {
         return match line.payload {
-            Some(inner) if inner.get().starts_with('{') => read(inner.get().as_bytes(), false),
+            Some(inner) if inner.get().starts_with('{') => {
+                read_from(serde_json::Deserializer::from_str(inner.get()), false)
+            }
             _ => Ok(None),
         };
     }
@@ -485,6 +497,12 @@ mod tests {
         let mut changes = 0;
         for payload in &payloads {
             let fast = read(payload, false).map(|f| f.map(|e| (e.change(), e.info())));
+            // A line an import has checked as UTF-8 reads the same.
+            if let Ok(text) = std::str::from_utf8(payload) {
+                let line = decode_line_str(text).map(|f| f.map(|e| (e.change(), e.info())));
+                let wrapped = decode_line(payload).map(|f| f.map(|e| (e.change(), e.info())));
+                assert_eq!(line, wrapped, "{text}");
+            }
             match (decode_owned(payload), fast) {
                 (Ok(owned), Ok(fast)) => {
                     changes += usize::from(owned.is_some());
@@ -514,6 +532,10 @@ mod tests {
                 let from_line = decode_line(line.as_bytes())
                     .unwrap()
                     .map(|e| (e.change(), e.info()));
+                let from_str = decode_line_str(&line)
+                    .unwrap()
+                    .map(|e| (e.change(), e.info()));
+                assert_eq!(from_line, from_str, "{line}");
                 let expected = if record["topic"] == "ha_events" {
                     decode(record["raw"].as_str().unwrap().as_bytes()).unwrap()
                 } else {
