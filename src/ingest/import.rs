@@ -33,7 +33,7 @@ use jiff::Timestamp;
 use rusqlite::Connection;
 
 use super::{Filter, Record};
-use crate::db::events::{Appender, EntityIds, NewEvent, write_batch};
+use crate::db::events::{Appender, EntityIds, NewEvent, write_batch_shared};
 use crate::db::staging::Staging;
 use crate::ha::{eventstream, history};
 use crate::model::{EntityInfo, StateChange};
@@ -61,12 +61,12 @@ pub struct ImportReport {
 /// then. Input in time order is stored as it is read; the rest is stored by
 /// [`Importer::finish`].
 pub struct Importer<'a> {
-    conn: &'a mut Connection,
+    conn: &'a Connection,
     filter: &'a Filter,
     batch_size: usize,
     database: PathBuf,
     /// Stores changes as they are read while they come in time order.
-    appender: Appender,
+    appender: Appender<'a>,
     /// Whether everything so far came in time order (and fast paths are on).
     in_order: bool,
     /// The time of the last change stored as it was read.
@@ -106,12 +106,13 @@ impl<'a> Importer<'a> {
             .context("import needs a database file")?;
         // A staging file a crash left behind.
         Staging::remove_leftover(&database)?;
+        let conn: &'a Connection = conn;
         Ok(Importer {
             conn,
             filter,
             batch_size,
             database,
-            appender: Appender::new(EntityIds::new(), batch_size),
+            appender: Appender::new(conn, EntityIds::new(), batch_size)?,
             in_order: true,
             last: None,
             accepted: HashMap::new(),
@@ -137,11 +138,11 @@ impl<'a> Importer<'a> {
         mut self,
         progress: &mut dyn FnMut(&ImportReport),
     ) -> anyhow::Result<ImportReport> {
-        self.appender.commit(self.conn)?;
+        self.appender.commit()?;
         self.stage(progress)?;
         let entities = std::mem::take(&mut self.entities);
         if !entities.is_empty() {
-            write_batch(self.conn, self.appender.ids(), &entities)?;
+            write_batch_shared(self.conn, self.appender.ids(), &entities)?;
         }
         let Some(staging) = self.staging.take() else {
             progress(&self.report);
@@ -149,13 +150,13 @@ impl<'a> Importer<'a> {
         };
         let mut batch = Vec::with_capacity(self.batch_size);
         let (conn, ids, report, batch_size) = (
-            &mut *self.conn,
+            self.conn,
             self.appender.ids(),
             &mut self.report,
             self.batch_size,
         );
         let mut store = |batch: &mut Vec<Record>| -> anyhow::Result<()> {
-            let outcome = write_batch(conn, ids, batch)?;
+            let outcome = write_batch_shared(conn, ids, batch)?;
             batch.clear();
             report.stored += outcome.stored;
             report.duplicates += outcome.duplicates;
@@ -212,7 +213,7 @@ impl<'a> Importer<'a> {
                 }
                 // The database's write lock is not held past a file (a
                 // daemon may be writing too).
-                self.appender.commit(self.conn)?;
+                self.appender.commit()?;
                 self.stage(progress)?;
             }
             None => {}
@@ -232,7 +233,7 @@ impl<'a> Importer<'a> {
         // read would only scatter keys that the staged rest then has to be
         // inserted between (1M changes took 20-30 % longer that way).
         if self.in_order {
-            self.appender.commit(self.conn)?;
+            self.appender.commit()?;
             self.in_order = false;
         }
         let mut failure = None;
@@ -301,7 +302,7 @@ impl<'a> Importer<'a> {
         }
         self.seen_entities.insert(info.entity_id.clone());
         if self.in_order {
-            self.appender.entity(self.conn, &info)?;
+            self.appender.entity(&info)?;
         } else {
             self.entities.push(Record::Entity(info));
         }
@@ -327,20 +328,20 @@ impl<'a> Importer<'a> {
         if self.in_order {
             if self.last.is_none_or(|last| last <= event.at) {
                 self.last = Some(event.at);
-                if self.appender.event(self.conn, &event)? {
+                if self.appender.event(&event)? {
                     self.report.stored += 1;
                 } else {
                     self.report.duplicates += 1;
                 }
                 if self.appender.is_full() {
-                    self.appender.commit(self.conn)?;
+                    self.appender.commit()?;
                     progress(&self.report);
                 }
                 return Ok(());
             }
             // Back in time: what was stored so far stays, the rest is
             // staged.
-            self.appender.commit(self.conn)?;
+            self.appender.commit()?;
             self.in_order = false;
         }
         self.report.staged += 1;
@@ -378,7 +379,7 @@ impl Drop for Importer<'_> {
     /// An import that failed leaves no transaction open on the connection
     /// (it goes back to a pool).
     fn drop(&mut self) {
-        self.appender.rollback(self.conn);
+        self.appender.rollback();
     }
 }
 
