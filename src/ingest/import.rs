@@ -23,9 +23,12 @@
 //! change had been staged ([`Importer::stage_everything`], which the tests
 //! compare against).
 
+use std::borrow::Cow;
 use std::fs::File;
 use std::io::{BufRead, BufReader, Read};
+use std::ops::Range;
 use std::path::{Path, PathBuf};
+use std::sync::mpsc::SyncSender;
 
 use anyhow::Context;
 use jiff::Timestamp;
@@ -36,7 +39,7 @@ use super::{Filter, Record};
 use crate::db::events::{Appender, EntityIds, NewEvent, write_batch_shared};
 use crate::db::staging::Staging;
 use crate::ha::{eventstream, history};
-use crate::model::{EntityInfo, StateChange};
+use crate::model::{EntityInfo, Origin, StateChange};
 
 /// What an import did.
 #[derive(Debug, Default, Clone, Copy, PartialEq, Eq)]
@@ -198,15 +201,18 @@ impl<'a> Importer<'a> {
                 format!("{} is not a Home Assistant history answer", path.display())
             })?,
             Some(_) => {
-                lines(reader, path, |line| {
-                    let event = match line {
-                        Line::Text(text) => eventstream::decode_line_str(text),
-                        Line::Bytes(bytes) => eventstream::decode_line(bytes),
-                    };
-                    match event {
-                        Ok(Some(event)) => self.eventstream(&event, progress)?,
-                        Ok(None) => {}
-                        Err(_) => self.report.malformed += 1,
+                // Lines are decoded on a thread of their own while this one
+                // stores what they hold: the two take about as long.
+                std::thread::scope(|scope| -> anyhow::Result<()> {
+                    let (tx, rx) = std::sync::mpsc::sync_channel(DECODED_AHEAD);
+                    scope.spawn(move || decode_lines(reader, path, &tx));
+                    for decoded in rx {
+                        let decoded = decoded?;
+                        self.report.malformed += decoded.malformed;
+                        for i in 0..decoded.events.len() {
+                            let event = decoded.event(i).context("a decoded line was lost")?;
+                            self.eventstream(&event, progress)?;
+                        }
                     }
                     Ok(())
                 })?;
@@ -495,4 +501,106 @@ fn lines(
         buf.copy_within(whole..filled, 0);
         filled -= whole;
     }
+}
+
+/// Events a batch of decoded lines holds.
+const DECODED_BATCH: usize = 1024;
+
+/// Batches decoded ahead of the one being stored, at most.
+const DECODED_AHEAD: usize = 4;
+
+/// Lines decoded by [`decode_lines`], sent to the thread that stores them:
+/// the strings of their events (copied out of the lines, a few dozen bytes
+/// an event) and where each is.
+struct Decoded {
+    text: String,
+    events: Vec<DecodedEvent>,
+    /// Lines that could not be read.
+    malformed: u64,
+}
+
+struct DecodedEvent {
+    at: Timestamp,
+    origin: Origin,
+    entity_id: Range<usize>,
+    state: Range<usize>,
+    old_state: Option<Range<usize>>,
+    friendly_name: Option<Range<usize>>,
+    device_class: Option<Range<usize>>,
+    unit: Option<Range<usize>>,
+}
+
+impl Decoded {
+    fn new() -> Decoded {
+        Decoded {
+            text: String::with_capacity(DECODED_BATCH * 32),
+            events: Vec::with_capacity(DECODED_BATCH),
+            malformed: 0,
+        }
+    }
+
+    fn add(&mut self, event: &eventstream::Event<'_>) {
+        let mut put = |s: &str| {
+            let start = self.text.len();
+            self.text.push_str(s);
+            start..self.text.len()
+        };
+        let decoded = DecodedEvent {
+            at: event.at,
+            origin: event.origin,
+            entity_id: put(&event.entity_id),
+            state: put(&event.state),
+            old_state: event.old_state.as_deref().map(&mut put),
+            friendly_name: event.friendly_name.as_deref().map(&mut put),
+            device_class: event.device_class.as_deref().map(&mut put),
+            unit: event.unit.as_deref().map(&mut put),
+        };
+        self.events.push(decoded);
+    }
+
+    /// The `i`th event, borrowing from the batch.
+    fn event(&self, i: usize) -> Option<eventstream::Event<'_>> {
+        let text = |range: &Range<usize>| self.text.get(range.clone()).map(Cow::Borrowed);
+        let optional = |range: &Option<Range<usize>>| match range {
+            Some(range) => text(range).map(Some),
+            None => Some(None),
+        };
+        let e = self.events.get(i)?;
+        Some(eventstream::Event {
+            entity_id: text(&e.entity_id)?,
+            at: e.at,
+            state: text(&e.state)?,
+            old_state: optional(&e.old_state)?,
+            origin: e.origin,
+            friendly_name: optional(&e.friendly_name)?,
+            device_class: optional(&e.device_class)?,
+            unit: optional(&e.unit)?,
+        })
+    }
+}
+
+/// Decodes the eventstream lines of `reader` (the file at `path`) and
+/// sends them on in batches, then the last batch or why reading failed.
+/// Stops when nobody receives any more (the import failed).
+fn decode_lines(reader: impl Read, path: &Path, tx: &SyncSender<anyhow::Result<Decoded>>) {
+    let mut decoded = Decoded::new();
+    let read = lines(reader, path, |line| {
+        let event = match line {
+            Line::Text(text) => eventstream::decode_line_str(text),
+            Line::Bytes(bytes) => eventstream::decode_line(bytes),
+        };
+        match event {
+            Ok(Some(event)) => decoded.add(&event),
+            Ok(None) => {}
+            Err(_) => decoded.malformed += 1,
+        }
+        if decoded.events.len() >= DECODED_BATCH {
+            let full = std::mem::replace(&mut decoded, Decoded::new());
+            tx.send(Ok(full))
+                .map_err(|_| anyhow::anyhow!("the import stopped"))?;
+        }
+        Ok(())
+    });
+    // Nobody to tell if the import stopped.
+    let _ = tx.send(read.map(|()| decoded));
 }
