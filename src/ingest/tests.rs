@@ -845,4 +845,35 @@ mod import_paths {
         assert_eq!(r.stored + r.filtered, r.read, "{r:?}");
         assert!(rows.iter().any(|row| row.contains(&name)));
     }
+
+    /// When storing fails (here: another connection holds the write lock
+    /// past the busy timeout), the import says so and its decoding thread
+    /// stops: `file` returns, with nothing half stored.
+    #[test]
+    fn a_failed_import_stops_its_decoder() {
+        let dir = tempfile::tempdir().unwrap();
+        let file = write(dir.path(), "many.jsonl", &ordered(20_000));
+        let db = Db::open(&DatabaseConfig {
+            pool_size: 2,
+            busy_timeout: std::time::Duration::from_millis(20),
+            ..DatabaseConfig::at(dir.path().join("habitd.db"))
+        })
+        .unwrap();
+        let other = db.get().unwrap();
+        let config = crate::config::load_from(
+            None,
+            [("HABITD__ANALYSIS__TIMEZONE".into(), "Europe/Berlin".into())],
+        )
+        .unwrap()
+        .config;
+        let filter = Filter::new(&config.ingest);
+        let mut conn = db.get().unwrap();
+        let mut importer = Importer::new(&mut conn, &filter, 100).unwrap();
+        other.execute_batch("BEGIN IMMEDIATE").unwrap();
+        let failed = importer.file(&file, &mut |_| {});
+        assert!(failed.is_err(), "{failed:?}");
+        drop(importer);
+        other.execute_batch("ROLLBACK").unwrap();
+        assert_eq!(db::events::count(&conn).unwrap(), 0);
+    }
 }
