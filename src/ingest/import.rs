@@ -17,8 +17,11 @@
 //! stored while reading such input was tried: a point lookup per change,
 //! all over the events table, made re-importing a 1M history 2.7× slower
 //! than staging it and storing it in order.) Either way each line is
-//! parsed once into data borrowed from it, and an event already stored is
-//! never written again, so importing a file twice, or one that overlaps
+//! parsed once into data borrowed from it (an eventstream file is read a
+//! chunk at a time, its lines decoded where they were read, on a thread of
+//! their own that hands the importer each event's few strings while it
+//! stores the ones before), and an event already stored is never written
+//! again, so importing a file twice, or one that overlaps
 //! live data, adds nothing twice. The database ends up the same as if every
 //! change had been staged ([`Importer::stage_everything`], which the tests
 //! compare against).
@@ -205,7 +208,10 @@ impl<'a> Importer<'a> {
                 // stores what they hold: the two take about as long.
                 std::thread::scope(|scope| -> anyhow::Result<()> {
                     let (tx, rx) = std::sync::mpsc::sync_channel(DECODED_AHEAD);
-                    scope.spawn(move || decode_lines(reader, path, &tx));
+                    std::thread::Builder::new()
+                        .name("import-decode".into())
+                        .spawn_scoped(scope, move || decode_lines(reader, path, &tx))
+                        .context("cannot start the import's decoding thread")?;
                     for decoded in rx {
                         let decoded = decoded?;
                         self.report.malformed += decoded.malformed;
