@@ -793,4 +793,79 @@ mod tests {
                 .is_none()
         );
     }
+
+    /// Every write of events deletes the stored days it falls in (and
+    /// those after), and the totals: live batches, imports and backfills.
+    #[test]
+    fn writing_into_a_stored_day_deletes_it_and_the_totals() {
+        use crate::config::DatabaseConfig;
+        use crate::db::Db;
+        use crate::db::events::{Appender, EntityIds, NewEvent, write_batch};
+        use crate::model::{Record, StateChange};
+        let dir = tempfile::tempdir().unwrap();
+        let db = Db::open(&DatabaseConfig::at(dir.path().join("habitd.db"))).unwrap();
+        let mut conn = db.get().unwrap();
+        let day_ms = 86_400_000;
+        let fill = |conn: &Connection| {
+            conn.execute_batch("DELETE FROM day_digests; DELETE FROM digest_totals;")
+                .unwrap();
+            for day in 0..10i64 {
+                conn.execute(
+                    "INSERT INTO day_digests (day, from_ms, until_ms, fingerprint, events, digest, pairs) \
+                     VALUES (?1, ?2, ?3, 'f', 0, x'', x'')",
+                    params![day, day * day_ms - 1, (day + 1) * day_ms + 1],
+                )
+                .unwrap();
+            }
+            conn.execute(
+                "INSERT INTO digest_totals (id, first_day, last_day, until_ms, fingerprint, days, pairs) \
+                 VALUES (1, 0, 9, ?1, 'f', '', x'')",
+                [10 * day_ms + 1],
+            )
+            .unwrap();
+        };
+        let left = |conn: &Connection| -> (i64, i64) {
+            conn.query_row(
+                "SELECT (SELECT count(*) FROM day_digests), (SELECT count(*) FROM digest_totals)",
+                [],
+                |r| Ok((r.get(0)?, r.get(1)?)),
+            )
+            .unwrap()
+        };
+        let at = |ms: i64| jiff::Timestamp::from_millisecond(ms).unwrap();
+        // A live batch of events after the stored days: nothing goes.
+        fill(&conn);
+        let change = |ms: i64| StateChange {
+            entity_id: "light.hall".into(),
+            at: at(ms),
+            state: "on".into(),
+            old_state: None,
+            origin: crate::model::Origin::User,
+        };
+        let mut ids = EntityIds::new();
+        write_batch(&mut conn, &mut ids, &[Record::Event(change(11 * day_ms))]).unwrap();
+        assert_eq!(left(&conn), (10, 1));
+        // A batch into day 6: days 6 to 9 and the totals go.
+        write_batch(
+            &mut conn,
+            &mut ids,
+            &[Record::Event(change(6 * day_ms + 5))],
+        )
+        .unwrap();
+        assert_eq!(left(&conn), (6, 0));
+        // An import into day 3.
+        fill(&conn);
+        let mut appender = Appender::new(&conn, EntityIds::new(), 100).unwrap();
+        appender
+            .event(&NewEvent {
+                entity_id: "light.hall",
+                at: at(3 * day_ms + 7),
+                state: "off",
+                old_state: None,
+                origin: crate::model::Origin::User,
+            })
+            .unwrap();
+        appender.commit().unwrap();
+        assert_eq!(left(&conn), (3, 0));
+    }
 }

@@ -8,7 +8,7 @@ use std::collections::HashMap;
 
 use anyhow::Context;
 use jiff::Timestamp;
-use rusqlite::{Connection, Transaction, params};
+use rusqlite::{Connection, Statement, Transaction, params};
 
 use crate::model::Device;
 use crate::model::Record;
@@ -52,9 +52,13 @@ impl<'a> From<&'a StateChange> for NewEvent<'a> {
 
 /// Events and entities stored one at a time as an import reads them, in
 /// transactions of `per_commit` events: input that comes in time order
-/// needs no staging, and nothing is held per event.
+/// needs no staging, and nothing is held per event. The insert is prepared
+/// once and held: looking it up in the connection's statement cache per
+/// event (hashing its SQL) cost about a tenth of an import.
 #[derive(Debug)]
-pub struct Appender {
+pub struct Appender<'c> {
+    conn: &'c Connection,
+    insert: Statement<'c>,
     ids: EntityIds,
     /// Entities interned in the open transaction (void if it rolls back).
     interned: Vec<String>,
@@ -72,9 +76,18 @@ pub struct Appender {
 /// How long an import holds the database's write lock at most.
 const HOLD_AT_MOST: std::time::Duration = std::time::Duration::from_millis(250);
 
-impl Appender {
-    pub fn new(ids: EntityIds, per_commit: usize) -> Appender {
-        Appender {
+/// The clock is read every this many events, not after each: at a million
+/// events a second this is well under a millisecond past [`HOLD_AT_MOST`].
+const CLOCK_EVERY: usize = 64;
+
+const INSERT_EVENT: &str = "INSERT OR IGNORE INTO events (ts, entity, state, old_state, origin) \
+                            VALUES (?1, ?2, ?3, ?4, ?5)";
+
+impl<'c> Appender<'c> {
+    pub fn new(conn: &'c Connection, ids: EntityIds, per_commit: usize) -> anyhow::Result<Self> {
+        Ok(Appender {
+            conn,
+            insert: conn.prepare(INSERT_EVENT)?,
             ids,
             interned: Vec::new(),
             events: 0,
@@ -82,7 +95,7 @@ impl Appender {
             now: 0,
             began: None,
             earliest: i64::MAX,
-        }
+        })
     }
 
     /// The entity ids interned so far.
@@ -90,27 +103,43 @@ impl Appender {
         &mut self.ids
     }
 
-    fn begin(&mut self, conn: &Connection) -> anyhow::Result<()> {
+    fn begin(&mut self) -> anyhow::Result<()> {
         if self.began.is_none() {
-            conn.execute_batch("BEGIN IMMEDIATE")?;
+            self.conn.execute_batch("BEGIN IMMEDIATE")?;
             self.began = Some(std::time::Instant::now());
             self.now = Timestamp::now().as_millisecond();
         }
         Ok(())
     }
 
-    pub fn entity(&mut self, conn: &Connection, info: &EntityInfo) -> anyhow::Result<()> {
-        self.begin(conn)?;
-        upsert_entity(conn, &mut self.ids, &mut self.interned, info, self.now)
+    pub fn entity(&mut self, info: &EntityInfo) -> anyhow::Result<()> {
+        self.begin()?;
+        upsert_entity(self.conn, &mut self.ids, &mut self.interned, info, self.now)
     }
 
     /// Stores `event`; whether it was new.
-    pub fn event(&mut self, conn: &Connection, event: &NewEvent<'_>) -> anyhow::Result<bool> {
-        self.begin(conn)?;
-        let new = insert_event(conn, &mut self.ids, &mut self.interned, event, self.now)?;
+    pub fn event(&mut self, event: &NewEvent<'_>) -> anyhow::Result<bool> {
+        self.begin()?;
+        let entity = match self.ids.get(event.entity_id) {
+            Some(id) => *id,
+            None => entity_key(
+                self.conn,
+                &mut self.ids,
+                &mut self.interned,
+                event.entity_id,
+                self.now,
+            )?,
+        };
+        let inserted = self.insert.execute(params![
+            event.at.as_millisecond(),
+            entity,
+            event.state,
+            event.old_state,
+            event.origin.code()
+        ])?;
         self.events += 1;
         self.earliest = self.earliest.min(event.at.as_millisecond());
-        Ok(new)
+        Ok(inserted > 0)
     }
 
     /// Whether the open transaction holds `per_commit` events, or has been
@@ -118,17 +147,19 @@ impl Appender {
     /// for it, for at most its busy timeout.
     pub fn is_full(&self) -> bool {
         self.events >= self.per_commit
-            || self
-                .began
-                .is_some_and(|began| began.elapsed() >= HOLD_AT_MOST)
+            || (self.events.is_multiple_of(CLOCK_EVERY)
+                && self
+                    .began
+                    .is_some_and(|began| began.elapsed() >= HOLD_AT_MOST))
     }
 
-    pub fn commit(&mut self, conn: &Connection) -> anyhow::Result<()> {
+    pub fn commit(&mut self) -> anyhow::Result<()> {
         if self.began.is_some() {
             if self.earliest != i64::MAX {
-                super::digests::invalidate(conn, self.earliest)?;
+                super::digests::invalidate(self.conn, self.earliest)?;
             }
-            conn.execute_batch("COMMIT")
+            self.conn
+                .execute_batch("COMMIT")
                 .context("while committing a batch")?;
             self.interned.clear();
             self.end();
@@ -137,9 +168,9 @@ impl Appender {
     }
 
     /// Undoes the open transaction, if any (after an error).
-    pub fn rollback(&mut self, conn: &Connection) {
+    pub fn rollback(&mut self) {
         if self.began.is_some() {
-            if let Err(e) = conn.execute_batch("ROLLBACK") {
+            if let Err(e) = self.conn.execute_batch("ROLLBACK") {
                 tracing::warn!(error = %e, "could not roll back an import's batch");
             }
             for name in self.interned.drain(..) {
@@ -164,8 +195,18 @@ pub fn write_batch(
     ids: &mut EntityIds,
     records: &[Record],
 ) -> anyhow::Result<BatchOutcome> {
+    write_batch_shared(conn, ids, records)
+}
+
+/// [`write_batch`] on a connection an [`Appender`] also holds (an import):
+/// the caller makes sure that no transaction is open on it.
+pub fn write_batch_shared(
+    conn: &Connection,
+    ids: &mut EntityIds,
+    records: &[Record],
+) -> anyhow::Result<BatchOutcome> {
     let now = Timestamp::now().as_millisecond();
-    let tx = conn.transaction()?;
+    let tx = conn.unchecked_transaction()?;
     let mut outcome = BatchOutcome::default();
     let mut interned = Vec::new();
     let result = (|| -> anyhow::Result<()> {

@@ -784,4 +784,96 @@ mod import_paths {
         // everything is.
         assert!(again.staged > 0 && again.staged < again.read, "{again:?}");
     }
+
+    /// Lines are read a chunk at a time: lines across chunk ends, a line
+    /// longer than a chunk, line ends with `\r`, blank lines, bytes that
+    /// are not UTF-8 (inside an event that is not read, and inside one
+    /// that is) and a last line without a line end are read as one line at
+    /// a time would read them.
+    #[test]
+    fn lines_are_read_alike_across_chunks() {
+        let dir = tempfile::tempdir().unwrap();
+        let mut lines: Vec<Vec<u8>> = ordered(4000).into_iter().map(String::into_bytes).collect();
+        let huge = Timestamp::from_second(1_780_000_000 + 700 * 37).unwrap();
+        let name = "x".repeat(700 * 1024);
+        lines.insert(
+            700,
+            line("light.long", "off", "on", &huge.to_string(), true)
+                .replace("N \\\"light.long\\\"", &name)
+                .into_bytes(),
+        );
+        lines.insert(900, b"   ".to_vec());
+        lines.insert(901, Vec::new());
+        lines.insert(
+            1500,
+            b"{\"event_type\":\"call_service\",\"event_data\":{\"x\":\"\xff\"}}".to_vec(),
+        );
+        let mut bad_state = lines[2000].clone();
+        let at = bad_state.windows(4).position(|w| w == b"\"on\"").unwrap();
+        bad_state[at + 1] = 0xff;
+        lines.insert(2000, bad_state);
+        for l in lines.iter_mut().skip(2500).step_by(3) {
+            l.push(b'\r');
+        }
+        let mut bytes = lines.join(&b'\n');
+        bytes.truncate(bytes.len() - 1);
+        if bytes.last() == Some(&b'\r') {
+            bytes.pop();
+        }
+        let file = dir.path().join("odd.jsonl");
+        std::fs::write(&file, &bytes).unwrap();
+
+        // What reading a line at a time finds.
+        let (mut changes, mut malformed) = (0, 0);
+        for line in bytes.split(|&b| b == b'\n') {
+            let line = line.trim_ascii();
+            if line.is_empty() {
+                continue;
+            }
+            match crate::ha::eventstream::decode_line(line) {
+                Ok(Some(_)) => changes += 1,
+                Ok(None) => {}
+                Err(_) => malformed += 1,
+            }
+        }
+        assert!(bytes.len() > 1024 * 1024, "{}", bytes.len());
+        assert_eq!(malformed, 2, "not json, and the state that is not UTF-8");
+
+        let (reports, rows) = same_either_way(&[vec![file]]);
+        let r = reports[0];
+        assert_eq!((r.read, r.malformed), (changes, malformed), "{r:?}");
+        assert_eq!(r.stored + r.filtered, r.read, "{r:?}");
+        assert!(rows.iter().any(|row| row.contains(&name)));
+    }
+
+    /// When storing fails (here: another connection holds the write lock
+    /// past the busy timeout), the import says so and its decoding thread
+    /// stops: `file` returns, with nothing half stored.
+    #[test]
+    fn a_failed_import_stops_its_decoder() {
+        let dir = tempfile::tempdir().unwrap();
+        let file = write(dir.path(), "many.jsonl", &ordered(20_000));
+        let db = Db::open(&DatabaseConfig {
+            pool_size: 2,
+            busy_timeout: std::time::Duration::from_millis(20),
+            ..DatabaseConfig::at(dir.path().join("habitd.db"))
+        })
+        .unwrap();
+        let other = db.get().unwrap();
+        let config = crate::config::load_from(
+            None,
+            [("HABITD__ANALYSIS__TIMEZONE".into(), "Europe/Berlin".into())],
+        )
+        .unwrap()
+        .config;
+        let filter = Filter::new(&config.ingest);
+        let mut conn = db.get().unwrap();
+        let mut importer = Importer::new(&mut conn, &filter, 100).unwrap();
+        other.execute_batch("BEGIN IMMEDIATE").unwrap();
+        let failed = importer.file(&file, &mut |_| {});
+        assert!(failed.is_err(), "{failed:?}");
+        drop(importer);
+        other.execute_batch("ROLLBACK").unwrap();
+        assert_eq!(db::events::count(&conn).unwrap(), 0);
+    }
 }
