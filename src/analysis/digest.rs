@@ -11,7 +11,7 @@
 //! its screen from the delay counts.
 //!
 //! A day's digest depends only on that day's events and on those within the
-//! horizon before its first one, so the digests of days that are over do not
+//! horizon (at least [`RETURN_MS`]) before its first one, so the digests of days that are over do not
 //! change: the daily job stores each once (`db::digests`) and adds them up
 //! ([`Digest::add`]) with the digest of the days it reads raw. Adding is
 //! exact: the times of later days follow those of earlier ones, and the
@@ -32,6 +32,14 @@ use rustc_hash::FxHashMap as HashMap;
 use super::stats::LocalClock;
 use super::{EntityMeta, Events, is_action_domain, is_measurement, is_trigger_entity};
 use crate::model::{Origin, is_blip};
+
+/// A change back from `unavailable` or `unknown` within this long is the
+/// device (or Home Assistant) coming back, not anyone's action: Home
+/// Assistant marks its MQTT entities unavailable for a few milliseconds
+/// whenever it starts, and a light that was on is "on" again after it.
+/// (A bulb behind a wall switch is unavailable for as long as the switch
+/// is off: switching it on again is an action.)
+pub const RETURN_MS: i64 = 60_000;
 
 /// An (entity, state), by the window's dense indexes.
 pub type Key = (u32, u32);
@@ -146,7 +154,7 @@ pub struct Digest {
 
 impl Digest {
     /// The digest of `events[counted]`, with the events before it in `events`
-    /// as context for the delay counts (those within the horizon before the
+    /// as context (those within the horizon, and [`RETURN_MS`], before the
     /// first counted one must be there; the caller reads them).
     pub fn of(
         entities: &[EntityMeta],
@@ -167,7 +175,8 @@ impl Digest {
         if counted.is_empty() {
             return d;
         }
-        let context = ev.ts[..counted.start].partition_point(|t| *t < first - horizon_ms);
+        let reach = horizon_ms.max(RETURN_MS);
+        let context = ev.ts[..counted.start].partition_point(|t| *t < first - reach);
         let run = context..counted.end;
         let roles: Vec<Role> = entities.iter().map(Role::of).collect();
         let blip: Vec<bool> = states.iter().map(|s| is_blip(s)).collect();
@@ -179,6 +188,8 @@ impl Digest {
         };
         let (mut ti, mut ai) = (HashMap::default(), HashMap::default());
         let mut clock = LocalClock::new(tz);
+        // When each entity went unavailable or unknown, while it still is.
+        let mut gone = vec![i64::MIN; entities.len()];
         for (k, i) in run.clone().enumerate() {
             let (e, s, t) = (ev.entity[i], ev.state[i], ev.ts[i]);
             let counts = i >= counted.start;
@@ -190,9 +201,14 @@ impl Digest {
                 d.usage[e] += 1;
                 d.span = Some(d.span.map_or((t, t), |(a, _)| (a, t)));
             }
+            let is_blip = blip.get(s as usize).copied().unwrap_or(true);
+            let went = gone.get(e as usize).copied().unwrap_or(i64::MIN);
+            if let Some(g) = gone.get_mut(e as usize) {
+                *g = if is_blip { t } else { i64::MIN };
+            }
             // What an automation did is no person's habit (and its trigger
-            // would look like a perfect cause).
-            if blip.get(s as usize).copied().unwrap_or(true) || ev.origin[i] == Origin::Automation {
+            // would look like a perfect cause); nor is a device coming back.
+            if is_blip || ev.origin[i] == Origin::Automation || t.saturating_sub(went) < RETURN_MS {
                 continue;
             }
             let role = roles.get(e as usize).copied().unwrap_or_default();

@@ -115,3 +115,46 @@ fn weekdays_and_weekends_are_split_only_when_their_times_differ() {
     assert_eq!(found.len(), 1, "{found:#?}");
     assert_eq!(found[0].days, DayClass::All);
 }
+
+#[test]
+fn home_assistant_restarting_at_night_is_not_a_routine() {
+    // The porch light is switched on around 20:00 and off around 23:00;
+    // the hall light stays on all night. Home Assistant restarts (an update)
+    // around 04:00 every night: its MQTT entities are `unavailable` for a
+    // few milliseconds and then back as they were. The porch light is also
+    // behind a wall switch some mornings: off at the wall (unavailable for
+    // hours), on again at 07:00 by hand — that is an action.
+    let mut events = Vec::new();
+    for d in 0..28 {
+        let j = |k: u64| jitter(d as u64 * 7 + k);
+        let restart = at(d, 240.0 + 4.0 * j(1));
+        events.push((
+            "light.hall",
+            "on",
+            at(d, 1260.0 + 30.0 * j(2)),
+            Origin::User,
+        ));
+        events.push(("light.hall", "unavailable", restart, Origin::Device));
+        events.push(("light.hall", "on", restart + 6, Origin::Device));
+        events.push((
+            "light.hall",
+            "off",
+            at(d, 450.0 + 60.0 * j(3)),
+            Origin::User,
+        ));
+        events.push(("light.porch", "unavailable", at(d, 60.0), Origin::Device));
+        events.push(("light.porch", "on", at(d, 420.0 + 3.0 * j(4)), Origin::User));
+    }
+    let found = detect(&window(&events, 28), &TimeZone::UTC, &thresholds());
+    let at_four = found
+        .iter()
+        .find(|r| r.entity_id == "light.hall" && r.state == "on");
+    assert!(at_four.is_none(), "{at_four:#?}");
+    let porch = found
+        .iter()
+        .find(|r| r.entity_id == "light.porch" && r.state == "on");
+    assert!(
+        porch.is_some_and(|r| (r.center_minutes - 420.0).abs() < 5.0),
+        "{found:#?}"
+    );
+}
