@@ -33,7 +33,7 @@ use crate::analysis::digest::{Counts, Delays, Digest, Key, MAX_BINS, Role, Total
 use crate::analysis::{EntityMeta, Interner};
 
 /// The blobs' format; part of the fingerprint.
-const FORMAT: u8 = 2;
+const FORMAT: u8 = 3;
 
 /// What a digest depends on besides the events.
 pub fn fingerprint(tz: &TimeZone, horizon_ms: i64) -> String {
