@@ -128,63 +128,73 @@ pub fn read(
     let from = day_start(tz, open_from)? - horizon_ms - MARGIN_MS;
     let events = scan(conn, from, &dense, &mut states)?;
     window.states = states.values;
-    // Every day from the first not stored, those without events too (their
-    // digest is empty, and stored like any other once over).
+    // The days from the first not stored that are over get a digest each,
+    // stored (those without events too: theirs is empty); the rest (today)
+    // is one digest, as is the whole window when nothing is kept.
     let last_day = clock.local(until_ms).0;
-    let mut ranges = digest::days(&events, open_from, tz).into_iter().peekable();
+    let ranges = digest::days(&events, open_from, tz);
+    let mut ranges = ranges.iter().peekable();
     let mut day = open_from;
-    // Whether every day so far is stored, so the totals can grow.
-    let mut contiguous = true;
-    while day <= last_day || ranges.peek().is_some() {
-        let range = match ranges.next_if(|(d, _)| *d <= day) {
-            Some((_, range)) => range,
-            None => 0..0,
-        };
-        let of_day = Digest::of(
-            &window.entities,
-            &window.states,
-            &events,
-            range,
-            horizon_ms,
-            tz,
-        );
-        if let Digests::Keep { cutoff } = digests {
+    if let Digests::Keep { cutoff } = digests {
+        loop {
             let from_ms = day_start(tz, day)? - horizon_ms - MARGIN_MS;
             let day_until = day_start(tz, day + 1)? + MARGIN_MS;
-            let over = day_until <= until_ms && from_ms >= cutoff.as_millisecond();
-            if over && contiguous {
-                let row = digests::Row {
+            if day_until > until_ms || from_ms < cutoff.as_millisecond() {
+                break;
+            }
+            let range = match ranges.next_if(|(d, _)| *d <= day) {
+                Some((_, range)) => range.clone(),
+                None => 0..0,
+            };
+            let of_day = Digest::of(
+                &window.entities,
+                &window.states,
+                &events,
+                range,
+                horizon_ms,
+                tz,
+            );
+            let row = digests::Row {
+                day,
+                from_ms,
+                until_ms: day_until,
+                fingerprint: fingerprint.clone(),
+                events: (events.ts.partition_point(|t| *t < day_until)
+                    - events.ts.partition_point(|t| *t < from_ms)) as u64,
+                digest: digests::encode(&of_day, &window.entities, &window.states),
+            };
+            let blob =
+                digests::encode_pairs(&of_day.pairs, horizon_ms, &window.entities, &window.states);
+            let kept = digests::store(conn, &row, &blob)?;
+            if kept {
+                stored.pairs.add_day(&of_day.pairs);
+                stored.events.push(row.events);
+                stored.until_ms = day_until;
+            }
+            digest.add(of_day);
+            day += 1;
+            if !kept {
+                tracing::debug!(
                     day,
-                    from_ms,
-                    until_ms: day_until,
-                    fingerprint: fingerprint.clone(),
-                    events: (events.ts.partition_point(|t| *t < day_until)
-                        - events.ts.partition_point(|t| *t < from_ms))
-                        as u64,
-                    digest: digests::encode(&of_day, &window.entities, &window.states),
-                };
-                let blob = digests::encode_pairs(
-                    &of_day.pairs,
-                    horizon_ms,
-                    &window.entities,
-                    &window.states,
+                    "events were written into the day meanwhile; it is made again next time"
                 );
-                if digests::store(conn, &row, &blob)? {
-                    stored.pairs.add_day(&of_day.pairs);
-                    stored.events.push(row.events);
-                    stored.until_ms = day_until;
-                } else {
-                    tracing::debug!(
-                        day,
-                        "events were written into the day meanwhile; it is made again next time"
-                    );
-                    contiguous = false;
-                }
+                break;
             }
         }
-        digest.add(of_day);
-        day += 1;
     }
+    // The rest in one sweep.
+    let rest = match ranges.next() {
+        Some((_, r)) => r.start..events.len(),
+        None => 0..0,
+    };
+    digest.add(Digest::of(
+        &window.entities,
+        &window.states,
+        &events,
+        rest,
+        horizon_ms,
+        tz,
+    ));
     if let Digests::Keep { .. } = digests
         && !stored.events.is_empty()
     {
