@@ -181,15 +181,13 @@ fn part(name: &str) -> bool {
 /// more day of 34,000, the digests of the first 30 stored by a run the day
 /// before; then the run of the 31st day (reads that day and the stored
 /// digests, stores its digest) against a run that reads every event of the
-/// same window, median of five alternating runs each. The daily run's digest
-/// is deleted again after each, so each daily run does the same work.
+/// same window, median of five alternating runs each. The stored digests are
+/// put back as they were after each daily run, so each does the same work.
 fn daily(tz: &TimeZone, th: &habitd::analysis::Thresholds) {
     let dir = tempfile::tempdir().expect("dir");
     let db = Db::open(&DatabaseConfig {
-        path: dir.path().join("habitd.db"),
-        pool_size: 1,
-        busy_timeout: Duration::from_secs(5),
         cache_size_kib: 8192,
+        ..DatabaseConfig::at(dir.path().join("habitd.db"))
     })
     .expect("db");
     let mut conn = db.get().expect("conn");

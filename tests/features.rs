@@ -26,6 +26,12 @@ fn capabilities() -> Vec<features::CapabilityInfo> {
     db::window::capabilities(&conn).unwrap()
 }
 
+/// What the miners see of `events` in `w`.
+fn digest(w: &Window, events: &Events) -> Digest {
+    let all = 0..events.len();
+    Digest::of(&w.entities, &w.states, events, all, 600_000, &TimeZone::UTC)
+}
+
 /// A window where the given Zigbee2MQTT properties changed a few times.
 fn used(properties: &[(&str, &str)]) -> Window {
     let mut w = Window::default();
@@ -43,15 +49,7 @@ fn used(properties: &[(&str, &str)]) -> Window {
         }
     }
     w.states = vec!["x".into()];
-    let all = 0..events.len();
-    w.digest = Digest::of(
-        &w.entities,
-        &w.states,
-        &events,
-        all,
-        600_000,
-        &TimeZone::UTC,
-    );
+    w.digest = digest(&w, &events);
     w
 }
 
@@ -133,15 +131,7 @@ fn synergies_pair_sensors_and_actors_of_one_room_that_nothing_links() {
         events.state.push(0);
         events.origin.push(Origin::User);
     }
-    let all = 0..events.len();
-    w.digest = Digest::of(
-        &w.entities,
-        &w.states,
-        &events,
-        all,
-        600_000,
-        &TimeZone::UTC,
-    );
+    w.digest = digest(&w, &events);
     w.automations.push(habitd::analysis::Automation {
         entity_id: "automation.stairs".into(),
         trigger_entities: ["binary_sensor.stairs_motion".to_owned()].into(),
