@@ -24,6 +24,7 @@
 //! event visits only the types of the other side that are still within
 //! reach, once each.
 
+use std::collections::hash_map::Entry;
 use std::ops::Range;
 
 use jiff::tz::TimeZone;
@@ -251,8 +252,15 @@ impl Digest {
 
     /// Adds the digest of the days that follow this one's.
     pub fn add(&mut self, later: Digest) {
+        // Moved, not copied, where this one has nothing yet: a full read
+        // adds one digest of the whole window to an empty one.
         for (key, times) in later.times {
-            self.times.entry(key).or_default().extend(times);
+            match self.times.entry(key) {
+                Entry::Occupied(mut e) => e.get_mut().extend(times),
+                Entry::Vacant(e) => {
+                    e.insert(times);
+                }
+            }
         }
         if self.usage.len() < later.usage.len() {
             self.usage.resize(later.usage.len(), 0);
@@ -268,8 +276,12 @@ impl Digest {
             (Some((a, _)), Some((_, b))) => Some((a, b)),
             (a, b) => a.or(b),
         };
-        for (pair, delays) in later.pairs {
-            self.pairs.entry(pair).or_default().add(&delays);
+        if self.pairs.is_empty() {
+            self.pairs = later.pairs;
+        } else {
+            for (pair, delays) in later.pairs {
+                self.pairs.entry(pair).or_default().add(&delays);
+            }
         }
     }
 
