@@ -24,7 +24,7 @@ use std::path::{Path, PathBuf};
 use std::time::Duration;
 
 use r2d2_sqlite::SqliteConnectionManager;
-use rusqlite::Connection;
+use rusqlite::{Connection, OpenFlags};
 
 use crate::config::DatabaseConfig;
 
@@ -123,8 +123,17 @@ impl Db {
         drop(conn);
         drop(file);
 
-        let manager =
-            SqliteConnectionManager::file(&path).with_init(move |c| init_connection(c, pragmas));
+        // The pool's connections never create the file: only the lines
+        // above do, private to its owner. The pool opens connections in the
+        // background as well; one that came after the file was removed (the
+        // demo removes its database at the end) would otherwise make a new,
+        // empty one.
+        let flags = OpenFlags::SQLITE_OPEN_READ_WRITE
+            | OpenFlags::SQLITE_OPEN_URI
+            | OpenFlags::SQLITE_OPEN_NO_MUTEX;
+        let manager = SqliteConnectionManager::file(&path)
+            .with_flags(flags)
+            .with_init(move |c| init_connection(c, pragmas));
         let pool = r2d2::Pool::builder()
             .max_size(config.pool_size)
             // Open connections as they are needed rather than all at start:
