@@ -331,16 +331,8 @@ impl Totals {
         }
     }
 
-    /// Takes `other`'s counts away; `false` (and `self` unusable) when they
-    /// are not part of these (a count saturated, or another day's).
-    pub fn subtract(&mut self, other: &Totals) -> bool {
-        other
-            .0
-            .iter()
-            .all(|(pair, less)| self.subtract_one(*pair, less))
-    }
-
-    /// Takes one pair's counts away; `false` as for [`Totals::subtract`].
+    /// Takes one pair's counts away; `false` (and `self` unusable) when
+    /// they are not part of these (a count saturated, or another day's).
     pub fn subtract_one(&mut self, pair: (Key, Key), less: &Counts) -> bool {
         let Some(counts) = self.0.get_mut(&pair) else {
             return false;

@@ -4,9 +4,10 @@
 //! from the local midnight that starts the first day without a stored
 //! digest (less the sequence horizon, as context); entity ids map to dense
 //! indexes through a `Vec`, and state names are interned from the borrowed
-//! row text (no allocation per row). Each day read becomes a
-//! [`Digest`]; the days that are over get theirs stored, and the next run
-//! reads those instead of their events. The existing automations are read as the
+//! row text (no allocation per row). The days read that are over each
+//! become a [`Digest`] of their own, stored, so the next run reads those
+//! instead of their events; the rest (today, or the whole window when
+//! nothing is kept) is one digest. The existing automations are read as the
 //! configs Home Assistant gave ([`automation_configs`]); `ha::automation`
 //! reads what they do.
 
@@ -108,6 +109,7 @@ pub fn read(
     // The days over that are stored, one after the other from the first,
     // and their pairs added up.
     let mut stored = Stored::default();
+    let mut digested = 0;
     if let Digests::Keep { cutoff } = digests {
         let cutoff = cutoff.as_millisecond();
         digests::prune(conn, cutoff, &fingerprint)?;
@@ -119,12 +121,13 @@ pub fn read(
             fingerprint: &fingerprint,
         };
         stored = load(conn, &span, &names, &mut states)?;
+        digested = stored.days.len() as i32;
         for day in stored.days.drain(..) {
             digest.add(day);
         }
         digest.pairs = stored.pairs.delays();
     }
-    let open_from = first_day + stored.count;
+    let open_from = first_day + digested;
     let from = day_start(tz, open_from)? - horizon_ms - MARGIN_MS;
     let events = scan(conn, from, &dense, &mut states)?;
     window.states = states.values;
@@ -214,7 +217,7 @@ pub fn read(
         digests::store_totals(conn, &totals)?;
     }
     window.digest = digest;
-    window.digested_days = stored.count as u32;
+    window.digested_days = digested as u32;
     window.summed_pairs = stored.summed;
     window.first_day = first_day;
     window.last_day = last_day;
@@ -238,9 +241,8 @@ struct Span<'a> {
 /// The stored days a window uses.
 #[derive(Default)]
 struct Stored {
-    /// Days from the window's first, one after the other.
-    count: i32,
-    /// Their digests, without the pairs.
+    /// The digests of the days from the window's first, one after the
+    /// other, without the pairs.
     days: Vec<Digest>,
     /// Their pairs added up, the days stored by this read too.
     pairs: Totals,
@@ -279,7 +281,7 @@ fn load(
             before.push(row.events);
             continue;
         }
-        if row.day != span.first_day + out.count
+        if row.day != span.first_day + out.days.len() as i32
             || row.fingerprint != span.fingerprint
             || row.until_ms > span.until_ms
             || row.from_ms < span.cutoff
@@ -299,12 +301,11 @@ fn load(
         }
         out.events.push(row.events);
         out.until_ms = row.until_ms;
-        out.count += 1;
     }
-    if out.count == 0 {
+    if out.days.is_empty() {
         return Ok(Stored::default());
     }
-    let last = span.first_day + out.count - 1;
+    let last = span.first_day + out.days.len() as i32 - 1;
     let pairs = |day: i32, states: &mut Interner| -> anyhow::Result<Option<Totals>> {
         let Some(blob) = digests::pairs_of(conn, day)? else {
             return Ok(None);
@@ -362,7 +363,6 @@ fn load(
             Some(p) => out.pairs.add(&p),
             None => {
                 let kept = (day - span.first_day) as usize;
-                out.count = day - span.first_day;
                 out.days.truncate(kept);
                 out.events.truncate(kept);
                 break;
