@@ -1,4 +1,4 @@
-//! The real times of a routine's days, from the raw events.
+//! The real times of a routine's days, from the window's times.
 //!
 //! The routine miner finds a candidate time on 5-minute slots of the
 //! window's events; what it reports comes from here: each day's occurrence
