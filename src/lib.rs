@@ -12,6 +12,7 @@ pub mod db;
 pub mod demo;
 pub mod deploy;
 pub mod ha;
+pub mod http;
 pub mod ingest;
 pub mod job;
 pub mod llm;

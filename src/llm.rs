@@ -24,6 +24,7 @@ use serde_json::{Value, json};
 use tokio::sync::Semaphore;
 
 use crate::config::LlmConfig;
+use crate::http::{self, Capped};
 
 /// What the model is asked to reword.
 #[derive(Debug, Clone, PartialEq)]
@@ -310,31 +311,15 @@ pub fn faithful(original: &str, candidate: &str, others: &[String]) -> Result<()
     Ok(())
 }
 
-/// The body, read piece by piece and refused once it passes `limit` bytes,
-/// so an endless or huge answer costs at most `limit` of memory.
-async fn read_capped(mut response: reqwest::Response, limit: usize) -> Result<Vec<u8>, LlmError> {
-    let transport = |e: reqwest::Error| {
-        if e.is_timeout() {
-            LlmError::Timeout
-        } else {
-            LlmError::Transport(e.to_string())
-        }
-    };
-    if response.content_length().is_some_and(|n| n > limit as u64) {
-        return Err(LlmError::Invalid(format!(
-            "an answer of more than {limit} bytes"
-        )));
-    }
-    let mut body = Vec::new();
-    while let Some(chunk) = response.chunk().await.map_err(transport)? {
-        if body.len() + chunk.len() > limit {
-            return Err(LlmError::Invalid(format!(
-                "an answer of more than {limit} bytes"
-            )));
-        }
-        body.extend_from_slice(&chunk);
-    }
-    Ok(body)
+/// [`http::read_capped`], its failures as the LLM's.
+async fn read_capped(response: reqwest::Response, limit: usize) -> Result<Vec<u8>, LlmError> {
+    http::read_capped(response, limit)
+        .await
+        .map_err(|e| match e {
+            Capped::TooLong => LlmError::Invalid(format!("an answer of more than {limit} bytes")),
+            Capped::Transport(e) if e.is_timeout() => LlmError::Timeout,
+            Capped::Transport(e) => LlmError::Transport(e.to_string()),
+        })
 }
 
 fn validate(answer: &WireAnswer) -> Result<Wording, LlmError> {

@@ -11,7 +11,7 @@ use std::path::{Path, PathBuf};
 /// Lowest first. A module may name modules of lower layers only.
 const LAYERS: &[&[&str]] = &[
     &["model"],
-    &["analysis", "demo", "shutdown"],
+    &["analysis", "demo", "http", "shutdown"],
     &["config"],
     &["db"],
     &["z2m", "suggest", "llm"],

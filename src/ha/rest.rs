@@ -11,6 +11,7 @@ use jiff::Timestamp;
 use serde::Deserialize;
 
 use crate::config::{HomeAssistantConfig, Secret};
+use crate::http::{self, Capped};
 use crate::model::EntityInfo;
 
 /// An entity as `/api/states` lists it.
@@ -244,29 +245,19 @@ impl Client {
     }
 
     /// A whole answer, refused beyond `homeassistant.max_answer_bytes`.
-    async fn body(&self, mut response: reqwest::Response, what: &str) -> anyhow::Result<Vec<u8>> {
+    async fn body(&self, response: reqwest::Response, what: &str) -> anyhow::Result<Vec<u8>> {
         let limit = self.max_answer_bytes;
-        let too_long = || {
-            anyhow::anyhow!(
-                "Home Assistant's answer to {what} is longer than {limit} bytes \
-                 (homeassistant.max_answer_bytes)"
-            )
-        };
-        if response.content_length().is_some_and(|n| n > limit as u64) {
-            return Err(too_long());
-        }
-        let mut body = Vec::new();
-        while let Some(chunk) = response
-            .chunk()
+        http::read_capped(response, limit)
             .await
-            .with_context(|| format!("while reading the answer to {what}"))?
-        {
-            if body.len() + chunk.len() > limit {
-                return Err(too_long());
-            }
-            body.extend_from_slice(&chunk);
-        }
-        Ok(body)
+            .map_err(|e| match e {
+                Capped::TooLong => anyhow::anyhow!(
+                    "Home Assistant's answer to {what} is longer than {limit} bytes \
+                     (homeassistant.max_answer_bytes)"
+                ),
+                Capped::Transport(e) => {
+                    anyhow::Error::new(e).context(format!("while reading the answer to {what}"))
+                }
+            })
     }
 }
 
