@@ -36,7 +36,8 @@ pub(super) async fn backfill_command(config: Config, days: u32) -> anyhow::Resul
         end: Timestamp::now(),
     };
     let runtime = tokio::runtime::Handle::current();
-    // Ctrl-C or SIGTERM stops between requests and stores nothing.
+    // Ctrl-C or SIGTERM stops between or during requests and stores
+    // nothing.
     let cancel = tokio_util::sync::CancellationToken::new();
     let stop = cancel.clone();
     let signal = crate::shutdown::signal();

@@ -120,16 +120,13 @@ impl<'c> Appender<'c> {
     /// Stores `event`; whether it was new.
     pub fn event(&mut self, event: &NewEvent<'_>) -> anyhow::Result<bool> {
         self.begin()?;
-        let entity = match self.ids.get(event.entity_id) {
-            Some(id) => *id,
-            None => entity_key(
-                self.conn,
-                &mut self.ids,
-                &mut self.interned,
-                event.entity_id,
-                self.now,
-            )?,
-        };
+        let entity = entity_key(
+            self.conn,
+            &mut self.ids,
+            &mut self.interned,
+            event.entity_id,
+            self.now,
+        )?;
         let inserted = self.insert.execute(params![
             event.at.as_millisecond(),
             entity,
@@ -195,7 +192,7 @@ pub fn write_batch(
     ids: &mut EntityIds,
     records: &[Record],
 ) -> anyhow::Result<BatchOutcome> {
-    write_batch_shared(conn, ids, records)
+    write_in(conn.transaction()?, ids, records)
 }
 
 /// [`write_batch`] on a connection an [`Appender`] also holds (an import):
@@ -205,8 +202,15 @@ pub fn write_batch_shared(
     ids: &mut EntityIds,
     records: &[Record],
 ) -> anyhow::Result<BatchOutcome> {
+    write_in(conn.unchecked_transaction()?, ids, records)
+}
+
+fn write_in(
+    tx: Transaction<'_>,
+    ids: &mut EntityIds,
+    records: &[Record],
+) -> anyhow::Result<BatchOutcome> {
     let now = Timestamp::now().as_millisecond();
-    let tx = conn.unchecked_transaction()?;
     let mut outcome = BatchOutcome::default();
     let mut interned = Vec::new();
     let result = (|| -> anyhow::Result<()> {
@@ -318,18 +322,13 @@ fn insert_event(
 ) -> anyhow::Result<bool> {
     let entity = entity_key(tx, ids, interned, change.entity_id, now)?;
     let ts = change.at.as_millisecond();
-    let inserted = tx
-        .prepare_cached(
-            "INSERT OR IGNORE INTO events (ts, entity, state, old_state, origin) \
-             VALUES (?1, ?2, ?3, ?4, ?5)",
-        )?
-        .execute(params![
-            ts,
-            entity,
-            change.state,
-            change.old_state,
-            change.origin.code()
-        ])?;
+    let inserted = tx.prepare_cached(INSERT_EVENT)?.execute(params![
+        ts,
+        entity,
+        change.state,
+        change.old_state,
+        change.origin.code()
+    ])?;
     Ok(inserted > 0)
 }
 

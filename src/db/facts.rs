@@ -13,7 +13,8 @@ pub enum Fact {
     DiscoveryShape,
     /// The suggestion selected in Home Assistant's select.
     Selected,
-    /// Whether the first start's history fetch is `pending` or `done`.
+    /// The first start's history fetch: `pending` (only that value makes a
+    /// start fetch), `done` or `not_needed` (for whoever reads the database).
     FirstStartHistory,
 }
 

@@ -6,10 +6,11 @@
 //! most of its pages: a million changes wrote 4.1 GB, which an SD card
 //! feels. Appended here first (journal off: the file is disposable) and read
 //! back sorted, they reach the events table the way live events do, in time
-//! order. Input that is already in time order (an eventstream file) never
-//! comes here: the importer stores it as it reads it. The file sits beside the database
-//! (`<database>.import.<pid>`) and is deleted when the import ends, or at the
-//! start of a later one if a crash left it behind.
+//! order. Input that is already in time order (an eventstream file) does
+//! not come here: the importer stores it as it reads it, unless a line goes
+//! back in time or the same import read a history answer first. The file
+//! sits beside the database (`<database>.import.<pid>`) and is deleted when
+//! the import ends, or at the start of a later one if a crash left it behind.
 
 use std::path::{Path, PathBuf};
 

@@ -333,7 +333,6 @@ impl<'a> Importer<'a> {
         Ok(())
     }
 
-    /// `owned`: the same change, when the reader has it owned already.
     fn change(
         &mut self,
         mut event: NewEvent<'_>,
@@ -428,8 +427,8 @@ fn first_byte(reader: &mut BufReader<File>) -> std::io::Result<Option<u8>> {
 }
 
 /// One line of an eventstream file, without its line break and the
-/// whitespace around it: text, or bytes when it is not UTF-8 (read the slow
-/// way, which says where it is wrong).
+/// whitespace around it: text, or bytes when it is not UTF-8 (decoded from
+/// the bytes; counted malformed when that fails too).
 enum Line<'a> {
     Text(&'a str),
     Bytes(&'a [u8]),
