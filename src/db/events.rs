@@ -50,6 +50,19 @@ impl<'a> From<&'a StateChange> for NewEvent<'a> {
     }
 }
 
+impl NewEvent<'_> {
+    /// The same change, owned.
+    pub fn to_change(&self) -> StateChange {
+        StateChange {
+            entity_id: self.entity_id.to_owned(),
+            at: self.at,
+            state: self.state.to_owned(),
+            old_state: self.old_state.map(str::to_owned),
+            origin: self.origin,
+        }
+    }
+}
+
 /// Events and entities stored one at a time as an import reads them, in
 /// transactions of `per_commit` events: input that comes in time order
 /// needs no staging, and nothing is held per event. The insert is prepared

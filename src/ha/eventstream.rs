@@ -21,6 +21,7 @@ use serde::de::{self, IgnoredAny, MapAccess, Visitor};
 use serde_json::value::RawValue;
 
 use super::WireState;
+use crate::db::events::NewEvent;
 use crate::model::{EntityInfo, Origin, StateChange};
 
 #[derive(Deserialize)]
@@ -48,6 +49,18 @@ pub struct Event<'a> {
     pub friendly_name: Option<Cow<'a, str>>,
     pub device_class: Option<Cow<'a, str>>,
     pub unit: Option<Cow<'a, str>>,
+}
+
+impl<'a> From<&'a Event<'_>> for NewEvent<'a> {
+    fn from(event: &'a Event<'_>) -> Self {
+        NewEvent {
+            entity_id: &event.entity_id,
+            at: event.at,
+            state: &event.state,
+            old_state: event.old_state.as_deref(),
+            origin: event.origin,
+        }
+    }
 }
 
 impl Event<'_> {

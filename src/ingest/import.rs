@@ -305,16 +305,7 @@ impl<'a> Importer<'a> {
         {
             self.entity(event.info())?;
         }
-        self.change(
-            NewEvent {
-                entity_id: &event.entity_id,
-                at: event.at,
-                state: &event.state,
-                old_state: event.old_state.as_deref(),
-                origin: event.origin,
-            },
-            progress,
-        )
+        self.change(event.into(), progress)
     }
 
     fn entity(&mut self, info: EntityInfo) -> anyhow::Result<()> {
@@ -368,13 +359,7 @@ impl<'a> Importer<'a> {
             self.in_order = false;
         }
         self.report.staged += 1;
-        self.pending.push(StateChange {
-            entity_id: event.entity_id.to_owned(),
-            at: event.at,
-            state: event.state.to_owned(),
-            old_state: event.old_state.map(str::to_owned),
-            origin: event.origin,
-        });
+        self.pending.push(event.to_change());
         if self.pending.len() >= self.batch_size {
             self.stage(progress)?;
         }
