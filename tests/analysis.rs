@@ -451,7 +451,7 @@ fn by_name(
     Vec<(String, u32)>,
     Vec<(
         ((String, String), (String, String)),
-        analysis::digest::Delays,
+        analysis::digest::Counts,
     )>,
     Option<(i64, i64)>,
     Option<(i32, i32)>,
@@ -474,8 +474,8 @@ fn by_name(
         .collect();
     usage.sort();
     let mut pairs: Vec<_> = w
-        .digest
         .pairs
+        .0
         .iter()
         .map(|((a, b), d)| ((key(a), key(b)), *d))
         .collect();

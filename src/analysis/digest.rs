@@ -13,10 +13,11 @@
 //! A day's digest depends only on that day's events and on those within the
 //! horizon (at least [`RETURN_MS`]) before its first one, so the digests of days that are over do not
 //! change: the daily job stores each once (`db::digests`) and adds them up
-//! ([`Digest::add`]) with the digest of the days it reads raw. Adding is
-//! exact: the times of later days follow those of earlier ones, and the
-//! delay counts, which saturate at `u16::MAX`, add saturating (a sum of
-//! per-day counts saturates exactly when the count over all days does).
+//! ([`Digest::add`]) with the digest of the days it reads raw, and their
+//! pairs in a window's [`Totals`]. Adding is exact: the times of later days
+//! follow those of earlier ones, and the delay counts, which a sweep
+//! saturates at `u16::MAX`, are added unsaturated and read saturated (a sum
+//! of per-day counts saturates exactly when the count over all days does).
 //!
 //! The delay counts come from one sweep in time order that keeps, for
 //! triggers and actions apart, the distinct (entity, state) types seen within
@@ -123,17 +124,6 @@ pub struct Delays {
     pub backward: [u16; MAX_BINS],
 }
 
-impl Delays {
-    fn add(&mut self, other: &Delays) {
-        for (a, b) in self.forward.iter_mut().zip(&other.forward) {
-            *a = a.saturating_add(*b);
-        }
-        for (a, b) in self.backward.iter_mut().zip(&other.backward) {
-            *a = a.saturating_add(*b);
-        }
-    }
-}
-
 /// What the miners need from a window's events (see the module's text).
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct Digest {
@@ -149,8 +139,10 @@ pub struct Digest {
     pub span: Option<(i64, i64)>,
     /// The first and the last local day with a counted change.
     pub counted_days: Option<(i32, i32)>,
-    /// Every (trigger, action) pair seen within the horizon of each other.
-    pub pairs: HashMap<(Key, Key), Delays>,
+    /// Every (trigger, action) pair seen within the horizon of each other,
+    /// each once, in the order the sweep met them. Not added up by
+    /// [`Digest::add`]: days' pairs are added up in [`Totals`].
+    pub pairs: Vec<((Key, Key), Delays)>,
 }
 
 impl Digest {
@@ -250,7 +242,8 @@ impl Digest {
         d
     }
 
-    /// Adds the digest of the days that follow this one's.
+    /// Adds the digest of the days that follow this one's, but its pairs
+    /// (those go into a [`Totals`]).
     pub fn add(&mut self, later: Digest) {
         // Moved, not copied, where this one has nothing yet: a full read
         // adds one digest of the whole window to an empty one.
@@ -276,13 +269,6 @@ impl Digest {
             (Some((a, _)), Some((_, b))) => Some((a, b)),
             (a, b) => a.or(b),
         };
-        if self.pairs.is_empty() {
-            self.pairs = later.pairs;
-        } else {
-            for (pair, delays) in later.pairs {
-                self.pairs.entry(pair).or_default().add(&delays);
-            }
-        }
     }
 
     /// How often `entity` changed.
@@ -300,15 +286,17 @@ impl Digest {
 /// unsaturated, so that a day's can be taken away again.
 pub type Counts = [u32; 2 * MAX_BINS];
 
-/// The pairs' delay counts added up over days: what the daily run keeps
+/// The pairs' delay counts added up over days: a window's, which the
+/// sequence screen reads ([`Totals::bins`]), and what the daily run keeps
 /// from one run to the next, taking the day that left the window away and
-/// adding the new ones ([`Totals::delays`] gives a window's [`Delays`]).
+/// adding the new ones.
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct Totals(pub HashMap<(Key, Key), Counts>);
 
 impl Totals {
-    /// Adds a day's pairs.
-    pub fn add_day(&mut self, pairs: &HashMap<(Key, Key), Delays>) {
+    /// Adds a day's pairs (or those of a run of days).
+    pub fn add_day(&mut self, pairs: &[((Key, Key), Delays)]) {
+        self.0.reserve(pairs.len().saturating_sub(self.0.len()));
         for (pair, delays) in pairs {
             let counts = self.0.entry(*pair).or_insert([0; 2 * MAX_BINS]);
             let day = delays.forward.iter().chain(&delays.backward);
@@ -349,20 +337,13 @@ impl Totals {
         true
     }
 
-    /// The counts as a window's delays (saturated at `u16::MAX`, as a sweep
-    /// over all the days would have them).
-    pub fn delays(&self) -> HashMap<(Key, Key), Delays> {
-        self.0
-            .iter()
-            .map(|(pair, counts)| {
-                let mut d = Delays::default();
-                let bins = d.forward.iter_mut().chain(d.backward.iter_mut());
-                for (b, c) in bins.zip(counts) {
-                    *b = u16::try_from(*c).unwrap_or(u16::MAX);
-                }
-                (*pair, d)
-            })
-            .collect()
+    /// A pair's forward and backward count in bin `k`, saturated at
+    /// `u16::MAX` as one sweep over all the days would have them (a sum
+    /// of saturating per-day counts saturates exactly when the count over
+    /// all days does).
+    pub fn bins(counts: &Counts, k: usize) -> (u32, u32) {
+        let cap = |c: u32| c.min(u32::from(u16::MAX));
+        (cap(counts[k]), cap(counts[MAX_BINS + k]))
     }
 }
 
@@ -612,15 +593,21 @@ mod tests {
         let ranges = days(&ev, first_day, &tz);
         assert!(ranges.len() >= 8, "{}", ranges.len());
         let from = ranges[0].1.start;
-        let whole = Digest::of(&entities, &states, &ev, from..ev.len(), horizon, &tz);
+        let mut whole = Digest::of(&entities, &states, &ev, from..ev.len(), horizon, &tz);
         let mut added = Digest {
             horizon_ms: horizon,
             ..Digest::default()
         };
+        let mut added_pairs = Totals::default();
         for (_, range) in ranges {
-            added.add(Digest::of(&entities, &states, &ev, range, horizon, &tz));
+            let mut day = Digest::of(&entities, &states, &ev, range, horizon, &tz);
+            added_pairs.add_day(&std::mem::take(&mut day.pairs));
+            added.add(day);
         }
         assert!(whole.pairs.len() > 5 && whole.times.len() > 5);
+        let mut whole_pairs = Totals::default();
+        whole_pairs.add_day(&std::mem::take(&mut whole.pairs));
+        assert_eq!(added_pairs, whole_pairs);
         assert_eq!(added, whole);
     }
 

@@ -98,8 +98,10 @@ pub struct Automation {
 pub struct Window {
     pub entities: Vec<EntityMeta>,
     pub states: Vec<String>,
-    /// What the miners need from the window's events.
+    /// What the miners need from the window's events, but the pairs.
     pub digest: digest::Digest,
+    /// The window's (trigger, action) pairs with their delay counts.
+    pub pairs: digest::Totals,
     /// Days whose stored digest was read instead of their events.
     pub digested_days: u32,
     /// Whether their pairs came from the totals the run before stored

@@ -33,7 +33,7 @@
 use jiff::tz::TimeZone;
 use serde::{Deserialize, Serialize};
 
-use super::digest::{self, Delays, Key};
+use super::digest::{self, Counts, Key, Totals};
 use super::stats::{self, LocalClock};
 use super::{Thresholds, Window};
 
@@ -142,14 +142,14 @@ fn screen(window: &Window, th: &Thresholds) -> Vec<Candidate> {
     let count = |key: &Key| d.times.get(key).map_or(0, |t| t.len() as u32);
     let automated = window.automated_pairs();
     let mut out = Vec::new();
-    for (&(a, b), delays) in &d.pairs {
+    for (&(a, b), counts) in &window.pairs.0 {
         if automated.contains(&(window.entity_id(a.0), window.entity_id(b.0))) {
             continue;
         }
         out.extend(best_delay(
             a,
             b,
-            delays,
+            counts,
             &edges,
             count(&a),
             count(&b),
@@ -168,7 +168,7 @@ fn screen(window: &Window, th: &Thresholds) -> Vec<Candidate> {
 fn best_delay(
     a: Key,
     b: Key,
-    delays: &Delays,
+    counts: &Counts,
     edges: &[i64],
     n_a: u32,
     n_b: u32,
@@ -180,8 +180,15 @@ fn best_delay(
     let (mut forward, mut backward) = (0u32, 0u32);
     let mut best: Option<Candidate> = None;
     for (k, &edge) in edges.iter().enumerate() {
-        forward += u32::from(delays.forward[k]);
-        backward += u32::from(delays.backward[k]);
+        let (ahead, behind) = Totals::bins(counts, k);
+        forward += ahead;
+        backward += behind;
+        // Too few, or no more than the mirror count (a z of at most 0):
+        // most pairs of a busy home, decided without the chance model.
+        if forward < th.sequence_min_occurrences || (forward <= backward && th.sequence_min_z > 0.0)
+        {
+            continue;
+        }
         let global = n_b * (1.0 - (-rate * edge as f64).exp());
         let (z, expected) = chance_z(forward, backward, global);
         if forward >= th.sequence_min_occurrences

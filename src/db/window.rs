@@ -125,8 +125,10 @@ pub fn read(
         for day in stored.days.drain(..) {
             digest.add(day);
         }
-        digest.pairs = stored.pairs.delays();
     }
+    // The pairs of a day read that could not be stored: the window's, but
+    // not part of the stored totals.
+    let mut unstored = Vec::new();
     let open_from = first_day + digested;
     let from = day_start(tz, open_from)? - horizon_ms - MARGIN_MS;
     let events = scan(conn, from, &dense, &mut states)?;
@@ -149,7 +151,7 @@ pub fn read(
                 Some((_, range)) => range.clone(),
                 None => 0..0,
             };
-            let of_day = Digest::of(
+            let mut of_day = Digest::of(
                 &window.entities,
                 &window.states,
                 &events,
@@ -166,13 +168,20 @@ pub fn read(
                     - events.ts.partition_point(|t| *t < from_ms)) as u64,
                 digest: digests::encode(&of_day, &window.entities, &window.states),
             };
-            let blob =
-                digests::encode_pairs(&of_day.pairs, horizon_ms, &window.entities, &window.states);
+            let blob = digests::encode_pairs(
+                of_day.pairs.iter().map(|(pair, delays)| (pair, delays)),
+                horizon_ms,
+                &window.entities,
+                &window.states,
+            );
             let kept = digests::store(conn, &row, &blob)?;
+            let pairs = std::mem::take(&mut of_day.pairs);
             if kept {
-                stored.pairs.add_day(&of_day.pairs);
+                stored.pairs.add_day(&pairs);
                 stored.events.push(row.events);
                 stored.until_ms = day_until;
+            } else {
+                unstored = pairs;
             }
             digest.add(of_day);
             day += 1;
@@ -190,14 +199,17 @@ pub fn read(
         Some((_, r)) => r.start..events.len(),
         None => 0..0,
     };
-    digest.add(Digest::of(
+    let mut rest = Digest::of(
         &window.entities,
         &window.states,
         &events,
         rest,
         horizon_ms,
         tz,
-    ));
+    );
+    drop(events);
+    let rest_pairs = std::mem::take(&mut rest.pairs);
+    digest.add(rest);
     if let Digests::Keep { .. } = digests
         && !stored.events.is_empty()
     {
@@ -207,7 +219,7 @@ pub fn read(
             until_ms: stored.until_ms,
             fingerprint: fingerprint.clone(),
             pairs: digests::encode_pairs(
-                &stored.pairs.0,
+                stored.pairs.0.iter(),
                 horizon_ms,
                 &window.entities,
                 &window.states,
@@ -216,6 +228,11 @@ pub fn read(
         };
         digests::store_totals(conn, &totals)?;
     }
+    // The window's pairs: the stored days', then the rest's.
+    let mut pairs = stored.pairs;
+    pairs.add_day(&unstored);
+    pairs.add_day(&rest_pairs);
+    window.pairs = pairs;
     window.digest = digest;
     window.digested_days = digested as u32;
     window.summed_pairs = stored.summed;
@@ -333,7 +350,7 @@ fn load(
                 let Some(blob) = digests::pairs_of(conn, day)? else {
                     return Ok(false);
                 };
-                let each = |pair, counts: Counts| {
+                let each = |_, pair, counts: Counts| {
                     if add {
                         sum.add_one(pair, &counts);
                         true

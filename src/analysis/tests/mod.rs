@@ -40,6 +40,7 @@ pub(super) fn window(events: &[(&str, &str, i64, Origin)], days: i32) -> Window 
         thresholds().sequence_max_delay_ms,
         &jiff::tz::TimeZone::UTC,
     );
+    w.pairs.add_day(&std::mem::take(&mut w.digest.pairs));
     w.first_day = 20_454; // 2026-01-01, a Thursday
     w.last_day = w.first_day + days - 1;
     w
