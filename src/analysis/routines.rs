@@ -406,23 +406,96 @@ fn activity(
 /// For each day, the candidate centres it has an occurrence within `k`
 /// slots of. A window that wraps midnight belongs to the day whose evening
 /// it starts in: a light switched off at 00:03 hits 23:55 of the day before.
+///
+/// Each day's slots are widened as bits, in a strip of three days (the day
+/// in the middle), so that what spills over midnight lands on the day before
+/// or after (`k` is at most 72: the window is at most 6 hours).
 fn near_days(days: &Days, window: &Window, th: &Thresholds) -> Near {
     let k = half_width(th);
-    let mut out: Near = HashMap::default();
-    for (&day, bits) in days {
-        for s in (0..SLOTS).filter(|s| bits[s / 64] & (1 << (s % 64)) != 0) {
-            for offset in 0..=2 * k {
-                let candidate = s as i64 + offset as i64 - k as i64;
-                let (day, slot) = match candidate {
-                    c if c < 0 => (day - 1, (c + SLOTS as i64) as usize),
-                    c if c >= SLOTS as i64 => (day + 1, (c - SLOTS as i64) as usize),
-                    c => (day, c as usize),
-                };
-                out.entry(day).or_insert([false; SLOTS])[slot] = true;
+    let mut bits: HashMap<i32, [u64; 5]> = HashMap::default();
+    for (&day, slots) in days {
+        let mut strip: Strip = [0; STRIP_WORDS];
+        put(&mut strip, SLOTS, slots);
+        for _ in 0..k {
+            let (left, right) = (shifted_up(&strip), shifted_down(&strip));
+            for ((s, l), r) in strip.iter_mut().zip(left).zip(right) {
+                *s |= l | r;
+            }
+        }
+        for (i, d) in [day - 1, day, day + 1].into_iter().enumerate() {
+            let part = take(&strip, i * SLOTS);
+            if part != [0; 5] {
+                for (a, b) in bits.entry(d).or_default().iter_mut().zip(part) {
+                    *a |= b;
+                }
             }
         }
     }
-    out.retain(|day, _| (window.first_day..=window.last_day).contains(day));
+    bits.into_iter()
+        .filter(|(day, _)| (window.first_day..=window.last_day).contains(day))
+        .map(|(day, b)| {
+            let mut near = [false; SLOTS];
+            for (s, n) in near.iter_mut().enumerate() {
+                *n = b[s / 64] & (1 << (s % 64)) != 0;
+            }
+            (day, near)
+        })
+        .collect()
+}
+
+/// Three days of slots, one after the other, as bits.
+const STRIP_WORDS: usize = (3 * SLOTS).div_ceil(64);
+type Strip = [u64; STRIP_WORDS];
+
+/// ORs a day's slot bits into the strip from bit `at` on.
+fn put(strip: &mut Strip, at: usize, slots: &[u64; 5]) {
+    for (i, &word) in slots.iter().enumerate() {
+        let (w, b) = ((at + 64 * i) / 64, (at + 64 * i) % 64);
+        if let Some(s) = strip.get_mut(w) {
+            *s |= word << b;
+        }
+        if b != 0
+            && let Some(s) = strip.get_mut(w + 1)
+        {
+            *s |= word >> (64 - b);
+        }
+    }
+}
+
+/// The strip's bits from `at` on, as a day's slots.
+fn take(strip: &Strip, at: usize) -> [u64; 5] {
+    let mut out = [0u64; 5];
+    for (i, o) in out.iter_mut().enumerate() {
+        let (w, b) = ((at + 64 * i) / 64, (at + 64 * i) % 64);
+        *o = strip.get(w).map_or(0, |s| s >> b);
+        if b != 0 {
+            *o |= strip.get(w + 1).map_or(0, |s| s << (64 - b));
+        }
+    }
+    // Slot 288 on belongs to the next day.
+    out[4] &= (1 << (SLOTS - 256)) - 1;
+    out
+}
+
+/// Every bit one slot later.
+fn shifted_up(strip: &Strip) -> Strip {
+    let mut out = [0; STRIP_WORDS];
+    let mut carry = 0;
+    for (o, s) in out.iter_mut().zip(strip) {
+        *o = s << 1 | carry;
+        carry = s >> 63;
+    }
+    out
+}
+
+/// Every bit one slot earlier.
+fn shifted_down(strip: &Strip) -> Strip {
+    let mut out = [0; STRIP_WORDS];
+    let mut carry = 0;
+    for (o, s) in out.iter_mut().zip(strip).rev() {
+        *o = s >> 1 | carry;
+        carry = s << 63;
+    }
     out
 }
 
@@ -562,4 +635,71 @@ fn best(
         days: class_days,
         z,
     })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// The candidate centres near each day's uses, one slot at a time: what
+    /// [`near_days`] does with bits.
+    fn near_days_slowly(days: &Days, window: &Window, k: usize) -> Near {
+        let mut out: Near = HashMap::default();
+        for (&day, bits) in days {
+            for s in (0..SLOTS).filter(|s| bits[s / 64] & (1 << (s % 64)) != 0) {
+                for offset in 0..=2 * k {
+                    let candidate = s as i64 + offset as i64 - k as i64;
+                    let (day, slot) = match candidate {
+                        c if c < 0 => (day - 1, (c + SLOTS as i64) as usize),
+                        c if c >= SLOTS as i64 => (day + 1, (c - SLOTS as i64) as usize),
+                        c => (day, c as usize),
+                    };
+                    out.entry(day).or_insert([false; SLOTS])[slot] = true;
+                }
+            }
+        }
+        out.retain(|day, _| (window.first_day..=window.last_day).contains(day));
+        out
+    }
+
+    #[test]
+    fn the_days_near_each_use_are_found_as_one_slot_at_a_time_finds_them() {
+        let mut x = 0x9E37_79B9_7F4A_7C15u64;
+        let mut next = move || {
+            x ^= x << 13;
+            x ^= x >> 7;
+            x ^= x << 17;
+            x
+        };
+        let window = Window {
+            first_day: 100,
+            last_day: 120,
+            ..Window::default()
+        };
+        for minutes in [1, 5, 12, 30, 90, 360] {
+            let mut th = crate::analysis::tests::thresholds();
+            th.routine_window_minutes = minutes;
+            let k = half_width(&th);
+            let mut days = Days::default();
+            // Sparse and dense days, around midnight and at the window's
+            // edges (99 and 121 spill into it).
+            for day in 99..=121 {
+                let bits = days.entry(day).or_default();
+                let uses = next() % 40;
+                for _ in 0..uses {
+                    let s = match next() % 4 {
+                        0 => (next() % 8) as usize,
+                        1 => SLOTS - 1 - (next() % 8) as usize,
+                        _ => (next() % SLOTS as u64) as usize,
+                    };
+                    bits[s / 64] |= 1 << (s % 64);
+                }
+            }
+            let mut fast: Vec<_> = near_days(&days, &window, &th).into_iter().collect();
+            let mut slow: Vec<_> = near_days_slowly(&days, &window, k).into_iter().collect();
+            fast.sort_by_key(|(d, _)| *d);
+            slow.sort_by_key(|(d, _)| *d);
+            assert_eq!(fast, slow, "{minutes} min");
+        }
+    }
 }
