@@ -7,7 +7,8 @@
 //! process: the window read against a plain `SELECT` of the same columns and
 //! rows (median of five alternating runs each, as a ratio); a daily run
 //! that reads the stored day digests and one new day against a full run of
-//! the same window; and the bytes each stored event causes to be written
+//! the same window, in a home that switches everything and in one of mostly
+//! sensors; and the bytes each stored event causes to be written
 //! (`/proc/self/io`), in bulk and at a busy home's live rate. Parts chosen
 //! with `HABITD_BENCH_PARTS=phases,daily,bytes` (all by default).
 
@@ -178,9 +179,9 @@ fn part(name: &str) -> bool {
     std::env::var("HABITD_BENCH_PARTS").map_or(true, |parts| parts.split(',').any(|p| p == name))
 }
 
-/// A daily run against the full one: 1,000,000 events over 30 days and one
-/// more day of 34,000, the digests of the first 30 stored by a run the day
-/// before; then the run of the 31st day (reads that day and the stored
+/// A daily run against the full one, in a `home` of 1,000,000 events over
+/// 30 days and one more day of 34,000, the digests of the first 30 stored
+/// by a run the day before; then the run of the 31st day (reads that day and the stored
 /// digests, stores its digest) against a run that reads every event of the
 /// same window, median of five alternating runs each. The stored digests are
 /// put back as they were after each daily run, so each does the same work.
