@@ -18,6 +18,7 @@ use std::time::{Duration, Instant};
 
 use habitd::analysis::{routines, sequences, synergies};
 use habitd::config::{self, DatabaseConfig};
+use habitd::db::window::Digests::{self, Recompute};
 use habitd::db::{self, Db};
 use habitd::model::Record;
 use habitd::model::{EntityInfo, Origin, StateChange};
@@ -58,7 +59,6 @@ fn main() {
     .analysis
     .thresholds;
     let horizon = th.sequence_max_delay_ms;
-    let full = db::window::Digests::Recompute;
     let end = Timestamp::now();
     let span_ms: i64 = 30 * 86_400_000;
     let start = end.as_millisecond() - span_ms;
@@ -106,8 +106,8 @@ fn main() {
         let conn = db.get().expect("conn");
         let since = Timestamp::from_millisecond(start - 1).expect("since");
         let t0 = Instant::now();
-        let window =
-            habitd::pipeline::read_window(&conn, since, end, &tz, horizon, full).expect("read");
+        let window = habitd::pipeline::read_window(&conn, since, end, &tz, horizon, Recompute)
+            .expect("read");
         let fetch = t0.elapsed();
         let t1 = Instant::now();
         let r = routines::detect(&window, &tz, &th);
@@ -216,8 +216,7 @@ fn daily(tz: &TimeZone, th: &habitd::analysis::Thresholds, home: Home) {
     let horizon = th.sequence_max_delay_ms;
     let at = |ms: i64| Timestamp::from_millisecond(ms).expect("time");
     let cutoff = at(first - 30 * day_ms);
-    let keep = db::window::Digests::Keep { cutoff };
-    let run = |until: i64, digests| {
+    let run = |until: i64, digests: Digests<'_>| {
         let since = at(until - 30 * day_ms + 1);
         let window = habitd::pipeline::read_window(&conn, since, at(until), tz, horizon, digests)
             .expect("read");
@@ -226,35 +225,65 @@ fn daily(tz: &TimeZone, th: &habitd::analysis::Thresholds, home: Home) {
         let y = synergies::detect(&window, &s);
         (window.digest.changes(), r, s, y, window.summed_pairs)
     };
-    // The day before: stores the digests of the 30 days.
+    // The day before: stores the digests of the 30 days and leaves their
+    // pairs' totals, as the daemon keeps them.
+    let mut kept = None;
     let t = Instant::now();
-    run(first + 30 * day_ms + 3_600_000, keep);
+    run(
+        first + 30 * day_ms + 3_600_000,
+        Digests::Keep {
+            cutoff,
+            totals: &mut kept,
+        },
+    );
     let first_run = t.elapsed();
     let (stored, bytes) = db::digests::size(&conn).expect("size");
-    conn.execute_batch(
-        "CREATE TEMP TABLE saved_days AS SELECT * FROM day_digests; \
-         CREATE TEMP TABLE saved_totals AS SELECT * FROM digest_totals;",
-    )
-    .expect("save");
+    let kept_bytes = kept.as_ref().map_or(0, |k| k.bytes());
+    conn.execute_batch("CREATE TEMP TABLE saved_days AS SELECT * FROM day_digests;")
+        .expect("save");
     let today = first + 31 * day_ms + 3_600_000;
     let (mut daily_t, mut full_t) = (Vec::new(), Vec::new());
     let mut same = true;
     for _ in 0..5 {
+        let mut totals = kept.clone();
         let t = Instant::now();
-        let d = black_box(run(today, keep));
+        let d = black_box(run(
+            today,
+            Digests::Keep {
+                cutoff,
+                totals: &mut totals,
+            },
+        ));
         daily_t.push(t.elapsed());
-        assert!(d.4, "the daily run added up the stored totals");
+        assert!(d.4, "the daily run added up the kept totals");
         // As the day before: the same work each time.
         conn.execute_batch(
-            "DELETE FROM day_digests; INSERT INTO day_digests SELECT * FROM saved_days; \
-             DELETE FROM digest_totals; INSERT INTO digest_totals SELECT * FROM saved_totals;",
+            "DELETE FROM day_digests; INSERT INTO day_digests SELECT * FROM saved_days;",
         )
         .expect("restore");
         let t = Instant::now();
-        let f = black_box(run(today, db::window::Digests::Recompute));
+        let f = black_box(run(today, Recompute));
         full_t.push(t.elapsed());
         same &= d.1 == f.1 && d.2 == f.2 && d.3 == f.3;
     }
+    // What one more daily run writes, its WAL checkpointed before and after
+    // (the timed runs leave checkpoints to SQLite).
+    let checkpoint = || {
+        conn.execute_batch("PRAGMA wal_checkpoint(TRUNCATE)")
+            .expect("checkpoint")
+    };
+    checkpoint();
+    let before = written_bytes();
+    let mut totals = kept.clone();
+    black_box(run(
+        today,
+        Digests::Keep {
+            cutoff,
+            totals: &mut totals,
+        },
+    ));
+    checkpoint();
+    let written = written_bytes() - before;
     let (d, f) = (median(&mut daily_t), median(&mut full_t));
     println!("{home:?}:");
     println!(
@@ -266,8 +295,12 @@ fn daily(tz: &TimeZone, th: &habitd::analysis::Thresholds, home: Home) {
         first_run.as_secs_f64() * 1000.0,
     );
     println!(
-        "stored digests: {bytes} bytes for {stored} days and their totals ({:.1} bytes per event of the 30 days)",
+        "stored digests: {bytes} bytes for {stored} days ({:.1} bytes per event of the 30 days); their pairs' totals kept in memory: {kept_bytes} bytes",
         bytes as f64 / 1_000_000.0
+    );
+    println!(
+        "a daily run writes {written} bytes, WAL and checkpoint included ({:.0} bytes per event of the new day)",
+        written as f64 / (1_000_000 / 30) as f64
     );
 }
 

@@ -20,7 +20,7 @@
 //! degrades the job, never fails it); `store` replaces the stored findings
 //! and writes the suggestions in one transaction.
 
-use std::sync::Arc;
+use std::sync::{Arc, Mutex, PoisonError};
 use std::time::Duration;
 
 use jiff::Timestamp;
@@ -33,6 +33,7 @@ use crate::analysis::{self, Findings, Thresholds, Window};
 use crate::config::{Config, HomeAssistantConfig, IngestConfig, LlmConfig, SuggestionsConfig};
 use crate::db::facts::Fact;
 use crate::db::suggestions::Fresh;
+use crate::db::window::KeptTotals;
 use crate::db::{self, Db};
 use crate::ha::{self, rest};
 use crate::ingest::Filter;
@@ -78,6 +79,8 @@ pub struct Settings {
     pub writer: Option<Arc<Health>>,
     /// Which entities a backfill fetches, and its batch size.
     pub ingest: IngestConfig,
+    /// The pairs' totals one job's window read leaves for the next.
+    pub totals: Arc<Mutex<Option<KeptTotals>>>,
 }
 
 impl Settings {
@@ -94,6 +97,7 @@ impl Settings {
             safety: config.safety.clone(),
             writer: None,
             ingest: config.ingest.clone(),
+            totals: Arc::default(),
         }
     }
 }
@@ -471,13 +475,19 @@ impl Pipeline {
         let since = now.checked_sub(jiff::SignedDuration::try_from(self.settings.window)?)?;
         let tz = self.settings.timezone.clone();
         let horizon_ms = self.settings.thresholds.sequence_max_delay_ms;
+        let totals = self.settings.totals.clone();
         // The stored Zigbee2MQTT capabilities come along: the features phase
         // looks for the settable ones nobody uses.
         let (pruned, window, capabilities) = self
             .db
             .run(move |conn| {
                 let pruned = db::events::prune(conn, cutoff)?;
-                let keep = db::window::Digests::Keep { cutoff };
+                // Totals a panicked job left are checked like any others.
+                let mut totals = totals.lock().unwrap_or_else(PoisonError::into_inner);
+                let keep = db::window::Digests::Keep {
+                    cutoff,
+                    totals: &mut totals,
+                };
                 let window = read_window(conn, since, now, &tz, horizon_ms, keep)?;
                 Ok((pruned, window, db::window::capabilities(conn)?))
             })

@@ -17,8 +17,8 @@
 //! the backward count and what the window's average rates give, and the
 //! pair's z-score over the `d` that fits best must reach `sequence_min_z`.
 //!
-//! The delay counts come from the window's [`Digest`], which sums them day
-//! by day; the candidate pairs that pass are then measured exactly (who
+//! The delay counts are the window's pairs ([`Window::pairs`], the days'
+//! digests added up); the candidate pairs that pass are then measured exactly (who
 //! followed whom, on which days, at which hours, with what delays) from
 //! their own times alone.
 //!

@@ -1,14 +1,14 @@
 //! The analysis's per-day digests ([`crate::analysis::digest`]), stored
-//! once a day is over, and the pairs' delay counts added up over the stored
-//! days ([`Totals`]).
+//! once a day is over, and the blob of the pairs' delay counts added up over
+//! the stored days ([`Totals`], which the daily job keeps in memory).
 //!
 //! A day's row holds two blobs: what the miners need of the day besides the
 //! pairs (each trigger's and action's times as differences in LEB128
 //! varints — about two bytes a change — each entity's use, the span), and
 //! the day's pair counts. The daily run reads every day's first blob, but of
-//! the pairs only the totals the run before stored, the day that left the
-//! window (taken away) and the days added since: the pairs are most of a
-//! busy home's digest. Each blob has its own table of the entity and state
+//! the pairs only the totals the run before left in memory, the day that
+//! left the window (taken away) and the days added since: the pairs are
+//! most of a busy home's digest. Each blob has its own table of the entity and state
 //! names it mentions (the window's dense indexes change from run to run)
 //! with each entity's [`Role`] when it was made. A blob is used only when
 //! every entity it mentions still exists with the same role, and its
@@ -16,8 +16,8 @@
 //! otherwise the day is read raw again, so the result is always what
 //! reading every event would give.
 //!
-//! Storing events deletes the rows of the days they fall in, and the totals
-//! ([`invalidate`], called by every write of events). A row is stored only
+//! Storing events deletes the rows of the days they fall in ([`invalidate`],
+//! called by every write of events). A row is stored only
 //! when the events it was made from are still all there is in its range
 //! (checked in the transaction that stores it); since events are only ever
 //! added to a range (the retention deletes whole old days, whose rows are
@@ -111,7 +111,9 @@ pub fn store(conn: &Connection, row: &Row, pairs: &[u8]) -> anyhow::Result<bool>
     })
 }
 
-/// The pairs added up over stored days, and which rows they came from.
+/// The pairs added up over stored days, and which rows they came from
+/// (kept in memory by the daily job: `db::window::KeptTotals`).
+#[derive(Clone)]
 pub struct TotalsRow {
     pub first_day: i32,
     pub last_day: i32,
@@ -122,47 +124,10 @@ pub struct TotalsRow {
     pub pairs: Vec<u8>,
 }
 
-pub fn totals(conn: &Connection) -> anyhow::Result<Option<TotalsRow>> {
-    let row = conn
-        .prepare_cached(
-            "SELECT first_day, last_day, until_ms, fingerprint, days, pairs FROM digest_totals",
-        )?
-        .query_row([], |r| {
-            Ok((
-                r.get(0)?,
-                r.get(1)?,
-                r.get(2)?,
-                r.get(3)?,
-                r.get::<_, String>(4)?,
-                r.get(5)?,
-            ))
-        })
-        .optional()?;
-    let Some((first_day, last_day, until_ms, fingerprint, days, pairs)) = row else {
-        return Ok(None);
-    };
-    let Ok(days) = days
-        .split(' ')
-        .filter(|d| !d.is_empty())
-        .map(str::parse)
-        .collect::<Result<Vec<u64>, _>>()
-    else {
-        return Ok(None);
-    };
-    Ok(Some(TotalsRow {
-        first_day,
-        last_day,
-        until_ms,
-        fingerprint,
-        days,
-        pairs,
-    }))
-}
-
-/// Replaces the totals, and deletes the days before them (no run needs
-/// those any more), unless a day they were added up from has changed since
-/// it was read (an import meanwhile). Whether they were stored.
-pub fn store_totals(conn: &Connection, t: &TotalsRow) -> anyhow::Result<bool> {
+/// Whether the totals still hold: every day they were added up from is
+/// stored as it was read (not made again after an import meanwhile). If so,
+/// the days before them are deleted (no run needs those any more).
+pub fn totals_hold(conn: &Connection, t: &TotalsRow) -> anyhow::Result<bool> {
     transaction(conn, || {
         let stored: Vec<u64> = {
             let mut stmt = conn.prepare_cached(
@@ -175,20 +140,6 @@ pub fn store_totals(conn: &Connection, t: &TotalsRow) -> anyhow::Result<bool> {
         if stored != t.days {
             return Ok(false);
         }
-        let days: Vec<String> = t.days.iter().map(u64::to_string).collect();
-        conn.prepare_cached(
-            "INSERT OR REPLACE INTO digest_totals \
-             (id, first_day, last_day, until_ms, fingerprint, days, pairs) \
-             VALUES (1, ?1, ?2, ?3, ?4, ?5, ?6)",
-        )?
-        .execute(params![
-            t.first_day,
-            t.last_day,
-            t.until_ms,
-            t.fingerprint,
-            days.join(" "),
-            t.pairs
-        ])?;
         conn.prepare_cached("DELETE FROM day_digests WHERE day < ?1")?
             .execute([t.first_day])?;
         Ok(true)
@@ -212,14 +163,12 @@ fn transaction(
     }
 }
 
-/// Deletes the days that depend on an event at `ts_ms` or later, and the
-/// totals: called with the earliest event of every write, in its
-/// transaction. A live write of today's events matches nothing and writes
-/// nothing.
+/// Deletes the days that depend on an event at `ts_ms` or later: called
+/// with the earliest event of every write, in its transaction. A live write
+/// of today's events matches nothing and writes nothing. (Totals that
+/// counted a deleted day are not used: its number of events is gone.)
 pub fn invalidate(conn: &Connection, ts_ms: i64) -> rusqlite::Result<()> {
     conn.prepare_cached("DELETE FROM day_digests WHERE until_ms > ?1")?
-        .execute([ts_ms])?;
-    conn.prepare_cached("DELETE FROM digest_totals WHERE until_ms > ?1")?
         .execute([ts_ms])?;
     Ok(())
 }
@@ -229,8 +178,6 @@ pub fn invalidate(conn: &Connection, ts_ms: i64) -> rusqlite::Result<()> {
 pub fn prune(conn: &Connection, cutoff_ms: i64, fingerprint: &str) -> anyhow::Result<()> {
     conn.prepare_cached("DELETE FROM day_digests WHERE from_ms < ?1 OR fingerprint != ?2")?
         .execute(params![cutoff_ms, fingerprint])?;
-    conn.prepare_cached("DELETE FROM digest_totals WHERE fingerprint != ?1")?
-        .execute([fingerprint])?;
     Ok(())
 }
 
@@ -241,12 +188,7 @@ pub fn size(conn: &Connection) -> anyhow::Result<(u64, u64)> {
         [],
         |r| Ok((r.get(0)?, r.get(1)?)),
     )?;
-    let totals: i64 = conn.query_row(
-        "SELECT coalesce(sum(length(pairs)), 0) FROM digest_totals",
-        [],
-        |r| r.get(0),
-    )?;
-    Ok((n.unsigned_abs(), (bytes + totals).unsigned_abs()))
+    Ok((n.unsigned_abs(), bytes.unsigned_abs()))
 }
 
 /// Numbers the entities and states a blob mentions in the order met, and
@@ -566,7 +508,9 @@ pub fn decode_pairs(
     let mut t = Totals::default();
     let read = read_pairs(blob, names, states, |all, pair, counts| {
         if t.0.is_empty() {
-            t.0.reserve(all);
+            // A pair takes at least five bytes: a damaged count cannot ask
+            // for more room than the blob could fill.
+            t.0.reserve(all.min(blob.len() / 5));
         }
         t.0.insert(pair, counts);
         true
@@ -814,9 +758,9 @@ mod tests {
     }
 
     /// Every write of events deletes the stored days it falls in (and
-    /// those after), and the totals: live batches, imports and backfills.
+    /// those after): live batches, imports and backfills.
     #[test]
-    fn writing_into_a_stored_day_deletes_it_and_the_totals() {
+    fn writing_into_a_stored_day_deletes_it() {
         use crate::config::DatabaseConfig;
         use crate::db::Db;
         use crate::db::events::{Appender, EntityIds, NewEvent, write_batch};
@@ -826,8 +770,7 @@ mod tests {
         let mut conn = db.get().unwrap();
         let day_ms = 86_400_000;
         let fill = |conn: &Connection| {
-            conn.execute_batch("DELETE FROM day_digests; DELETE FROM digest_totals;")
-                .unwrap();
+            conn.execute_batch("DELETE FROM day_digests;").unwrap();
             for day in 0..10i64 {
                 conn.execute(
                     "INSERT INTO day_digests (day, from_ms, until_ms, fingerprint, events, digest, pairs) \
@@ -836,20 +779,10 @@ mod tests {
                 )
                 .unwrap();
             }
-            conn.execute(
-                "INSERT INTO digest_totals (id, first_day, last_day, until_ms, fingerprint, days, pairs) \
-                 VALUES (1, 0, 9, ?1, 'f', '', x'')",
-                [10 * day_ms + 1],
-            )
-            .unwrap();
         };
-        let left = |conn: &Connection| -> (i64, i64) {
-            conn.query_row(
-                "SELECT (SELECT count(*) FROM day_digests), (SELECT count(*) FROM digest_totals)",
-                [],
-                |r| Ok((r.get(0)?, r.get(1)?)),
-            )
-            .unwrap()
+        let left = |conn: &Connection| -> i64 {
+            conn.query_row("SELECT count(*) FROM day_digests", [], |r| r.get(0))
+                .unwrap()
         };
         let at = |ms: i64| jiff::Timestamp::from_millisecond(ms).unwrap();
         // A live batch of events after the stored days: nothing goes.
@@ -863,15 +796,15 @@ mod tests {
         };
         let mut ids = EntityIds::new();
         write_batch(&mut conn, &mut ids, &[Record::Event(change(11 * day_ms))]).unwrap();
-        assert_eq!(left(&conn), (10, 1));
-        // A batch into day 6: days 6 to 9 and the totals go.
+        assert_eq!(left(&conn), 10);
+        // A batch into day 6: days 6 to 9 go.
         write_batch(
             &mut conn,
             &mut ids,
             &[Record::Event(change(6 * day_ms + 5))],
         )
         .unwrap();
-        assert_eq!(left(&conn), (6, 0));
+        assert_eq!(left(&conn), 6);
         // An import into day 3.
         fill(&conn);
         let mut appender = Appender::new(&conn, EntityIds::new(), 100).unwrap();
@@ -885,6 +818,6 @@ mod tests {
             })
             .unwrap();
         appender.commit().unwrap();
-        assert_eq!(left(&conn), (3, 0));
+        assert_eq!(left(&conn), 3);
     }
 }

@@ -48,6 +48,10 @@ const FILES: &[(&str, &str)] = &[
         "0009_day_digests.sql",
         include_str!("../../migrations/0009_day_digests.sql"),
     ),
+    (
+        "0010_totals_in_memory.sql",
+        include_str!("../../migrations/0010_totals_in_memory.sql"),
+    ),
 ];
 
 fn migrations() -> Migrations<'static> {

@@ -62,15 +62,46 @@ impl Dense {
 }
 
 /// Whether a read uses and stores the per-day digests.
-#[derive(Debug, Clone, Copy)]
-pub enum Digests {
+#[derive(Debug)]
+pub enum Digests<'a> {
     /// Reads every event of the window and stores nothing (`habitd explain`,
     /// and what the stored digests are checked against).
     Recompute,
     /// Uses the stored digests of the days that are over and stores the
     /// missing ones; `cutoff` is the retention's: a day that depends on
-    /// events older than it is read raw (they are being deleted).
-    Keep { cutoff: Timestamp },
+    /// events older than it is read raw (they are being deleted). `totals`
+    /// are the pairs' totals the run before left (none after a start): used
+    /// when they still match the stored days, and replaced by this run's.
+    Keep {
+        cutoff: Timestamp,
+        totals: &'a mut Option<KeptTotals>,
+    },
+}
+
+/// The pairs' delay counts added up over the stored days, as one daily run
+/// leaves them for the next: kept in memory, encoded (a few hundred KB to
+/// a few MB in the busiest home), never written to the database. They
+/// change every day, so storing them would rewrite them every day; after a
+/// start the first run adds the stored days up once instead.
+#[derive(Clone)]
+pub struct KeptTotals(digests::TotalsRow);
+
+impl std::fmt::Debug for KeptTotals {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        let t = &self.0;
+        f.debug_struct("KeptTotals")
+            .field("first_day", &t.first_day)
+            .field("last_day", &t.last_day)
+            .field("bytes", &t.pairs.len())
+            .finish()
+    }
+}
+
+impl KeptTotals {
+    /// Their size, encoded.
+    pub fn bytes(&self) -> usize {
+        self.0.pairs.len()
+    }
 }
 
 /// Half the hour by which [`LocalClock`] can place an event on another day
@@ -110,8 +141,11 @@ pub fn read(
     // and their pairs added up.
     let mut stored = Stored::default();
     let mut digested = 0;
-    if let Digests::Keep { cutoff } = digests {
-        let cutoff = cutoff.as_millisecond();
+    let (keep, mut kept) = match digests {
+        Digests::Recompute => (None, None),
+        Digests::Keep { cutoff, totals } => (Some(cutoff.as_millisecond()), Some(totals)),
+    };
+    if let (Some(cutoff), Some(kept)) = (keep, kept.as_deref_mut()) {
         digests::prune(conn, cutoff, &fingerprint)?;
         let names = digests::Names::new(&window.entities);
         let span = Span {
@@ -120,7 +154,7 @@ pub fn read(
             cutoff,
             fingerprint: &fingerprint,
         };
-        stored = load(conn, &span, &names, &mut states)?;
+        stored = load(conn, &span, kept.take(), &names, &mut states)?;
         digested = stored.days.len() as i32;
         for day in stored.days.drain(..) {
             digest.add(day);
@@ -140,11 +174,11 @@ pub fn read(
     let ranges = digest::days(&events, open_from, tz);
     let mut ranges = ranges.iter().peekable();
     let mut day = open_from;
-    if let Digests::Keep { cutoff } = digests {
+    if let Some(cutoff) = keep {
         loop {
             let from_ms = day_start(tz, day)? - horizon_ms - MARGIN_MS;
             let day_until = day_start(tz, day + 1)? + MARGIN_MS;
-            if day_until > until_ms || from_ms < cutoff.as_millisecond() {
+            if day_until > until_ms || from_ms < cutoff {
                 break;
             }
             let range = match ranges.next_if(|(d, _)| *d <= day) {
@@ -210,7 +244,7 @@ pub fn read(
     drop(events);
     let rest_pairs = std::mem::take(&mut rest.pairs);
     digest.add(rest);
-    if let Digests::Keep { .. } = digests
+    if let Some(kept) = kept
         && !stored.events.is_empty()
     {
         let totals = digests::TotalsRow {
@@ -226,7 +260,9 @@ pub fn read(
             ),
             days: stored.events,
         };
-        digests::store_totals(conn, &totals)?;
+        if digests::totals_hold(conn, &totals)? {
+            *kept = Some(KeptTotals(totals));
+        }
     }
     // The window's pairs: the stored days', then the rest's.
     let mut pairs = stored.pairs;
@@ -272,16 +308,17 @@ struct Stored {
 }
 
 /// The stored days from `span.first_day` on, one after the other, with
-/// their pairs: from the totals the run before stored, less the days that
+/// their pairs: from the totals the run before left, less the days that
 /// left the window, plus those stored since; or, when those cannot be used,
 /// from each day's.
 fn load(
     conn: &Connection,
     span: &Span<'_>,
+    kept: Option<KeptTotals>,
     names: &digests::Names<'_>,
     states: &mut Interner,
 ) -> anyhow::Result<Stored> {
-    let totals = digests::totals(conn)?.filter(|t| {
+    let totals = kept.map(|k| k.0).filter(|t| {
         t.fingerprint == span.fingerprint
             && t.first_day <= span.first_day
             && t.last_day >= span.first_day - 1
@@ -337,7 +374,7 @@ fn load(
             }),
         )
     };
-    // The quick way: the totals of the days the run before stored, if they
+    // The quick way: the totals of the days the run before left, if they
     // are still those days.
     if let Some(t) = totals.filter(|t| t.last_day <= last) {
         let days: Vec<u64> = before.iter().chain(&out.events).copied().collect();

@@ -33,6 +33,7 @@ fn runner(db: &Db) -> (Runner, watch::Receiver<Option<JobStatus>>) {
         safety: config.safety,
         writer: None,
         ingest: config.ingest,
+        totals: Default::default(),
     };
     (Runner::new(db.clone(), tx, settings), rx)
 }
