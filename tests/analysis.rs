@@ -504,7 +504,6 @@ fn by_name(
     usage.sort();
     let mut pairs: Vec<_> = w
         .pairs
-        .0
         .iter()
         .map(|((a, b), d)| ((key(a), key(b)), *d))
         .collect();

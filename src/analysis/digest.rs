@@ -289,16 +289,73 @@ pub type Counts = [u32; 2 * MAX_BINS];
 /// The pairs' delay counts added up over days: a window's, which the
 /// sequence screen reads ([`Totals::bins`]), and what the daily run keeps
 /// from one run to the next, taking the day that left the window away and
-/// adding the new ones.
-#[derive(Debug, Clone, Default, PartialEq)]
-pub struct Totals(pub HashMap<(Key, Key), Counts>);
+/// adding the new ones. The counts lie in one `Vec` in the order the pairs
+/// came, found through a map of small entries: a busy home's 60,000 pairs
+/// are added, taken away and read one after the other, not scattered
+/// through a map of 150-byte entries.
+#[derive(Debug, Clone, Default)]
+pub struct Totals {
+    /// Each pair's place in `pairs` and `counts`.
+    index: HashMap<(Key, Key), u32>,
+    pairs: Vec<(Key, Key)>,
+    counts: Vec<Counts>,
+}
+
+/// The same pairs with the same counts, in any order.
+impl PartialEq for Totals {
+    fn eq(&self, other: &Totals) -> bool {
+        self.len() == other.len() && self.iter().all(|(pair, c)| other.get(pair) == Some(c))
+    }
+}
 
 impl Totals {
+    pub fn len(&self) -> usize {
+        self.pairs.len()
+    }
+
+    pub fn is_empty(&self) -> bool {
+        self.pairs.is_empty()
+    }
+
+    /// Each pair with its counts, in the order they came.
+    pub fn iter(&self) -> impl ExactSizeIterator<Item = (&(Key, Key), &Counts)> {
+        self.pairs.iter().zip(&self.counts)
+    }
+
+    pub fn get(&self, pair: &(Key, Key)) -> Option<&Counts> {
+        self.index
+            .get(pair)
+            .and_then(|&i| self.counts.get(i as usize))
+    }
+
+    /// Room for `more` pairs.
+    pub fn reserve(&mut self, more: usize) {
+        self.index.reserve(more);
+        self.pairs.reserve(more);
+        self.counts.reserve(more);
+    }
+
+    /// The pair's counts, zero when it is new.
+    fn slot(&mut self, pair: (Key, Key)) -> &mut Counts {
+        let next = self.pairs.len() as u32;
+        let i = *self.index.entry(pair).or_insert(next);
+        if i == next {
+            self.pairs.push(pair);
+            self.counts.push([0; 2 * MAX_BINS]);
+        }
+        &mut self.counts[i as usize]
+    }
+
+    /// Sets a pair's counts.
+    pub fn insert(&mut self, pair: (Key, Key), counts: Counts) {
+        *self.slot(pair) = counts;
+    }
+
     /// Adds a day's pairs (or those of a run of days).
     pub fn add_day(&mut self, pairs: &[((Key, Key), Delays)]) {
-        self.0.reserve(pairs.len().saturating_sub(self.0.len()));
+        self.reserve(pairs.len().saturating_sub(self.len()));
         for (pair, delays) in pairs {
-            let counts = self.0.entry(*pair).or_insert([0; 2 * MAX_BINS]);
+            let counts = self.slot(*pair);
             let day = delays.forward.iter().chain(&delays.backward);
             for (c, d) in counts.iter_mut().zip(day) {
                 *c = c.saturating_add(u32::from(*d));
@@ -307,13 +364,13 @@ impl Totals {
     }
 
     pub fn add(&mut self, other: &Totals) {
-        for (pair, more) in &other.0 {
+        for (pair, more) in other.iter() {
             self.add_one(*pair, more);
         }
     }
 
     pub fn add_one(&mut self, pair: (Key, Key), more: &Counts) {
-        let counts = self.0.entry(pair).or_insert([0; 2 * MAX_BINS]);
+        let counts = self.slot(pair);
         for (c, m) in counts.iter_mut().zip(more) {
             *c = c.saturating_add(*m);
         }
@@ -322,7 +379,10 @@ impl Totals {
     /// Takes one pair's counts away; `false` (and `self` unusable) when
     /// they are not part of these (a count saturated, or another day's).
     pub fn subtract_one(&mut self, pair: (Key, Key), less: &Counts) -> bool {
-        let Some(counts) = self.0.get_mut(&pair) else {
+        let Some(&i) = self.index.get(&pair) else {
+            return false;
+        };
+        let Some(counts) = self.counts.get_mut(i as usize) else {
             return false;
         };
         for (c, l) in counts.iter_mut().zip(less) {
@@ -332,7 +392,13 @@ impl Totals {
             }
         }
         if counts.iter().all(|c| *c == 0) {
-            self.0.remove(&pair);
+            // The last pair takes its place.
+            self.index.remove(&pair);
+            self.pairs.swap_remove(i as usize);
+            self.counts.swap_remove(i as usize);
+            if let Some(moved) = self.pairs.get(i as usize) {
+                self.index.insert(*moved, i);
+            }
         }
         true
     }
@@ -609,6 +675,36 @@ mod tests {
         whole_pairs.add_day(&std::mem::take(&mut whole.pairs));
         assert_eq!(added_pairs, whole_pairs);
         assert_eq!(added, whole);
+    }
+
+    #[test]
+    fn totals_take_a_day_away_and_forget_a_pair_that_is_gone() {
+        let pair = |n: u32| ((n, 0), (n + 100, 1));
+        let counts = |n: u32| {
+            let mut c = [0; 2 * MAX_BINS];
+            c[n as usize % (2 * MAX_BINS)] = n;
+            c
+        };
+        let mut t = Totals::default();
+        for n in 1..=5 {
+            t.add_one(pair(n), &counts(n));
+        }
+        t.add_one(pair(3), &counts(3));
+        // Gone: the first, then the last, then one that moved.
+        assert!(t.subtract_one(pair(1), &counts(1)));
+        assert!(t.subtract_one(pair(5), &counts(5)));
+        assert!(t.subtract_one(pair(3), &counts(3)));
+        assert!(t.subtract_one(pair(4), &counts(4)));
+        let mut left: Vec<_> = t.iter().map(|(p, c)| (*p, *c)).collect();
+        left.sort();
+        // The third was added twice and taken away once.
+        assert_eq!(left, [(pair(2), counts(2)), (pair(3), counts(3))]);
+        assert_eq!(t.get(&pair(2)), Some(&counts(2)));
+        assert_eq!(t.get(&pair(3)), Some(&counts(3)));
+        assert_eq!(t.get(&pair(4)), None);
+        // More than there is, or a pair that is not there: refused.
+        assert!(!t.subtract_one(pair(2), &counts(3)));
+        assert!(!t.subtract_one(pair(9), &counts(1)));
     }
 
     #[test]

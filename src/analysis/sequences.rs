@@ -142,7 +142,7 @@ fn screen(window: &Window, th: &Thresholds) -> Vec<Candidate> {
     let count = |key: &Key| d.times.get(key).map_or(0, |t| t.len() as u32);
     let automated = window.automated_pairs();
     let mut out = Vec::new();
-    for (&(a, b), counts) in &window.pairs.0 {
+    for (&(a, b), counts) in window.pairs.iter() {
         if automated.contains(&(window.entity_id(a.0), window.entity_id(b.0))) {
             continue;
         }

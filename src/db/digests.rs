@@ -507,12 +507,12 @@ pub fn decode_pairs(
 ) -> anyhow::Result<Option<Totals>> {
     let mut t = Totals::default();
     let read = read_pairs(blob, names, states, |all, pair, counts| {
-        if t.0.is_empty() {
+        if t.is_empty() {
             // A pair takes at least five bytes: a damaged count cannot ask
             // for more room than the blob could fill.
-            t.0.reserve(all.min(blob.len() / 5));
+            t.reserve(all.min(blob.len() / 5));
         }
-        t.0.insert(pair, counts);
+        t.insert(pair, counts);
         true
     })?;
     Ok(read.then_some(t))
@@ -700,7 +700,7 @@ mod tests {
         assert_eq!(got, want);
         let mut pairs = Totals::default();
         pairs.add_day(&d.pairs);
-        let blob_pairs = encode_pairs(pairs.0.iter(), 600_000, &entities, &states);
+        let blob_pairs = encode_pairs(pairs.iter(), 600_000, &entities, &states);
         let back_pairs = decode_pairs(&blob_pairs, &names, &mut interner)
             .unwrap()
             .unwrap();
@@ -718,10 +718,10 @@ mod tests {
             back_pairs
         );
         let named = |t: &Totals, ents: &[EntityMeta], sts: &[String]| {
-            let mut v: Vec<_> =
-                t.0.iter()
-                    .map(|((a, b), c)| ((name(a, ents, sts), name(b, ents, sts)), *c))
-                    .collect();
+            let mut v: Vec<_> = t
+                .iter()
+                .map(|((a, b), c)| ((name(a, ents, sts), name(b, ents, sts)), *c))
+                .collect();
             v.sort();
             v
         };

@@ -253,7 +253,7 @@ pub fn read(
             until_ms: stored.until_ms,
             fingerprint: fingerprint.clone(),
             pairs: digests::encode_pairs(
-                stored.pairs.0.iter(),
+                stored.pairs.iter(),
                 horizon_ms,
                 &window.entities,
                 &window.states,
