@@ -143,7 +143,10 @@ fn screen(window: &Window, th: &Thresholds) -> Vec<Candidate> {
     let automated = window.automated_pairs();
     let mut out = Vec::new();
     for (&(a, b), counts) in window.pairs.iter() {
-        if automated.contains(&(window.entity_id(a.0), window.entity_id(b.0))) {
+        // Most pairs of a busy home are out at the first look.
+        if !worth_judging(counts, edges.len(), th)
+            || automated.contains(&(window.entity_id(a.0), window.entity_id(b.0)))
+        {
             continue;
         }
         out.extend(best_delay(
@@ -160,6 +163,25 @@ fn screen(window: &Window, th: &Thresholds) -> Vec<Candidate> {
     let name = |k: Key| (window.entity_id(k.0), window.state(k.1));
     out.sort_by(|x, y| (name(x.trigger), name(x.action)).cmp(&(name(y.trigger), name(y.action))));
     out
+}
+
+/// Whether some delay has enough forward counts, and more of them than
+/// the mirrored count: where there are none, [`best_delay`] finds nothing
+/// (a z of at most 0 never passes).
+fn worth_judging(counts: &Counts, bins: usize, th: &Thresholds) -> bool {
+    let (mut forward, mut backward) = (0u32, 0u32);
+    (0..bins).any(|k| {
+        let (ahead, behind) = Totals::bins(counts, k);
+        forward += ahead;
+        backward += behind;
+        !skipped(forward, backward, th)
+    })
+}
+
+/// Too few, or no more than the mirror count (a z of at most 0): decided
+/// without the chance model.
+fn skipped(forward: u32, backward: u32, th: &Thresholds) -> bool {
+    forward < th.sequence_min_occurrences || (forward <= backward && th.sequence_min_z > 0.0)
 }
 
 /// The delay at which a pair's forward count beats chance most, when one
@@ -183,10 +205,7 @@ fn best_delay(
         let (ahead, behind) = Totals::bins(counts, k);
         forward += ahead;
         backward += behind;
-        // Too few, or no more than the mirror count (a z of at most 0):
-        // most pairs of a busy home, decided without the chance model.
-        if forward < th.sequence_min_occurrences || (forward <= backward && th.sequence_min_z > 0.0)
-        {
+        if skipped(forward, backward, th) {
             continue;
         }
         let global = n_b * (1.0 - (-rate * edge as f64).exp());
