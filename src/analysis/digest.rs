@@ -355,9 +355,11 @@ impl Totals {
     pub fn add_day(&mut self, pairs: &[((Key, Key), Delays)]) {
         self.reserve(pairs.len().saturating_sub(self.len()));
         for (pair, delays) in pairs {
-            let counts = self.slot(*pair);
-            let day = delays.forward.iter().chain(&delays.backward);
-            for (c, d) in counts.iter_mut().zip(day) {
+            let (forward, backward) = self.slot(*pair).split_at_mut(MAX_BINS);
+            for (c, d) in forward.iter_mut().zip(&delays.forward) {
+                *c = c.saturating_add(u32::from(*d));
+            }
+            for (c, d) in backward.iter_mut().zip(&delays.backward) {
                 *c = c.saturating_add(u32::from(*d));
             }
         }

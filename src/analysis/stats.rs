@@ -5,7 +5,6 @@ use std::f64::consts::TAU;
 
 use jiff::Timestamp;
 use jiff::tz::TimeZone;
-use rustc_hash::FxHashMap as HashMap;
 
 pub const MINUTES_PER_DAY: f64 = 1440.0;
 
@@ -68,12 +67,18 @@ pub fn clock(minutes: f64) -> String {
     format!("{:02}:{:02}", m / 60, m % 60)
 }
 
+/// Slots of [`LocalClock`]'s offset cache.
+const OFFSET_SLOTS: usize = 2048;
+
 /// Local day and time of day of UTC milliseconds, with the zone's offset
 /// looked up once per UTC hour (offsets change on hour boundaries), so a
 /// million events cost a million additions, not a million zone lookups.
 pub struct LocalClock<'a> {
     tz: &'a TimeZone,
-    offsets: HashMap<i64, i64>,
+    /// (UTC hour, its offset), each hour in the slot of its number modulo
+    /// the length: three months of hours without a collision (and a
+    /// collision only costs a lookup).
+    offsets: Vec<(i64, i64)>,
     /// The last hour asked and its offset: events come in time order, so
     /// most calls need no lookup at all.
     last: (i64, i64),
@@ -83,7 +88,7 @@ impl<'a> LocalClock<'a> {
     pub fn new(tz: &'a TimeZone) -> Self {
         LocalClock {
             tz,
-            offsets: HashMap::default(),
+            offsets: vec![(i64::MIN, 0); OFFSET_SLOTS],
             last: (i64::MIN, 0),
         }
     }
@@ -94,12 +99,17 @@ impl<'a> LocalClock<'a> {
         let offset = if self.last.0 == utc_hour {
             self.last.1
         } else {
-            let tz = self.tz;
-            let offset = *self.offsets.entry(utc_hour).or_insert_with(|| {
-                Timestamp::from_millisecond(utc_hour * 3_600_000)
-                    .map(|t| i64::from(tz.to_offset(t).seconds()) * 1000)
-                    .unwrap_or(0)
-            });
+            let slot = utc_hour.rem_euclid(OFFSET_SLOTS as i64) as usize;
+            let offset = match self.offsets[slot] {
+                (hour, offset) if hour == utc_hour => offset,
+                _ => {
+                    let offset = Timestamp::from_millisecond(utc_hour * 3_600_000)
+                        .map(|t| i64::from(self.tz.to_offset(t).seconds()) * 1000)
+                        .unwrap_or(0);
+                    self.offsets[slot] = (utc_hour, offset);
+                    offset
+                }
+            };
             self.last = (utc_hour, offset);
             offset
         };
