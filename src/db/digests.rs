@@ -313,6 +313,8 @@ pub fn encode_pairs<'p, C: AsCounts + 'p>(
     states: &[String],
 ) -> Vec<u8> {
     let mut w = Writer::new(entities, states);
+    // About 25 bytes a pair in a busy home.
+    w.body.bytes.reserve(pairs.len() * 25);
     w.body.uint(pairs.len() as u64);
     for (&(a, b), counts) in pairs {
         w.key(a);
@@ -345,10 +347,11 @@ impl AsCounts for Counts {
 impl AsCounts for Delays {
     fn counts(&self) -> Counts {
         let mut out = [0; 2 * MAX_BINS];
-        for (o, d) in out
-            .iter_mut()
-            .zip(self.forward.iter().chain(&self.backward))
-        {
+        let (forward, backward) = out.split_at_mut(MAX_BINS);
+        for (o, d) in forward.iter_mut().zip(&self.forward) {
+            *o = u32::from(*d);
+        }
+        for (o, d) in backward.iter_mut().zip(&self.backward) {
             *o = u32::from(*d);
         }
         out
