@@ -58,7 +58,8 @@ pub struct PhaseOutcome {
     pub degraded: Option<String>,
 }
 
-/// What the phases need from the configuration.
+/// What the phases need from the configuration, and what the daemon hands
+/// from one job to the next (its writer's health, the pairs' totals).
 #[derive(Debug, Clone)]
 pub struct Settings {
     pub timezone: TimeZone,

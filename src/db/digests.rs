@@ -1,6 +1,7 @@
 //! The analysis's per-day digests ([`crate::analysis::digest`]), stored
-//! once a day is over, and the blob of the pairs' delay counts added up over
-//! the stored days ([`Totals`], which the daily job keeps in memory).
+//! once a day is over, and the blobs of pair delay counts: a day's, and the
+//! [`Totals`] over the stored days that the daily job keeps in memory
+//! (`db::window::KeptTotals`, checked with [`keep_totals`]).
 //!
 //! A day's row holds two blobs: what the miners need of the day besides the
 //! pairs (each trigger's and action's times as differences in LEB128
@@ -111,37 +112,26 @@ pub fn store(conn: &Connection, row: &Row, pairs: &[u8]) -> anyhow::Result<bool>
     })
 }
 
-/// The pairs added up over stored days, and which rows they came from
-/// (kept in memory by the daily job: `db::window::KeptTotals`).
-#[derive(Clone)]
-pub struct TotalsRow {
-    pub first_day: i32,
-    pub last_day: i32,
-    pub until_ms: i64,
-    pub fingerprint: String,
-    /// Each day's number of events, from `first_day` to `last_day`.
-    pub days: Vec<u64>,
-    pub pairs: Vec<u8>,
-}
-
-/// Whether the totals still hold: every day they were added up from is
-/// stored as it was read (not made again after an import meanwhile). If so,
-/// the days before them are deleted (no run needs those any more).
-pub fn totals_hold(conn: &Connection, t: &TotalsRow) -> anyhow::Result<bool> {
+/// Whether pairs added up from the days from `first_day` on, which had
+/// `days` events each when read, can be kept: every one of those days is
+/// still stored as it was read (not made again after an import meanwhile).
+/// If so, deletes the days before them, which no run needs any more.
+pub fn keep_totals(conn: &Connection, first_day: i32, days: &[u64]) -> anyhow::Result<bool> {
+    let last_day = first_day + days.len() as i32 - 1;
     transaction(conn, || {
         let stored: Vec<u64> = {
             let mut stmt = conn.prepare_cached(
                 "SELECT events FROM day_digests WHERE day BETWEEN ?1 AND ?2 ORDER BY day",
             )?;
-            let rows = stmt.query_map([t.first_day, t.last_day], |r| r.get::<_, i64>(0))?;
+            let rows = stmt.query_map([first_day, last_day], |r| r.get::<_, i64>(0))?;
             rows.map(|r| r.map(i64::unsigned_abs))
                 .collect::<Result<_, _>>()?
         };
-        if stored != t.days {
+        if stored != days {
             return Ok(false);
         }
         conn.prepare_cached("DELETE FROM day_digests WHERE day < ?1")?
-            .execute([t.first_day])?;
+            .execute([first_day])?;
         Ok(true)
     })
 }

@@ -84,15 +84,21 @@ pub enum Digests<'a> {
 /// change every day, so storing them would rewrite them every day; after a
 /// start the first run adds the stored days up once instead.
 #[derive(Clone)]
-pub struct KeptTotals(digests::TotalsRow);
+pub struct KeptTotals {
+    first_day: i32,
+    /// Each day's number of events when it was read, from `first_day` on.
+    days: Vec<u64>,
+    fingerprint: String,
+    /// [`digests::encode_pairs`] of the totals.
+    pairs: Vec<u8>,
+}
 
 impl std::fmt::Debug for KeptTotals {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        let t = &self.0;
         f.debug_struct("KeptTotals")
-            .field("first_day", &t.first_day)
-            .field("last_day", &t.last_day)
-            .field("bytes", &t.pairs.len())
+            .field("first_day", &self.first_day)
+            .field("last_day", &self.last_day())
+            .field("bytes", &self.pairs.len())
             .finish()
     }
 }
@@ -100,7 +106,11 @@ impl std::fmt::Debug for KeptTotals {
 impl KeptTotals {
     /// Their size, encoded.
     pub fn bytes(&self) -> usize {
-        self.0.pairs.len()
+        self.pairs.len()
+    }
+
+    fn last_day(&self) -> i32 {
+        self.first_day + self.days.len() as i32 - 1
     }
 }
 
@@ -141,11 +151,11 @@ pub fn read(
     // and their pairs added up.
     let mut stored = Stored::default();
     let mut digested = 0;
-    let (keep, mut kept) = match digests {
+    let (cutoff, mut kept) = match digests {
         Digests::Recompute => (None, None),
         Digests::Keep { cutoff, totals } => (Some(cutoff.as_millisecond()), Some(totals)),
     };
-    if let (Some(cutoff), Some(kept)) = (keep, kept.as_deref_mut()) {
+    if let (Some(cutoff), Some(kept)) = (cutoff, kept.as_deref_mut()) {
         digests::prune(conn, cutoff, &fingerprint)?;
         let names = digests::Names::new(&window.entities);
         let span = Span {
@@ -174,7 +184,7 @@ pub fn read(
     let ranges = digest::days(&events, open_from, tz);
     let mut ranges = ranges.iter().peekable();
     let mut day = open_from;
-    if let Some(cutoff) = keep {
+    if let Some(cutoff) = cutoff {
         loop {
             let from_ms = day_start(tz, day)? - horizon_ms - MARGIN_MS;
             let day_until = day_start(tz, day + 1)? + MARGIN_MS;
@@ -213,7 +223,6 @@ pub fn read(
             if kept {
                 stored.pairs.add_day(&pairs);
                 stored.events.push(row.events);
-                stored.until_ms = day_until;
             } else {
                 unstored = pairs;
             }
@@ -246,11 +255,11 @@ pub fn read(
     digest.add(rest);
     if let Some(kept) = kept
         && !stored.events.is_empty()
+        && digests::keep_totals(conn, first_day, &stored.events)?
     {
-        let totals = digests::TotalsRow {
+        *kept = Some(KeptTotals {
             first_day,
-            last_day: first_day + stored.events.len() as i32 - 1,
-            until_ms: stored.until_ms,
+            days: stored.events,
             fingerprint: fingerprint.clone(),
             pairs: digests::encode_pairs(
                 stored.pairs.iter(),
@@ -258,11 +267,7 @@ pub fn read(
                 &window.entities,
                 &window.states,
             ),
-            days: stored.events,
-        };
-        if digests::totals_hold(conn, &totals)? {
-            *kept = Some(KeptTotals(totals));
-        }
+        });
     }
     // The window's pairs: the stored days', then the rest's.
     let mut pairs = stored.pairs;
@@ -301,8 +306,6 @@ struct Stored {
     pairs: Totals,
     /// Each day's number of events, the days stored by this read too.
     events: Vec<u64>,
-    /// Where the last day's range ends.
-    until_ms: i64,
     /// Whether the pairs came from the totals of the run before.
     summed: bool,
 }
@@ -318,10 +321,10 @@ fn load(
     names: &digests::Names<'_>,
     states: &mut Interner,
 ) -> anyhow::Result<Stored> {
-    let totals = kept.map(|k| k.0).filter(|t| {
+    let totals = kept.filter(|t| {
         t.fingerprint == span.fingerprint
             && t.first_day <= span.first_day
-            && t.last_day >= span.first_day - 1
+            && t.last_day() >= span.first_day - 1
     });
     let rows = digests::rows_from(
         conn,
@@ -354,7 +357,6 @@ fn load(
             }
         }
         out.events.push(row.events);
-        out.until_ms = row.until_ms;
     }
     if out.days.is_empty() {
         return Ok(Stored::default());
@@ -376,10 +378,9 @@ fn load(
     };
     // The quick way: the totals of the days the run before left, if they
     // are still those days.
-    if let Some(t) = totals.filter(|t| t.last_day <= last) {
+    if let Some(t) = totals.filter(|t| t.last_day() <= last) {
         let days: Vec<u64> = before.iter().chain(&out.events).copied().collect();
-        let covered = (t.last_day - t.first_day + 1).max(0) as usize;
-        if days.get(..covered) == Some(&t.days[..])
+        if days.get(..t.days.len()) == Some(&t.days[..])
             && let Ok(Some(mut sum)) = digests::decode_pairs(&t.pairs, names, states)
         {
             // Each day's pairs taken away or added as they are read.
@@ -401,7 +402,7 @@ fn load(
             for day in t.first_day..span.first_day {
                 ok = ok && apply(day, false, states)?;
             }
-            for day in t.last_day + 1..=last {
+            for day in t.last_day() + 1..=last {
                 ok = ok && apply(day, true, states)?;
             }
             if ok {
