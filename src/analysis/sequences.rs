@@ -210,10 +210,7 @@ fn best_delay(
         }
         let global = n_b * (1.0 - (-rate * edge as f64).exp());
         let (z, expected) = chance_z(forward, backward, global);
-        if forward >= th.sequence_min_occurrences
-            && z >= th.sequence_min_z
-            && best.as_ref().is_none_or(|c| z > c.z)
-        {
+        if z >= th.sequence_min_z && best.as_ref().is_none_or(|c| z > c.z) {
             best = Some(Candidate {
                 trigger: a,
                 action: b,
