@@ -633,16 +633,21 @@ mod import_paths {
         .unwrap()
     }
 
-    /// Imports `files` in one import, with or without the fast paths; a
-    /// small batch so that several transactions and staged batches happen.
-    fn import(db: &Db, files: &[PathBuf], fast: bool) -> ImportReport {
+    /// The default import filter.
+    fn filter() -> Filter {
         let config = crate::config::load_from(
             None,
             [("HABITD__ANALYSIS__TIMEZONE".into(), "Europe/Berlin".into())],
         )
         .unwrap()
         .config;
-        let filter = Filter::new(&config.ingest);
+        Filter::new(&config.ingest)
+    }
+
+    /// Imports `files` in one import, with or without the fast paths; a
+    /// small batch so that several transactions and staged batches happen.
+    fn import(db: &Db, files: &[PathBuf], fast: bool) -> ImportReport {
+        let filter = filter();
         let mut conn = db.get().unwrap();
         let mut importer = Importer::new(&mut conn, &filter, 7).unwrap();
         if !fast {
@@ -860,13 +865,7 @@ mod import_paths {
         })
         .unwrap();
         let other = db.get().unwrap();
-        let config = crate::config::load_from(
-            None,
-            [("HABITD__ANALYSIS__TIMEZONE".into(), "Europe/Berlin".into())],
-        )
-        .unwrap()
-        .config;
-        let filter = Filter::new(&config.ingest);
+        let filter = filter();
         let mut conn = db.get().unwrap();
         let mut importer = Importer::new(&mut conn, &filter, 100).unwrap();
         other.execute_batch("BEGIN IMMEDIATE").unwrap();
