@@ -242,25 +242,31 @@ fn daily(tz: &TimeZone, th: &habitd::analysis::Thresholds, home: Home) {
     conn.execute_batch("CREATE TEMP TABLE saved_days AS SELECT * FROM day_digests;")
         .expect("save");
     let today = first + 31 * day_ms + 3_600_000;
-    let (mut daily_t, mut full_t) = (Vec::new(), Vec::new());
-    let mut same = true;
-    for _ in 0..5 {
-        let mut totals = kept.clone();
-        let t = Instant::now();
-        let d = black_box(run(
+    // The daily run of the 31st day, given what the daemon kept.
+    let daily_run = |mut totals| {
+        run(
             today,
             Digests::Keep {
                 cutoff,
                 totals: &mut totals,
             },
-        ));
-        daily_t.push(t.elapsed());
-        assert!(d.4, "the daily run added up the kept totals");
-        // As the day before: the same work each time.
+        )
+    };
+    // The stored days as the day before left them: the same work each time.
+    let restore = || {
         conn.execute_batch(
             "DELETE FROM day_digests; INSERT INTO day_digests SELECT * FROM saved_days;",
         )
-        .expect("restore");
+        .expect("restore")
+    };
+    let (mut daily_t, mut full_t) = (Vec::new(), Vec::new());
+    let mut same = true;
+    for _ in 0..5 {
+        let t = Instant::now();
+        let d = black_box(daily_run(kept.clone()));
+        daily_t.push(t.elapsed());
+        assert!(d.4, "the daily run added up the kept totals");
+        restore();
         let t = Instant::now();
         let f = black_box(run(today, Recompute));
         full_t.push(t.elapsed());
@@ -274,30 +280,14 @@ fn daily(tz: &TimeZone, th: &habitd::analysis::Thresholds, home: Home) {
     };
     checkpoint();
     let before = written_bytes();
-    let mut totals = kept.clone();
-    black_box(run(
-        today,
-        Digests::Keep {
-            cutoff,
-            totals: &mut totals,
-        },
-    ));
+    black_box(daily_run(kept.clone()));
     checkpoint();
     let written = written_bytes() - before;
     // The first daily run after the daemon started: nothing kept, the
     // stored days' pairs added up.
-    conn.execute_batch(
-        "DELETE FROM day_digests; INSERT INTO day_digests SELECT * FROM saved_days;",
-    )
-    .expect("restore");
+    restore();
     let t = Instant::now();
-    let started = black_box(run(
-        today,
-        Digests::Keep {
-            cutoff,
-            totals: &mut None,
-        },
-    ));
+    let started = black_box(daily_run(None));
     let after_start = t.elapsed();
     assert!(!started.4, "nothing was kept to add up");
     let (d, f) = (median(&mut daily_t), median(&mut full_t));
